@@ -1,0 +1,66 @@
+"""The local OpenID Connect provider for development and tests: oidc-provider-mock (built on
+Authlib), with the demo personas listed on its sign-in page. A real OIDC server speaking the real
+protocol (discovery, RS256 ID tokens, userinfo), bound to loopback only, refused in production.
+Its authorization endpoint takes a form POST whose field `sub` is the subject to sign in as."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import werkzeug.serving
+
+from portal.settings import Settings
+
+LOOPBACK = "127.0.0.1"
+
+
+def persona_users(personas: Sequence[tuple[str, str]]) -> list[Any]:
+    from oidc_provider_mock import User
+
+    return [
+        User(sub=sub, claims={"name": name, "email": f"{sub}@example.invalid"})
+        for sub, name in personas
+    ]
+
+
+def make_provider_app(personas: Sequence[tuple[str, str]] = (), wrap: Any = None) -> Any:
+    """The provider as a WSGI app, without Werkzeug's interactive debugger."""
+    os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")  # plain http on loopback only
+    import flask
+    from oidc_provider_mock import init_app
+
+    app = flask.Flask("portal_local_idp")
+    init_app(app, require_nonce=True, user_claims=persona_users(personas))
+    app.debug = False
+    debugged = app.wsgi_app
+    app.wsgi_app = getattr(debugged, "app", debugged)  # drop DebuggedApplication
+    app.secret_key = os.urandom(16)
+    return wrap(app.wsgi_app) if wrap else app
+
+
+@contextmanager
+def running_provider(
+    port: int = 0, personas: Sequence[tuple[str, str]] = (), wrap: Any = None
+) -> Iterator[werkzeug.serving.BaseWSGIServer]:
+    """Serve the provider on 127.0.0.1 in a background thread for the `with` block."""
+    server = werkzeug.serving.make_server(
+        LOOPBACK, port, make_provider_app(personas, wrap), threaded=True
+    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread.daemon = True
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(2)
+
+
+def refuse_in_production(settings: Settings) -> None:
+    if settings.production:
+        raise RuntimeError("the local sign-in provider never runs in production mode")

@@ -1,0 +1,151 @@
+"""create_app(settings): routes, middleware, exception handlers, lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from portal import i18n
+from portal.adapters.mail import Mailer, make_mailer
+from portal.clock import Clock
+from portal.db.engine import make_engine
+from portal.settings import ROOT, Settings
+
+log = logging.getLogger("portal")
+
+TEMPLATES_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
+
+
+def static_manifest(directory: Path = STATIC_DIR) -> dict[str, str]:
+    """Relative path → short content hash, for fingerprinted URLs cached for a year."""
+    manifest: dict[str, str] = {}
+    for path in sorted(directory.rglob("*")):
+        if path.is_file():
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+            manifest[path.relative_to(directory).as_posix()] = digest
+    return manifest
+
+
+def make_templates(manifest: dict[str, str]) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+    def _gettext(message: str) -> str:
+        return i18n.translations(i18n.current_language()).gettext(message)
+
+    def _ngettext(singular: str, plural: str, num: int) -> str:
+        return i18n.translations(i18n.current_language()).ngettext(singular, plural, num)
+
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+    def static_url(path: str) -> str:
+        return f"/static/{manifest[path]}/{path}"
+
+    env.globals.update(
+        static_url=static_url,
+        format_date=i18n.format_date,
+        format_datetime=i18n.format_datetime,
+        format_money=i18n.format_money,
+        relative_days=i18n.relative_days,
+        language_names=i18n.LANGUAGE_NAMES,
+        current_language=i18n.current_language,
+        text_direction=i18n.text_direction,
+    )
+    return env
+
+
+@dataclass
+class Portal:
+    """Shared parts, held for the app's lifetime (request.app.state.portal)."""
+
+    settings: Settings
+    clock: Clock
+    engine: Engine
+    templates: jinja2.Environment
+    manifest: dict[str, str]
+    mailer: Mailer
+    oauth: Any = None
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    engine: Engine | None = None,
+    mailer: Mailer | None = None,
+) -> Starlette:
+    from portal.web import auth, errors, routes
+    from portal.web.locale import LocaleMiddleware
+    from portal.web.security import SecurityHeadersMiddleware
+    from portal.web.sessions import SessionMiddleware
+
+    settings = settings or Settings.from_env()
+    settings.check()
+    clock = clock or Clock.from_settings(settings)
+    engine = engine or make_engine(settings.database_url)
+    manifest = static_manifest()
+    portal = Portal(
+        settings=settings,
+        clock=clock,
+        engine=engine,
+        templates=make_templates(manifest),
+        manifest=manifest,
+        mailer=mailer or make_mailer(settings),
+    )
+    portal.oauth = auth.make_oauth(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if engine is not None:
+            engine.dispose()
+
+    all_routes: list[BaseRoute] = list(routes.all_routes())
+    app = Starlette(
+        debug=False,
+        routes=all_routes,
+        middleware=[
+            Middleware(SecurityHeadersMiddleware, settings=settings),
+            Middleware(GZipMiddleware, minimum_size=400),
+            Middleware(SessionMiddleware, settings=settings, engine=engine, clock=clock),
+            Middleware(LocaleMiddleware, settings=settings),
+        ],
+        exception_handlers={
+            HTTPException: errors.http_exception,
+            Exception: errors.server_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.portal = portal
+    return app
+
+
+def portal_of(request: Request) -> Portal:
+    return request.app.state.portal  # type: ignore[no-any-return]
+
+
+def no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,205 @@
+"""Tables. Enumerated values are stored as short strings (the domain's StrEnum values), so
+SQLite and PostgreSQL behave the same and a new value needs no type migration."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Column, Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Agency(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=200)
+    office: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=300)
+    phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=200)
+
+
+class Municipality(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    nis_code: str = Field(max_length=5, unique=True)
+    name_nl: str = Field(max_length=100)
+    name_fr: str = Field(default="", max_length=100)
+    province: str = Field(default="", max_length=60)
+    region: str = Field(max_length=20)  # flanders | brussels
+
+
+class InterpretingService(SQLModel, table=True):
+    __tablename__ = "interpreting_service"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+
+
+class Account(SQLModel, table=True):
+    """Anyone who signs in, keyed by the identity provider's subject; holds preferences."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(max_length=255, unique=True)
+    display_name: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=200)
+    language: str | None = Field(default=None, max_length=8)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+
+class RoleGrant(SQLModel, table=True):
+    """A role the portal grants to a subject, bound to what it may see."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (sa.UniqueConstraint("subject", "role", name="uq_role_grant_subject_role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(max_length=255, index=True)
+    role: str = Field(max_length=20)  # counsellor | municipality | interpreting | admin
+    display_name: str = Field(default="", max_length=200)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    municipality_id: int | None = Field(default=None, foreign_key="municipality.id")
+    interpreting_service_id: int | None = Field(default=None, foreign_key="interpreting_service.id")
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str | None = Field(default=None, max_length=255, unique=True)
+    national_number: str | None = Field(default=None, max_length=11, unique=True)
+    given_name: str = Field(max_length=100)
+    family_name: str = Field(max_length=100)
+    birth_date: date
+    email: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=40)
+    language: str = Field(default="nl", max_length=8)
+    civil_register: str = Field(max_length=20)
+    obligation: str = Field(max_length=20)
+    protection: str = Field(default="not_applicable", max_length=20)
+    situation: str = Field(default="none", max_length=20)
+    literacy: str = Field(default="standard", max_length=20)  # standard | low
+    nt2_target: str = Field(default="A2", max_length=20)
+    municipality_id: int = Field(foreign_key="municipality.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    counsellor_grant_id: int | None = Field(default=None, foreign_key="role_grant.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Contract(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", unique=True)
+    signed_on: date | None = None
+    declaration_signed_on: date | None = None
+    text_version: str = Field(default="2022.1", max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PlanComponent(SQLModel, table=True):
+    __tablename__ = "plan_component"
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = Field(foreign_key="contract.id", index=True)
+    pillar: str = Field(max_length=20)
+    provider: str = Field(default="", max_length=200)
+    variant: str = Field(default="", max_length=40)  # classroom | blended | online | evening ...
+    schedule: str = Field(default="", max_length=300)
+    deadline: date | None = None
+    position: int = 0
+
+
+class Suspension(SQLModel, table=True):
+    __table_args__ = (sa.CheckConstraint("end_on >= start_on", name="suspension_order"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    start_on: date
+    end_on: date
+    reason: str = Field(default="", max_length=300)
+
+
+class Exemption(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    pillar: str = Field(max_length=20)
+    on: date
+    reason: str = Field(default="", max_length=300)
+
+
+class Fact(SQLModel, table=True):
+    """A dated record the rules read; written only through services."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=30)
+    on: date
+    test: str | None = Field(default=None, max_length=20)
+    passed: bool | None = None
+    level: str | None = Field(default=None, max_length=20)
+    hours: int = 0
+    pillar: str | None = Field(default=None, max_length=20)
+    period_kind: str | None = Field(default=None, max_length=20)
+    until: date | None = None
+    source: str = Field(default="", max_length=100)
+    note: str = Field(default="", max_length=500)
+    recorded_by: str = Field(default="", max_length=255)
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class WebSession(SQLModel, table=True):
+    """Server-side session: the cookie holds only a random id; we store its SHA-256."""
+
+    __tablename__ = "web_session"
+    id: str = Field(primary_key=True, max_length=64)
+    subject: str | None = Field(default=None, max_length=255, index=True)
+    staff: bool = False
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Message(SQLModel, table=True):
+    """An inbox message; stored as a kind + parameters and rendered in the reader's language."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=40)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
+
+
+class OutboxEmail(SQLModel, table=True):
+    __tablename__ = "outbox_email"
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    to_address: str = Field(max_length=200)
+    subject: str = Field(max_length=300)
+    body: str = Field(sa_column=Column(sa.Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    error: str = Field(default="", max_length=500)
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=255)
+    action: str = Field(max_length=60)
+    entity: str = Field(max_length=40)
+    entity_id: str = Field(default="", max_length=40)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AppMeta(SQLModel, table=True):
+    __tablename__ = "app_meta"
+    key: str = Field(primary_key=True, max_length=60)
+    value: str = Field(max_length=500)

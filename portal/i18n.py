@@ -1,0 +1,147 @@
+"""Languages: the active locale (a context variable), gettext, and Babel formatting.
+
+The locale is set per request by a pure ASGI middleware; the context variable reaches `def`
+handlers run in the thread pool too. Message ids are English.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from babel.numbers import format_currency
+from babel.support import NullTranslations, Translations
+
+from portal.settings import BRUSSELS, RTL_LANGUAGES, SHIPPED_LANGUAGES
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+
+# Babel locale used for formatting per interface language (Belgian conventions).
+FORMAT_LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "en": "en_BE", "ar": "ar"}
+# Each language's name in that language, for the language switcher.
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English", "fr": "Français", "ar": "العربية"}
+
+_current: ContextVar[str] = ContextVar("portal_locale", default="nl")
+
+
+def current_language() -> str:
+    return _current.get()
+
+
+def set_language(language: str) -> None:
+    _current.set(language)
+
+
+def text_direction(language: str | None = None) -> str:
+    return "rtl" if (language or current_language()) in RTL_LANGUAGES else "ltr"
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    return Translations.load(str(LOCALES_DIR), [language], DOMAIN)
+
+
+def gettext(message: str, **variables: object) -> str:
+    text = translations(current_language()).gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: object) -> str:
+    text = translations(current_language()).ngettext(singular, plural, num)
+    variables.setdefault("num", num)
+    return text % variables
+
+
+def lazy_gettext(message: str) -> str:
+    """Marks a string for extraction; translate it later with `gettext`."""
+    return message
+
+
+_ = gettext
+
+
+def negotiate(
+    accept_language: str, languages: tuple[str, ...] = SHIPPED_LANGUAGES, default: str = "nl"
+) -> str:
+    """The best shipped language for an `Accept-Language` header (quality order)."""
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip().lower()
+        if not tag or len(tag) > 35:
+            continue
+        quality = 1.0
+        for param in pieces[1:]:
+            name, _sep, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality <= 0:
+            continue
+        weighted.append((-quality, position, tag))
+    for _q, _pos, tag in sorted(weighted):
+        primary = tag.split("-")[0].split("_")[0]
+        if primary in languages:
+            return primary
+    return default
+
+
+def _babel_locale(language: str | None = None) -> Locale:
+    return Locale.parse(FORMAT_LOCALES.get(language or current_language(), "nl_BE"))
+
+
+def format_date(day: date, form: str = "long", language: str | None = None) -> str:
+    return babel_format_date(day, format=form, locale=_babel_locale(language))
+
+
+def format_datetime(moment: datetime, form: str = "medium", language: str | None = None) -> str:
+    return babel_format_datetime(
+        moment, format=form, tzinfo=BRUSSELS, locale=_babel_locale(language)
+    )
+
+
+def format_money(cents: int, language: str | None = None) -> str:
+    """Integer cents as euro in the reader's locale, without passing through a float."""
+    from decimal import Decimal
+
+    return format_currency(Decimal(cents) / 100, "EUR", locale=_babel_locale(language))
+
+
+def relative_days(days: int) -> str:
+    """'today', 'tomorrow', 'in 12 days', '3 days ago' in the current language."""
+    if days == 0:
+        return gettext("today")
+    if days == 1:
+        return gettext("tomorrow")
+    if days == -1:
+        return gettext("yesterday")
+    if days > 0:
+        return ngettext("in %(num)d day", "in %(num)d days", days)
+    return ngettext("%(num)d day ago", "%(num)d days ago", -days)
+
+
+def compile_catalogs(directory: Path = LOCALES_DIR) -> list[Path]:
+    """Compile every `.po` into its `.mo` (the `.mo` files are build output, not committed)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    written = []
+    for po_path in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=po_path.parent.parent.name)
+        with mo_path.open("wb") as handle:
+            write_mo(handle, catalog, use_fuzzy=False)
+        written.append(mo_path)
+    translations.cache_clear()
+    return written

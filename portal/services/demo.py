@@ -1,0 +1,401 @@
+"""Demo data: personas anyone trying the portal can sign in as.
+
+Created through the services (never raw inserts that bypass the rules), with dates anchored to
+the day the demo data was first loaded (kept in app_meta), so the personas keep their meaning.
+Loading again changes nothing (idempotent, per subject).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlmodel import Session, select
+
+from portal.db import models as m
+from portal.domain.dates import add_months
+from portal.services import notify
+from portal.services.people import (
+    NewComponent,
+    NewPerson,
+    draw_up_contract,
+    grant_role,
+    record_fact,
+    register_person,
+    sign_contract,
+)
+
+ACTOR = "demo-data"
+ANCHOR_KEY = "demo_anchor"
+
+MUNICIPALITIES = (
+    # NIS code, Dutch name, French name, province, region
+    ("44021", "Gent", "Gand", "Oost-Vlaanderen", "flanders"),
+    ("11002", "Antwerpen", "Anvers", "Antwerpen", "flanders"),
+    ("24062", "Leuven", "Louvain", "Vlaams-Brabant", "flanders"),
+    ("21001", "Anderlecht", "Anderlecht", "", "brussels"),
+    ("21004", "Brussel", "Bruxelles", "", "brussels"),
+)
+
+AGENCIES = (
+    ("gent", "In-Gent", "Kantoor Gent", "Kongostraat 42, 9000 Gent", "09 265 78 40"),
+    (
+        "antwerpen",
+        "Atlas Antwerpen",
+        "Kantoor Antwerpen",
+        "Carnotstraat 110, 2060 Antwerpen",
+        "03 338 70 11",
+    ),
+    (
+        "aii-brussel",
+        "Agentschap Integratie en Inburgering",
+        "Kantoor Brussel",
+        "Brederodestraat 10, 1000 Brussel",
+        "02 205 00 55",
+    ),
+)
+
+INTERPRETING_SERVICE = "Sociaal Tolken Vlaanderen (demo)"
+
+
+@dataclass(frozen=True)
+class Persona:
+    subject: str
+    name: str
+    description: str
+
+
+PERSONAS: tuple[Persona, ...] = (
+    Persona("demo-gent-new", "Amina Haddad", "obliged, Ghent, not working, contract just signed"),
+    Persona("demo-brussels", "Yusuf Demir", "voluntary, Brussels (no fees)"),
+    Persona("demo-worker", "Olena Kovalenko", "Ghent, works: VDAB and participation not required"),
+    Persona("demo-lowlit", "Abdi Warsame", "Ghent, low-literate learner (adapted NT2 level)"),
+    Persona(
+        "demo-asylum", "Tesfay Gebremariam", "Ghent, application for protection pending: NT2 only"
+    ),
+    Persona("demo-complete", "Maria Santos", "Ghent, completed everything: attest reached"),
+    Persona("demo-vdab-soon", "Karim Benali", "Ghent, VDAB registration deadline in 5 days"),
+    Persona("demo-antwerp", "Nadia Rahimi", "obliged, Antwerp"),
+    Persona("demo-counsellor", "Sofie Claes", "counsellor at In-Gent (the Ghent personas)"),
+    Persona("demo-counsellor-brussels", "Luc Dubois", "counsellor at the agency's Brussels office"),
+    Persona("demo-gent-officer", "Pieter De Smet", "officer of the municipality of Ghent"),
+    Persona("demo-antwerp-officer", "Els Peeters", "officer of the municipality of Antwerp"),
+    Persona("demo-interpreter", "Hanna Vermeulen", "interpreting service"),
+    Persona("demo-admin", "Admin Demo", "administrator"),
+)
+
+
+def anchor_day(db: Session, today: date) -> date:
+    row = db.get(m.AppMeta, ANCHOR_KEY)
+    if row is None:
+        row = m.AppMeta(key=ANCHOR_KEY, value=today.isoformat())
+        db.add(row)
+        db.flush()
+    return date.fromisoformat(row.value)
+
+
+def _reference_data(db: Session) -> None:
+    for nis, name_nl, name_fr, province, region in MUNICIPALITIES:
+        if db.exec(select(m.Municipality).where(m.Municipality.nis_code == nis)).first() is None:
+            db.add(
+                m.Municipality(
+                    nis_code=nis, name_nl=name_nl, name_fr=name_fr, province=province, region=region
+                )
+            )
+    for code, name, office, address, phone in AGENCIES:
+        if db.exec(select(m.Agency).where(m.Agency.code == code)).first() is None:
+            db.add(m.Agency(code=code, name=name, office=office, address=address, phone=phone))
+    if (
+        db.exec(
+            select(m.InterpretingService).where(m.InterpretingService.name == INTERPRETING_SERVICE)
+        ).first()
+        is None
+    ):
+        db.add(m.InterpretingService(name=INTERPRETING_SERVICE))
+    db.flush()
+
+
+def _by(db: Session, model: type, **where: object) -> object:
+    statement = select(model)
+    for key, value in where.items():
+        statement = statement.where(getattr(model, key) == value)
+    found = db.exec(statement).first()
+    assert found is not None, f"missing {model.__name__} {where}"
+    return found
+
+
+def _deadline_reachable(target: date) -> date:
+    """A signing day whose VDAB deadline (signed + 2 months) falls as close to `target` as the
+    calendar allows (some month ends, such as 30 April, cannot be reached from February)."""
+    for offset in (0, -1, 1, -2, 2):
+        wanted = target + timedelta(days=offset)
+        for back in range(55, 70):
+            signed = wanted - timedelta(days=back)
+            if add_months(signed, 2) == wanted:
+                return signed
+    raise AssertionError("no signing day found")  # pragma: no cover
+
+
+def load_demo_data(db: Session, today: date) -> list[str]:
+    """Create what is missing; returns the subjects created now."""
+    _reference_data(db)
+    a = anchor_day(db, today)
+    created: list[str] = []
+    gent = "44021"
+    agency_gent = _by(db, m.Agency, code="gent")
+    agency_brussels = _by(db, m.Agency, code="aii-brussel")
+
+    def have_grant(subject: str) -> bool:
+        return (
+            db.exec(select(m.RoleGrant).where(m.RoleGrant.subject == subject)).first() is not None
+        )
+
+    def staff(subject: str, role: str, **bound: int | None) -> m.RoleGrant | None:
+        name = next(p.name for p in PERSONAS if p.subject == subject)
+        if have_grant(subject):
+            return db.exec(select(m.RoleGrant).where(m.RoleGrant.subject == subject)).first()
+        created.append(subject)
+        return grant_role(db, ACTOR, subject, role, name, **bound)  # type: ignore[arg-type]
+
+    counsellor = staff("demo-counsellor", "counsellor", agency_id=agency_gent.id)  # type: ignore[attr-defined]
+    counsellor_bxl = staff(
+        "demo-counsellor-brussels",
+        "counsellor",
+        agency_id=agency_brussels.id,  # type: ignore[attr-defined]
+    )
+    staff(
+        "demo-gent-officer",
+        "municipality",
+        municipality_id=_by(db, m.Municipality, nis_code=gent).id,  # type: ignore[attr-defined]
+    )
+    staff(
+        "demo-antwerp-officer",
+        "municipality",
+        municipality_id=_by(db, m.Municipality, nis_code="11002").id,  # type: ignore[attr-defined]
+    )
+    staff(
+        "demo-interpreter",
+        "interpreting",
+        interpreting_service_id=_by(db, m.InterpretingService, name=INTERPRETING_SERVICE).id,  # type: ignore[attr-defined]
+    )
+    staff("demo-admin", "admin")
+
+    def person(
+        subject: str,
+        birth: date,
+        *,
+        nis: str = gent,
+        agency: str = "gent",
+        register: str = "foreigners",
+        obligation: str = "obliged",
+        protection: str = "not_applicable",
+        situation: str = "none",
+        literacy: str = "standard",
+        language: str = "nl",
+        grant: m.RoleGrant | None = counsellor,
+    ) -> m.Person | None:
+        if db.exec(select(m.Person).where(m.Person.subject == subject)).first() is not None:
+            return None
+        given, family = next(p.name for p in PERSONAS if p.subject == subject).split(" ", 1)
+        created.append(subject)
+        new = register_person(
+            db,
+            ACTOR,
+            NewPerson(
+                given_name=given,
+                family_name=family,
+                birth_date=birth,
+                municipality_nis=nis,
+                agency_code=agency,
+                register=register,
+                obligation=obligation,
+                protection=protection,
+                situation=situation,
+                literacy=literacy,
+                language=language,
+                subject=subject,
+                email=f"{subject}@example.invalid",
+                counsellor_grant_id=grant.id if grant else None,
+            ),
+            today=a,
+        )
+        notify.notify(db, new, "welcome", name=given, agency=_by(db, m.Agency, code=agency).name)  # type: ignore[attr-defined]
+        return new
+
+    def contract(
+        p: m.Person, signed: date, mo: date, nt2: date, participation: date | None, **kw: str
+    ) -> None:
+        components = [
+            NewComponent(
+                "mo",
+                mo,
+                kw.get("mo_provider", "In-Gent"),
+                kw.get("mo_variant", "blended"),
+                kw.get("mo_schedule", ""),
+            ),
+            NewComponent(
+                "nt2",
+                nt2,
+                kw.get("nt2_provider", "CVO Gent"),
+                kw.get("nt2_variant", "evening"),
+                kw.get("nt2_schedule", ""),
+            ),
+            NewComponent("vdab", None, "VDAB"),
+        ]
+        if participation is not None:
+            components.append(NewComponent("participation", participation, ""))
+        draw_up_contract(db, ACTOR, p, components)
+        sign_contract(db, ACTOR, p, signed, today=max(a, signed))
+        notify.notify(db, p, "contract_signed", date=signed.isoformat())
+
+    # An obliged newcomer in Ghent who doesn't work, contract just signed.
+    p = person("demo-gent-new", date(1994, 5, 12), language="nl")
+    if p:
+        contract(
+            p,
+            a,
+            add_months(a, 12),
+            add_months(a, 18),
+            add_months(a, 12),
+            mo_schedule="Tuesday and Thursday 9:00-12:00",
+            nt2_schedule="Monday and Wednesday 18:30-21:30",
+        )
+
+    # A voluntary newcomer in Brussels (fees exempt later).
+    p = person(
+        "demo-brussels",
+        date(1990, 9, 3),
+        nis="21004",
+        agency="aii-brussel",
+        obligation="voluntary",
+        language="fr",
+        grant=counsellor_bxl,
+    )
+    if p:
+        signed = a - timedelta(days=30)
+        contract(
+            p,
+            signed,
+            add_months(signed, 12),
+            add_months(signed, 18),
+            add_months(signed, 12),
+            mo_provider="Agentschap Integratie en Inburgering, Brussel",
+            nt2_provider="Huis van het Nederlands Brussel",
+            nt2_variant="online",
+        )
+
+    # A newcomer in Ghent who works.
+    p = person("demo-worker", date(1988, 2, 29), situation="works", language="en")
+    if p:
+        signed = a - timedelta(days=60)
+        contract(
+            p, signed, add_months(signed, 12), add_months(signed, 18), None, nt2_variant="weekend"
+        )
+
+    # A low-literate learner in Ghent (adapted NT2 level).
+    p = person("demo-lowlit", date(1985, 11, 20), literacy="low", language="ar")
+    if p:
+        signed = a - timedelta(days=90)
+        contract(
+            p,
+            signed,
+            add_months(signed, 12),
+            add_months(signed, 24),
+            add_months(signed, 12),
+            nt2_provider="CBE Open School Gent",
+            nt2_variant="classroom",
+        )
+        record_fact(
+            db,
+            ACTOR,
+            p,
+            "nt2_module_followed",
+            signed + timedelta(days=60),
+            a,
+            source="CBE Open School Gent",
+        )
+
+    # An applicant for international protection in Ghent (NT2 only).
+    person(
+        "demo-asylum",
+        date(1999, 7, 1),
+        register="waiting",
+        protection="pending",
+        obligation="voluntary",
+        language="en",
+    )
+
+    # Someone in Ghent who completed everything.
+    p = person("demo-complete", date(1992, 3, 15), language="nl")
+    if p:
+        signed = add_months(a, -22)
+        contract(p, signed, add_months(signed, 12), add_months(signed, 24), add_months(signed, 12))
+        record_fact(db, ACTOR, p, "vdab_registered", signed + timedelta(days=20), a, source="VDAB")
+        record_fact(
+            db, ACTOR, p, "mo_course_followed", signed + timedelta(days=120), a, source="In-Gent"
+        )
+        record_fact(
+            db, ACTOR, p, "test_result", signed + timedelta(days=150), a, test="mo", passed=True
+        )
+        record_fact(
+            db,
+            ACTOR,
+            p,
+            "pillar4_hours",
+            signed + timedelta(days=200),
+            a,
+            hours=40,
+            source="Buddyproject Gent",
+        )
+        record_fact(
+            db, ACTOR, p, "nt2_module_followed", signed + timedelta(days=300), a, source="CVO Gent"
+        )
+        record_fact(
+            db,
+            ACTOR,
+            p,
+            "test_result",
+            signed + timedelta(days=400),
+            a,
+            test="nt2",
+            passed=True,
+            level="A2",
+        )
+        record_fact(
+            db,
+            ACTOR,
+            p,
+            "period",
+            signed + timedelta(days=420),
+            a,
+            period_kind="work",
+            source="VDAB",
+        )
+
+    # A person in Ghent whose VDAB deadline is in 5 days.
+    p = person("demo-vdab-soon", date(1997, 12, 31), language="nl")
+    if p:
+        signed = _deadline_reachable(a + timedelta(days=5))
+        contract(p, signed, add_months(signed, 12), add_months(signed, 18), add_months(signed, 12))
+
+    # An obliged newcomer in Antwerp.
+    p = person(
+        "demo-antwerp",
+        date(2000, 1, 31),
+        nis="11002",
+        agency="antwerpen",
+        grant=None,
+        language="nl",
+    )
+    if p:
+        signed = a - timedelta(days=10)
+        contract(
+            p,
+            signed,
+            add_months(signed, 12),
+            add_months(signed, 18),
+            add_months(signed, 12),
+            mo_provider="Atlas Antwerpen",
+            nt2_provider="CVO Antwerpen",
+        )
+    return created

@@ -1,0 +1,120 @@
+"""Read side: everything about one person in a fixed number of queries, and its domain view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from portal.db import models as m
+from portal.domain.evaluate import Evaluation, evaluate
+from portal.domain.model import (
+    ComponentDeadline,
+    Exemption,
+    Fact,
+    FactKind,
+    Level,
+    Obligation,
+    PeriodKind,
+    PersonFacts,
+    Pillar,
+    Protection,
+    Region,
+    Register,
+    Situation,
+    Suspension,
+    TestKind,
+)
+
+
+@dataclass(frozen=True)
+class Dossier:
+    person: m.Person
+    municipality: m.Municipality
+    agency: m.Agency
+    contract: m.Contract | None
+    components: tuple[m.PlanComponent, ...]
+    suspensions: tuple[m.Suspension, ...]
+    exemptions: tuple[m.Exemption, ...]
+    facts: tuple[m.Fact, ...]
+
+    def person_facts(self) -> PersonFacts:
+        p = self.person
+        signed = self.contract.signed_on if self.contract else None
+        return PersonFacts(
+            birth_date=p.birth_date,
+            register=Register(p.civil_register),
+            obligation=Obligation(p.obligation),
+            protection=Protection(p.protection),
+            situation=Situation(p.situation),
+            region=Region(self.municipality.region),
+            nt2_target=Level(p.nt2_target),
+            contract_signed_on=signed,
+            component_deadlines=tuple(
+                ComponentDeadline(Pillar(c.pillar), c.deadline)
+                for c in self.components
+                if c.deadline is not None and signed is not None
+            ),
+            suspensions=tuple(Suspension(s.start_on, s.end_on) for s in self.suspensions),
+            exemptions=tuple(Exemption(Pillar(e.pillar), e.on, e.reason) for e in self.exemptions),
+            facts=tuple(
+                Fact(
+                    kind=FactKind(f.kind),
+                    on=f.on,
+                    test=TestKind(f.test) if f.test else None,
+                    passed=f.passed,
+                    level=Level(f.level) if f.level else None,
+                    hours=f.hours,
+                    pillar=Pillar(f.pillar) if f.pillar else None,
+                    period_kind=PeriodKind(f.period_kind) if f.period_kind else None,
+                    until=f.until,
+                )
+                for f in self.facts
+            ),
+        )
+
+    def evaluate(self, today: date) -> Evaluation:
+        return evaluate(self.person_facts(), today)
+
+
+def load_dossier(db: Session, person_id: int, agency_id: int | None = None) -> Dossier | None:
+    """One person's records; with `agency_id`, only if the person belongs to that agency."""
+    query = (
+        select(m.Person, m.Municipality, m.Agency)
+        .join(m.Municipality, m.Municipality.id == m.Person.municipality_id)  # type: ignore[arg-type]
+        .join(m.Agency, m.Agency.id == m.Person.agency_id)  # type: ignore[arg-type]
+        .where(m.Person.id == person_id)
+    )
+    if agency_id is not None:
+        query = query.where(m.Person.agency_id == agency_id)
+    row = db.exec(query).first()
+    if row is None:
+        return None
+    person, municipality, agency = row
+    contract = db.exec(select(m.Contract).where(m.Contract.person_id == person_id)).first()
+    components: tuple[m.PlanComponent, ...] = ()
+    if contract is not None:
+        components = tuple(
+            db.exec(
+                select(m.PlanComponent)
+                .where(m.PlanComponent.contract_id == contract.id)
+                .order_by(m.PlanComponent.position)  # type: ignore[arg-type]
+            ).all()
+        )
+    suspensions = tuple(
+        db.exec(
+            select(m.Suspension)
+            .where(m.Suspension.person_id == person_id)
+            .order_by(m.Suspension.start_on)  # type: ignore[arg-type]
+        ).all()
+    )
+    exemptions = tuple(db.exec(select(m.Exemption).where(m.Exemption.person_id == person_id)).all())
+    facts = tuple(
+        db.exec(
+            select(m.Fact).where(m.Fact.person_id == person_id).order_by(m.Fact.on)  # type: ignore[arg-type]
+        ).all()
+    )
+    return Dossier(
+        person, municipality, agency, contract, components, suspensions, exemptions, facts
+    )

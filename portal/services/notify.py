@@ -1,0 +1,110 @@
+"""Notifications: one function later issues call. A message goes to the person's inbox (rendered
+in the reader's language when read) and, when an e-mail address is known, by e-mail in the
+person's own language."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from portal import i18n
+from portal.db import models as m
+from portal.services.people import ServiceError
+
+log = logging.getLogger("portal.notify")
+N_ = i18n.lazy_gettext
+
+
+@dataclass(frozen=True)
+class MessageKind:
+    subject: str
+    body: str
+
+
+# Every kind of message the portal sends; subjects and bodies are gettext ids with %(name)s
+# parameters. Later issues add their own kinds here.
+KINDS: dict[str, MessageKind] = {
+    "welcome": MessageKind(
+        N_("Welcome to your integration portal"),
+        N_(
+            "Hello %(name)s. Here you can see your integration plan, your deadlines and your "
+            "messages. Your counsellor at %(agency)s will help you."
+        ),
+    ),
+    "contract_signed": MessageKind(
+        N_("Your integration contract is signed"),
+        N_(
+            "You signed your integration contract on %(date)s. You can see your plan and your "
+            'deadlines on the page "My plan".'
+        ),
+    ),
+    "deadline_reminder": MessageKind(
+        N_("A deadline is coming"),
+        N_('Your deadline for "%(pillar)s" is on %(date)s. Do you need help? Ask your counsellor.'),
+    ),
+}
+
+
+def render_message(kind: str, params: dict[str, Any], language: str) -> tuple[str, str]:
+    """Subject and body of a message in `language` (dates given as ISO strings are formatted)."""
+    spec = KINDS[kind]
+    previous = i18n.current_language()
+    i18n.set_language(language)
+    try:
+        values: dict[str, Any] = {}
+        for key, value in params.items():
+            if key == "date" and isinstance(value, str):
+                from datetime import date
+
+                values[key] = i18n.format_date(date.fromisoformat(value))
+            elif key == "pillar" and isinstance(value, str):
+                from portal.web.labels import pillar_name
+
+                values[key] = pillar_name(value)
+            else:
+                values[key] = value
+        return i18n.gettext(spec.subject) % values, i18n.gettext(spec.body) % values
+    finally:
+        i18n.set_language(previous)
+
+
+def notify(db: Session, person: m.Person, kind: str, **params: Any) -> m.Message:
+    """Put a message in the person's inbox and queue the e-mail (sent by `deliver_outbox`)."""
+    if kind not in KINDS:
+        raise ServiceError("unknown_message_kind")
+    message = m.Message(person_id=person.id, kind=kind, params=params)  # type: ignore[arg-type]
+    db.add(message)
+    db.flush()
+    if person.email:
+        subject, body = render_message(kind, params, person.language)
+        db.add(
+            m.OutboxEmail(
+                message_id=message.id, to_address=person.email, subject=subject, body=body
+            )
+        )
+    return message
+
+
+def deliver_outbox(db: Session, mailer: Any, now: Any, limit: int = 100) -> int:
+    """Send queued e-mails; failures stay queued with their error. Returns how many were sent."""
+    from sqlmodel import select
+
+    pending = db.exec(
+        select(m.OutboxEmail).where(m.OutboxEmail.sent_at == None).limit(limit)  # noqa: E711
+    ).all()
+    sent = 0
+    for email in pending:
+        try:
+            mailer.send(email.to_address, email.subject, email.body)
+        except Exception as error:
+            email.error = str(error)[:500]
+            log.warning("mail to message %s failed: %s", email.message_id, error)
+        else:
+            email.sent_at = now
+            email.error = ""
+            sent += 1
+        db.add(email)
+    return sent

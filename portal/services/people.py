@@ -1,0 +1,295 @@
+"""The write side for people, contracts, plans and facts: the only way these records change.
+
+Each function validates its input, writes, and leaves an audit record. Callers pass the
+database session (one unit of work) and the actor's subject.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+from portal.db import models as m
+from portal.domain.model import (
+    FactKind,
+    Level,
+    Obligation,
+    PeriodKind,
+    Pillar,
+    Protection,
+    Register,
+    Situation,
+    TestKind,
+)
+
+
+class ServiceError(ValueError):
+    """Input a service refuses; `code` is a stable key the web layer translates."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(detail or code)
+        self.code = code
+
+
+def audit(
+    db: Session,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: object = "",
+    **details: Any,
+) -> None:
+    db.add(
+        m.AuditLog(
+            actor=actor, action=action, entity=entity, entity_id=str(entity_id), details=details
+        )
+    )
+
+
+def _enum(enum_type: type, value: object, code: str) -> str:
+    try:
+        return str(enum_type(value))
+    except ValueError:
+        raise ServiceError(code, f"{value!r} is not a valid {enum_type.__name__}") from None
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    given_name: str
+    family_name: str
+    birth_date: date
+    municipality_nis: str
+    agency_code: str
+    register: str
+    obligation: str
+    protection: str = Protection.NOT_APPLICABLE.value
+    situation: str = Situation.NONE.value
+    literacy: str = "standard"
+    language: str = "nl"
+    subject: str | None = None
+    national_number: str | None = None
+    email: str = ""
+    phone: str = ""
+    counsellor_grant_id: int | None = None
+
+
+def register_person(db: Session, actor: str, new: NewPerson, today: date) -> m.Person:
+    if not new.given_name.strip() or not new.family_name.strip():
+        raise ServiceError("name_required")
+    if new.birth_date > today:
+        raise ServiceError("birth_date_future")
+    municipality = db.exec(
+        select(m.Municipality).where(m.Municipality.nis_code == new.municipality_nis)
+    ).first()
+    if municipality is None:
+        raise ServiceError("unknown_municipality")
+    agency = db.exec(select(m.Agency).where(m.Agency.code == new.agency_code)).first()
+    if agency is None:
+        raise ServiceError("unknown_agency")
+    if new.literacy not in {"standard", "low"}:
+        raise ServiceError("invalid_literacy")
+    person = m.Person(
+        subject=new.subject,
+        national_number=new.national_number,
+        given_name=new.given_name.strip(),
+        family_name=new.family_name.strip(),
+        birth_date=new.birth_date,
+        email=new.email,
+        phone=new.phone,
+        language=new.language,
+        civil_register=_enum(Register, new.register, "invalid_register"),
+        obligation=_enum(Obligation, new.obligation, "invalid_obligation"),
+        protection=_enum(Protection, new.protection, "invalid_protection"),
+        situation=_enum(Situation, new.situation, "invalid_situation"),
+        literacy=new.literacy,
+        nt2_target=(Level.A2_ADAPTED if new.literacy == "low" else Level.A2).value,
+        municipality_id=municipality.id,  # type: ignore[arg-type]
+        agency_id=agency.id,  # type: ignore[arg-type]
+        counsellor_grant_id=new.counsellor_grant_id,
+    )
+    db.add(person)
+    db.flush()
+    audit(db, actor, "register_person", "person", person.id)
+    return person
+
+
+@dataclass(frozen=True)
+class NewComponent:
+    pillar: str
+    deadline: date | None
+    provider: str = ""
+    variant: str = ""
+    schedule: str = ""
+
+
+def draw_up_contract(
+    db: Session, actor: str, person: m.Person, components: list[NewComponent]
+) -> m.Contract:
+    existing = db.exec(select(m.Contract).where(m.Contract.person_id == person.id)).first()
+    if existing is not None:
+        raise ServiceError("contract_exists")
+    pillars = [_enum(Pillar, c.pillar, "invalid_pillar") for c in components]
+    if len(set(pillars)) != len(pillars):
+        raise ServiceError("duplicate_component")
+    contract = m.Contract(person_id=person.id)  # type: ignore[arg-type]
+    db.add(contract)
+    db.flush()
+    for position, (pillar, component) in enumerate(zip(pillars, components, strict=True)):
+        db.add(
+            m.PlanComponent(
+                contract_id=contract.id,  # type: ignore[arg-type]
+                pillar=pillar,
+                provider=component.provider,
+                variant=component.variant,
+                schedule=component.schedule,
+                deadline=component.deadline,
+                position=position,
+            )
+        )
+    audit(db, actor, "draw_up_contract", "contract", contract.id, person_id=person.id)
+    return contract
+
+
+def sign_contract(
+    db: Session, actor: str, person: m.Person, signed_on: date, today: date
+) -> m.Contract:
+    contract = db.exec(select(m.Contract).where(m.Contract.person_id == person.id)).first()
+    if contract is None:
+        raise ServiceError("no_contract")
+    if contract.signed_on is not None:
+        raise ServiceError("already_signed")
+    if signed_on > today:
+        raise ServiceError("date_in_future")
+    contract.signed_on = signed_on
+    contract.declaration_signed_on = signed_on
+    db.add(contract)
+    audit(db, actor, "sign_contract", "contract", contract.id, signed_on=signed_on.isoformat())
+    return contract
+
+
+def record_fact(
+    db: Session,
+    actor: str,
+    person: m.Person,
+    kind: str,
+    on: date,
+    today: date,
+    *,
+    test: str | None = None,
+    passed: bool | None = None,
+    level: str | None = None,
+    hours: int = 0,
+    pillar: str | None = None,
+    period_kind: str | None = None,
+    until: date | None = None,
+    source: str = "",
+    note: str = "",
+) -> m.Fact:
+    fact_kind = FactKind(_enum(FactKind, kind, "invalid_fact_kind"))
+    if on > today:
+        raise ServiceError("date_in_future")
+    if fact_kind is FactKind.TEST_RESULT:
+        test = _enum(TestKind, test, "invalid_test")
+        if passed is None:
+            raise ServiceError("result_required")
+        if test == TestKind.NT2 and level is None:
+            raise ServiceError("level_required")
+    if level is not None:
+        level = _enum(Level, level, "invalid_level")
+    if fact_kind is FactKind.PILLAR4_HOURS and not 0 < hours <= 1000:
+        raise ServiceError("invalid_hours")
+    if fact_kind is FactKind.UITGELEERD:
+        pillar = _enum(Pillar, pillar, "invalid_pillar")
+        if pillar not in {Pillar.MO, Pillar.NT2}:
+            raise ServiceError("invalid_pillar")
+    if fact_kind is FactKind.PERIOD:
+        period_kind = _enum(PeriodKind, period_kind, "invalid_period")
+        if until is not None and until < on:
+            raise ServiceError("period_order")
+    fact = m.Fact(
+        person_id=person.id,  # type: ignore[arg-type]
+        kind=fact_kind.value,
+        on=on,
+        test=test,
+        passed=passed,
+        level=level,
+        hours=hours,
+        pillar=pillar,
+        period_kind=period_kind,
+        until=until,
+        source=source,
+        note=note,
+        recorded_by=actor,
+    )
+    db.add(fact)
+    db.flush()
+    audit(db, actor, "record_fact", "fact", fact.id, person_id=person.id, kind=fact_kind.value)
+    return fact
+
+
+def add_suspension(
+    db: Session, actor: str, person: m.Person, start: date, end: date, reason: str
+) -> m.Suspension:
+    if end < start:
+        raise ServiceError("period_order")
+    suspension = m.Suspension(
+        person_id=person.id,  # type: ignore[arg-type]
+        start_on=start,
+        end_on=end,
+        reason=reason,
+    )
+    db.add(suspension)
+    db.flush()
+    audit(db, actor, "add_suspension", "suspension", suspension.id, person_id=person.id)
+    return suspension
+
+
+def add_exemption(
+    db: Session, actor: str, person: m.Person, pillar: str, on: date, reason: str
+) -> m.Exemption:
+    exemption = m.Exemption(
+        person_id=person.id,  # type: ignore[arg-type]
+        pillar=_enum(Pillar, pillar, "invalid_pillar"),
+        on=on,
+        reason=reason,
+    )
+    db.add(exemption)
+    db.flush()
+    audit(db, actor, "add_exemption", "exemption", exemption.id, person_id=person.id)
+    return exemption
+
+
+def grant_role(
+    db: Session,
+    actor: str,
+    subject: str,
+    role: str,
+    display_name: str,
+    *,
+    agency_id: int | None = None,
+    municipality_id: int | None = None,
+    interpreting_service_id: int | None = None,
+) -> m.RoleGrant:
+    if role not in {"counsellor", "municipality", "interpreting", "admin"}:
+        raise ServiceError("invalid_role")
+    if role == "counsellor" and agency_id is None:
+        raise ServiceError("agency_required")
+    if role == "municipality" and municipality_id is None:
+        raise ServiceError("municipality_required")
+    if role == "interpreting" and interpreting_service_id is None:
+        raise ServiceError("service_required")
+    grant = m.RoleGrant(
+        subject=subject,
+        role=role,
+        display_name=display_name,
+        agency_id=agency_id,
+        municipality_id=municipality_id,
+        interpreting_service_id=interpreting_service_id,
+    )
+    db.add(grant)
+    db.flush()
+    audit(db, actor, "grant_role", "role_grant", grant.id, subject=subject, role=role)
+    return grant

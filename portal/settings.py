@@ -1,0 +1,176 @@
+"""Every setting in one typed place, read from `PORTAL_...` environment variables.
+
+The README lists them. `Settings.from_env()` validates them; production mode refuses the
+development conveniences (local sign-in provider, sandboxes, plain http, no secret key).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_LANGUAGES = ("nl", "en", "fr", "ar")
+RTL_LANGUAGES = frozenset({"ar", "fa", "ps"})
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message says which and why."""
+
+
+def _bool(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name} must be true or false, not {value!r}")
+
+
+def _int(value: str, name: str, minimum: int = 1) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}")
+    return number
+
+
+def parse_now(value: str) -> datetime:
+    """An ISO date-time (or date) in Europe/Brussels; an explicit offset is converted to it."""
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise SettingsError(
+            f"PORTAL_NOW must be an ISO date-time such as 2026-03-15T10:00, not {value!r}"
+        ) from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=BRUSSELS)
+    return parsed.astimezone(BRUSSELS)
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'portal.sqlite3'}"
+    secret_key: str = field(default="", repr=False)
+    base_url: str = "http://127.0.0.1:8000"
+    now: datetime | None = None
+    languages: tuple[str, ...] = SHIPPED_LANGUAGES
+    default_language: str = "nl"
+    # sign-in (OpenID Connect)
+    oidc_issuer: str = "http://127.0.0.1:8001"
+    oidc_client_id: str = "portal-dev"
+    oidc_client_secret: str = field(default="portal-dev-secret", repr=False)
+    oidc_scopes: str = "openid profile email"
+    dev_login: bool = True
+    # sessions
+    session_idle_citizen_minutes: int = 30
+    session_idle_staff_minutes: int = 15
+    session_absolute_hours: int = 12
+    # mail
+    smtp_url: str = ""
+    mail_from: str = "inburgering@example.invalid"
+    # payments (issue 4 wires these)
+    payments_sandbox: bool = True
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def https(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def session_cookie_name(self) -> str:
+        # The __Host- prefix needs Secure, which plain http in development cannot have.
+        return "__Host-portal_session" if self.https else "portal_session"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        get = env.get
+        mode = get("PORTAL_ENV", "development").strip().lower()
+        if mode not in {"development", "production", "test"}:
+            raise SettingsError("PORTAL_ENV must be development, test or production")
+        port = get("PORT", "8000")
+        kwargs: dict[str, object] = {"env": mode}
+        if "PORTAL_DATABASE_URL" in env:
+            kwargs["database_url"] = env["PORTAL_DATABASE_URL"]
+        kwargs["base_url"] = get("PORTAL_BASE_URL", f"http://127.0.0.1:{port}").rstrip("/")
+        if get("PORTAL_NOW"):
+            kwargs["now"] = parse_now(env["PORTAL_NOW"])
+        if get("PORTAL_LANGUAGES"):
+            langs = tuple(x.strip() for x in env["PORTAL_LANGUAGES"].split(",") if x.strip())
+            unknown = [x for x in langs if x not in SHIPPED_LANGUAGES]
+            if unknown or not langs:
+                raise SettingsError(
+                    f"PORTAL_LANGUAGES may only name shipped languages {SHIPPED_LANGUAGES}"
+                )
+            kwargs["languages"] = langs
+        for key, name in (
+            ("PORTAL_OIDC_ISSUER", "oidc_issuer"),
+            ("PORTAL_OIDC_CLIENT_ID", "oidc_client_id"),
+            ("PORTAL_OIDC_CLIENT_SECRET", "oidc_client_secret"),
+            ("PORTAL_OIDC_SCOPES", "oidc_scopes"),
+            ("PORTAL_SMTP_URL", "smtp_url"),
+            ("PORTAL_MAIL_FROM", "mail_from"),
+        ):
+            if key in env:
+                kwargs[name] = env[key].strip()
+        for key, name in (
+            ("PORTAL_DEV_LOGIN", "dev_login"),
+            ("PORTAL_PAYMENTS_SANDBOX", "payments_sandbox"),
+        ):
+            if key in env:
+                kwargs[name] = _bool(env[key], key)
+            elif mode == "production":
+                kwargs[name] = False
+        for key, name in (
+            ("PORTAL_SESSION_IDLE_CITIZEN_MINUTES", "session_idle_citizen_minutes"),
+            ("PORTAL_SESSION_IDLE_STAFF_MINUTES", "session_idle_staff_minutes"),
+            ("PORTAL_SESSION_ABSOLUTE_HOURS", "session_absolute_hours"),
+        ):
+            if key in env:
+                kwargs[name] = _int(env[key], key)
+        secret = get("PORTAL_SECRET_KEY", "")
+        if not secret and mode != "production":
+            # Development and tests: a fresh key per process is fine (sessions live in the DB).
+            secret = secrets.token_urlsafe(32)
+        kwargs["secret_key"] = secret
+        settings = cls(**kwargs)  # type: ignore[arg-type]
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse unsafe combinations; production refuses every development convenience."""
+        if self.default_language not in self.languages:
+            raise SettingsError("the default language must be one of PORTAL_LANGUAGES")
+        if not self.production:
+            return
+        problems = []
+        if self.dev_login:
+            problems.append("PORTAL_DEV_LOGIN must be off (the local sign-in provider)")
+        if self.payments_sandbox:
+            problems.append("PORTAL_PAYMENTS_SANDBOX must be off")
+        if len(self.secret_key) < 32:
+            problems.append("PORTAL_SECRET_KEY must be set (at least 32 characters)")
+        if not self.https:
+            problems.append("PORTAL_BASE_URL must be an https:// URL")
+        if urlparse(self.oidc_issuer).scheme != "https":
+            problems.append("PORTAL_OIDC_ISSUER must be an https:// URL")
+        if self.now is not None:
+            problems.append("PORTAL_NOW (the fixed clock) is for demos and tests only")
+        if self.database_url.startswith("sqlite"):
+            problems.append("PORTAL_DATABASE_URL must name PostgreSQL, not the embedded SQLite")
+        if problems:
+            raise SettingsError("production mode refuses to start: " + "; ".join(problems))

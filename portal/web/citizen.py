@@ -1,0 +1,176 @@
+"""The newcomer's own pages: My integration, My plan, Inbox. Records are always fetched scoped
+to the signed-in person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from portal.app import portal_of
+from portal.db import models as m
+from portal.db.engine import session_scope
+from portal.domain.model import Eligibility
+from portal.domain.rules import rules_on
+from portal.services.dossier import Dossier, load_dossier
+from portal.services.notify import render_message
+from portal.web import labels
+from portal.web.pages import render
+from portal.web.routing import Audience, Principal, route
+
+INBOX_PAGE = 50
+
+
+def unread_count(db: Session, person_id: int) -> int:
+    return int(
+        db.exec(
+            select(func.count())
+            .select_from(m.Message)
+            .where(m.Message.person_id == person_id, m.Message.read_at == None)  # noqa: E711
+        ).one()
+    )
+
+
+def _own_dossier(db: Session, principal: Principal) -> Dossier:
+    if principal.person_id is None:
+        raise HTTPException(status_code=404)
+    dossier = load_dossier(db, principal.person_id)
+    if dossier is None:
+        raise HTTPException(status_code=404)
+    return dossier
+
+
+def dossier_context(dossier: Dossier, today: Any) -> dict[str, Any]:
+    """What the dashboard and plan pages show, for the person or their counsellor."""
+    evaluation = dossier.evaluate(today)
+    region = dossier.municipality.region
+    by_pillar = {c.pillar: c for c in dossier.components}
+    pillars = []
+    for view in evaluation.pillars:
+        pillars.append(
+            {
+                "view": view,
+                "name": labels.pillar_name(view.pillar.value, region),
+                "hint": labels.gettext(labels.PILLAR_HINTS[view.pillar.value]),
+                "status": labels.status_name(view.status.value),
+                "days_left": (view.deadline - today).days if view.deadline else None,
+                "component": by_pillar.get(view.pillar.value),
+            }
+        )
+    alerts = [
+        {
+            "alert": alert,
+            "name": labels.pillar_name(alert.pillar.value, region),
+        }
+        for alert in evaluation.alerts
+    ]
+    upcoming = [
+        {"name": labels.pillar_name(p.value, region), "deadline": d, "days_left": (d - today).days}
+        for p, d in evaluation.upcoming
+    ]
+    signed_on = dossier.contract.signed_on if dossier.contract else None
+    return {
+        "participation_hours": rules_on(signed_on or today).participation_hours,
+        "dossier": dossier,
+        "person": dossier.person,
+        "evaluation": evaluation,
+        "eligible": evaluation.eligibility in {Eligibility.OBLIGED, Eligibility.VOLUNTARY},
+        "obliged": evaluation.eligibility is Eligibility.OBLIGED,
+        "eligibility_name": labels.gettext(labels.ELIGIBILITY_NAMES[evaluation.eligibility.value]),
+        "pillars": pillars,
+        "alerts": alerts,
+        "upcoming": upcoming,
+        "variant_names": labels.VARIANT_NAMES,
+        "gettext": labels.gettext,
+    }
+
+
+def dashboard(request: Request) -> Response:
+    portal = portal_of(request)
+    principal: Principal = request.state.principal
+    today = portal.clock.today()
+    with session_scope(portal.engine) as db:
+        dossier = _own_dossier(db, principal)
+        context = dossier_context(dossier, today)
+        context["unread"] = unread_count(db, dossier.person.id)  # type: ignore[arg-type]
+    if not context["eligible"]:
+        return render(request, "citizen/not_eligible.html", context, personal=True)
+    return render(request, "citizen/dashboard.html", context, personal=True)
+
+
+def plan(request: Request) -> Response:
+    portal = portal_of(request)
+    principal: Principal = request.state.principal
+    today = portal.clock.today()
+    with session_scope(portal.engine) as db:
+        dossier = _own_dossier(db, principal)
+        context = dossier_context(dossier, today)
+        context["unread"] = unread_count(db, dossier.person.id)  # type: ignore[arg-type]
+    if not context["eligible"]:
+        return render(request, "citizen/not_eligible.html", context, personal=True)
+    return render(request, "citizen/plan.html", context, personal=True)
+
+
+def _message_view(message: m.Message, language: str) -> dict[str, Any]:
+    subject, body = render_message(message.kind, message.params, language)
+    return {"message": message, "subject": subject, "body": body}
+
+
+def inbox(request: Request) -> Response:
+    from portal.i18n import current_language
+
+    portal = portal_of(request)
+    principal: Principal = request.state.principal
+    if principal.person_id is None:
+        raise HTTPException(status_code=404)
+    with session_scope(portal.engine) as db:
+        messages = db.exec(
+            select(m.Message)
+            .where(m.Message.person_id == principal.person_id)
+            .order_by(m.Message.created_at.desc(), m.Message.id.desc())  # type: ignore[attr-defined]
+            .limit(INBOX_PAGE)
+        ).all()
+        unread = unread_count(db, principal.person_id)
+    language = current_language()
+    views = [_message_view(message, language) for message in messages]
+    return render(
+        request, "citizen/inbox.html", {"messages": views, "unread": unread}, personal=True
+    )
+
+
+def message_detail(request: Request) -> Response:
+    from portal.i18n import current_language
+
+    portal = portal_of(request)
+    principal: Principal = request.state.principal
+    try:
+        message_id = int(request.path_params["message_id"])
+    except (TypeError, ValueError):
+        raise HTTPException(status_code=404) from None
+    with session_scope(portal.engine) as db:
+        message = db.exec(
+            select(m.Message).where(
+                m.Message.id == message_id, m.Message.person_id == principal.person_id
+            )
+        ).first()
+        if message is None:
+            raise HTTPException(status_code=404)
+        if message.read_at is None:
+            message.read_at = portal.clock.now()
+            db.add(message)
+        view = _message_view(message, current_language())
+        unread = unread_count(db, principal.person_id)  # type: ignore[arg-type]
+    return render(request, "citizen/message.html", {**view, "unread": unread}, personal=True)
+
+
+def routes() -> list[Any]:
+    return [
+        route("/my", dashboard, Audience.CITIZEN),
+        route("/my/plan", plan, Audience.CITIZEN),
+        route("/my/inbox", inbox, Audience.CITIZEN),
+        route("/my/inbox/{message_id:int}", message_detail, Audience.CITIZEN),
+    ]

@@ -1,0 +1,36 @@
+"""Friendly, translated error pages; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from portal.web.pages import render
+
+log = logging.getLogger("portal.errors")
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    if status in {301, 302, 303, 304, 307, 308}:
+        return Response(status_code=status, headers=exc.headers)
+    kind = {403: "403", 404: "404", 405: "405"}.get(status, "400" if status < 500 else "500")
+    if exc.detail == "csrf":
+        kind = "csrf"
+    try:
+        return render(request, "errors/error.html", {"kind": kind}, status=status)
+    except Exception:  # pragma: no cover - the error page itself failed
+        log.exception("error page failed")
+        return PlainTextResponse(str(status), status_code=status)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", exc_info=exc)
+    try:
+        return render(request, "errors/error.html", {"kind": "500"}, status=500)
+    except Exception:  # pragma: no cover - the error page itself failed
+        return PlainTextResponse("500", status_code=500)

@@ -1,0 +1,58 @@
+"""Translated names for the domain's values (one place, so templates stay simple)."""
+
+from __future__ import annotations
+
+from portal.i18n import gettext, lazy_gettext
+
+N_ = lazy_gettext
+
+PILLAR_NAMES = {
+    "mo": N_("Social orientation (MO)"),
+    "nt2": N_("Dutch (NT2)"),
+    "vdab": N_("Registration with VDAB"),
+    "participation": N_("Participation and network"),
+}
+PILLAR_NAMES_BRUSSELS = {"vdab": N_("Registration with Actiris")}
+
+PILLAR_HINTS = {
+    "mo": N_("Follow the course about life in Flanders and pass the MO test."),
+    "nt2": N_("Learn Dutch and pass the test at level A2."),
+    "vdab": N_("Register as a job seeker within 2 months after you sign your contract."),
+    "participation": N_("Take part for 40 hours: a buddy project, an internship or volunteering."),
+}
+
+STATUS_NAMES = {
+    "not_started": N_("Not started"),
+    "in_progress": N_("In progress"),
+    "done": N_("Done"),
+    "not_required": N_("Not required"),
+    "exempt": N_("Exempt"),
+    "suspended": N_("Suspended"),
+    "overdue": N_("Overdue"),
+}
+
+ELIGIBILITY_NAMES = {
+    "obliged": N_("Obliged to follow the integration programme"),
+    "voluntary": N_("Following the integration programme voluntarily"),
+    "nt2_only": N_("Dutch lessons only"),
+    "not_eligible": N_("No access to the integration programme"),
+}
+
+VARIANT_NAMES = {
+    "classroom": N_("In a classroom"),
+    "blended": N_("Partly online, partly in a classroom"),
+    "online": N_("Online"),
+    "evening": N_("Evening classes"),
+    "weekend": N_("Weekend classes"),
+    "": N_("Not chosen yet"),
+}
+
+
+def pillar_name(pillar: str, region: str = "flanders") -> str:
+    if region == "brussels" and pillar in PILLAR_NAMES_BRUSSELS:
+        return gettext(PILLAR_NAMES_BRUSSELS[pillar])
+    return gettext(PILLAR_NAMES[pillar])
+
+
+def status_name(status: str) -> str:
+    return gettext(STATUS_NAMES[status])

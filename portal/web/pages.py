@@ -1,0 +1,67 @@
+"""Rendering: one helper decides page or partial (htmx), sets Vary and caching."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from portal import i18n
+from portal.web.security import masked_token
+
+
+def language_links(request: Request) -> list[dict[str, str]]:
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    links = []
+    portal = request.app.state.portal
+    for code in portal.settings.languages:
+        query = urlencode([*params, ("lang", code)])
+        links.append(
+            {
+                "code": code,
+                "name": i18n.LANGUAGE_NAMES[code],
+                "href": f"{request.url.path}?{query}",
+                "dir": i18n.text_direction(code),
+            }
+        )
+    return links
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+    personal: bool = False,
+    partial: str | None = None,
+) -> HTMLResponse:
+    portal = request.app.state.portal
+    language = i18n.current_language()
+    session = request.scope.get("session")
+    principal = getattr(request.state, "principal", None)
+
+    def csrf_token() -> str:
+        return masked_token(session) if session is not None else ""
+
+    is_htmx = request.headers.get("HX-Request") == "true" and partial is not None
+    values = {
+        "request": request,
+        "lang": language,
+        "dir": i18n.text_direction(language),
+        "principal": principal,
+        "csrf_token": csrf_token,
+        "language_links": language_links(request),
+        "settings": portal.settings,
+        "today": portal.clock.today(),
+        "unread": 0,
+        **context,
+    }
+    body = portal.templates.get_template(partial if is_htmx else template).render(values)
+    response = HTMLResponse(body, status_code=status)
+    response.headers["Vary"] = "HX-Request, Accept-Language, Cookie"
+    if personal or principal is not None:
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,61 @@
+"""Public pages: the start page, health, fingerprinted static files."""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Any
+
+from sqlalchemy import text
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from portal.app import STATIC_DIR, portal_of
+from portal.db.engine import session_scope
+from portal.web.pages import render
+from portal.web.routing import Audience, route
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+def start(request: Request) -> Response:
+    return render(
+        request, "public/start.html", {"signed_out": request.query_params.get("signed_out")}
+    )
+
+
+def healthz(request: Request) -> Response:
+    portal = portal_of(request)
+    try:
+        with session_scope(portal.engine) as db:
+            db.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    except Exception:
+        return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
+    return JSONResponse(
+        {"status": "ok", "database": "ok", "dialect": portal.engine.dialect.name},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def static(request: Request) -> Response:
+    """`/static/<hash>/<path>`: immutable, cached for a year; a stale hash is a 404."""
+    portal = portal_of(request)
+    path = request.path_params["path"]
+    if portal.manifest.get(path) != request.path_params["fingerprint"]:
+        raise HTTPException(status_code=404)
+    media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    if media_type.startswith("text/") or media_type.endswith("javascript"):
+        media_type += "; charset=utf-8"
+    return FileResponse(
+        STATIC_DIR / path,
+        media_type=media_type,
+        headers={"Cache-Control": f"public, max-age={ONE_YEAR}, immutable"},
+    )
+
+
+def routes() -> list[Any]:
+    return [
+        route("/", start, Audience.PUBLIC),
+        route("/healthz", healthz, Audience.PUBLIC),
+        route("/static/{fingerprint}/{path:path}", static, Audience.PUBLIC),
+    ]

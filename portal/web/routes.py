@@ -1,0 +1,11 @@
+"""All routes of the portal, gathered per area."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+
+def all_routes() -> list[BaseRoute]:
+    from portal.web import auth, citizen, public, staff
+
+    return [*public.routes(), *auth.routes(), *citizen.routes(), *staff.routes()]

@@ -1,0 +1,124 @@
+"""Every route declares its audience; one wrapper enforces it (and CSRF) before the handler runs.
+
+Handlers are plain `def` functions (database work runs in the thread pool, never on the event
+loop). `route(...)` builds a Starlette Route whose endpoint carries `.audience` so a meta-test
+can prove that no route is left without one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from portal.web.security import CSRF_FIELD, CSRF_HEADER, token_matches
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Audience(StrEnum):
+    PUBLIC = "public"
+    SIGNED_IN = "signed_in"  # any signed-in user, with or without a role
+    CITIZEN = "citizen"
+    COUNSELLOR = "counsellor"
+    MUNICIPALITY = "municipality"
+    INTERPRETING = "interpreting"
+    ADMIN = "admin"
+
+
+ROLES = ("citizen", "counsellor", "municipality", "interpreting", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking, as established at sign-in and kept in the server-side session."""
+
+    subject: str
+    role: str | None  # one of ROLES, or None for a user the portal does not know
+    name: str = ""
+    person_id: int | None = None
+    grant_id: int | None = None
+    agency_id: int | None = None
+    municipality_id: int | None = None
+    interpreting_service_id: int | None = None
+
+    @classmethod
+    def from_session(cls, data: dict[str, Any]) -> Principal | None:
+        subject = data.get("subject")
+        if not isinstance(subject, str):
+            return None
+        auth = data.get("auth") or {}
+        return cls(
+            subject=subject,
+            role=auth.get("role"),
+            name=auth.get("name", ""),
+            person_id=auth.get("person_id"),
+            grant_id=auth.get("grant_id"),
+            agency_id=auth.get("agency_id"),
+            municipality_id=auth.get("municipality_id"),
+            interpreting_service_id=auth.get("interpreting_service_id"),
+        )
+
+
+def allowed(audience: Audience, principal: Principal | None) -> bool:
+    if audience is Audience.PUBLIC:
+        return True
+    if principal is None:
+        return False
+    if audience is Audience.SIGNED_IN:
+        return True
+    return principal.role == audience.value
+
+
+Handler = Callable[[Request], Response]
+
+
+def route(
+    path: str,
+    handler: Handler,
+    audience: Audience,
+    methods: tuple[str, ...] = ("GET",),
+    *,
+    csrf_exempt: bool = False,
+    name: str | None = None,
+) -> Route:
+    async def endpoint(request: Request) -> Response:
+        handle = request.scope.get("portal.session")
+        principal = Principal.from_session(handle.data) if handle is not None else None
+        request.state.principal = principal
+        if not allowed(audience, principal):
+            if principal is None and request.method in SAFE_METHODS:
+                target = request.url.path
+                if request.url.query:
+                    target += "?" + request.url.query
+                return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+            raise HTTPException(status_code=403)
+        if request.method not in SAFE_METHODS and not csrf_exempt:
+            submitted = request.headers.get(CSRF_HEADER)
+            if submitted is None and request.headers.get("content-type", "").startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")
+            ):
+                form = await request.form()
+                value = form.get(CSRF_FIELD)
+                submitted = value if isinstance(value, str) else None
+            session = request.scope.get("session") or {}
+            if not token_matches(session, submitted):
+                raise HTTPException(status_code=403, detail="csrf")
+        if request.method not in SAFE_METHODS and request.headers.get(
+            "content-type", ""
+        ).startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            request.state.form = await request.form()
+        return await run_in_threadpool(handler, request)
+
+    endpoint.audience = audience  # type: ignore[attr-defined]
+    endpoint.csrf_exempt = csrf_exempt  # type: ignore[attr-defined]
+    endpoint.__name__ = handler.__name__
+    return Route(path, endpoint, methods=list(methods), name=name or handler.__name__)

@@ -1,0 +1,235 @@
+"""Server-side sessions (pure ASGI middleware).
+
+The cookie carries only a random id (256 bits); the database keeps its SHA-256, the data, and
+the times. Sign-out and expiry delete the row, so a replayed cookie is dead. An unknown, expired
+or malformed cookie simply means "signed out". `scope["session"]` is a dict (what Authlib's
+Starlette client uses for state, nonce and PKCE verifier); `scope["portal.session"]` is the handle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.cookies import SimpleCookie
+from typing import Any
+
+from anyio import to_thread
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from portal.clock import Clock
+from portal.db.engine import session_scope
+from portal.db.models import WebSession
+from portal.settings import Settings
+
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def _hash(raw_id: str) -> str:
+    return hashlib.sha256(raw_id.encode()).hexdigest()
+
+
+class SessionData(dict[str, Any]):
+    """A dict that notices changes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.modified = False
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.modified = True
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.modified = True
+        super().__delitem__(key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        if key in self:
+            self.modified = True
+        return super().pop(key, *default)
+
+    def clear(self) -> None:
+        self.modified = True
+        super().clear()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        self.modified = True
+        super().update(*args, **kwargs)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self.modified = True
+        return super().setdefault(key, default)
+
+
+@dataclass
+class SessionHandle:
+    raw_id: str | None
+    data: SessionData
+    created_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    regenerate: bool = False
+    destroyed: bool = False
+    touched: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def subject(self) -> str | None:
+        value = self.data.get("subject")
+        return value if isinstance(value, str) else None
+
+    def sign_in(self, subject: str, staff: bool, values: dict[str, Any]) -> None:
+        """Start a signed-in session under a new id (session fixation defence)."""
+        keep_lang = self.data.get("lang")
+        self.data.clear()
+        self.data.update(values)
+        self.data["subject"] = subject
+        self.data["staff"] = staff
+        if keep_lang and "lang" not in values:
+            self.data["lang"] = keep_lang
+        self.regenerate = True
+
+    def destroy(self) -> None:
+        self.destroyed = True
+        self.data.clear()
+
+
+class SessionMiddleware:
+    def __init__(self, app: ASGIApp, settings: Settings, engine: Engine, clock: Clock) -> None:
+        self.app = app
+        self.settings = settings
+        self.engine = engine
+        self.clock = clock
+        self.cookie = settings.session_cookie_name
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw_id = self._read_cookie(scope)
+        handle = SessionHandle(raw_id=None, data=SessionData())
+        if (
+            raw_id is not None
+            and scope["path"] not in {"/healthz"}
+            and not scope["path"].startswith("/static/")
+        ):
+            handle = await to_thread.run_sync(self._load, raw_id)
+        scope["session"] = handle.data
+        scope["portal.session"] = handle
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                cookie = await to_thread.run_sync(self._persist, handle)
+                if cookie is not None:
+                    headers = MutableHeaders(scope=message)
+                    headers.append("Set-Cookie", cookie)
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+    def _read_cookie(self, scope: Scope) -> str | None:
+        for name, value in scope["headers"]:
+            if name == b"cookie":
+                jar: SimpleCookie = SimpleCookie()
+                try:
+                    jar.load(value.decode("latin-1"))
+                except Exception:
+                    return None
+                morsel = jar.get(self.cookie)
+                if morsel is not None:
+                    raw = morsel.value
+                    if 20 <= len(raw) <= 100 and raw.replace("-", "").replace("_", "").isalnum():
+                        return raw
+        return None
+
+    def _limits(self, staff: bool) -> tuple[timedelta, timedelta]:
+        idle = (
+            self.settings.session_idle_staff_minutes
+            if staff
+            else self.settings.session_idle_citizen_minutes
+        )
+        return timedelta(minutes=idle), timedelta(hours=self.settings.session_absolute_hours)
+
+    def _load(self, raw_id: str) -> SessionHandle:
+        now = self.clock.now()
+        with session_scope(self.engine) as db:
+            row = db.get(WebSession, _hash(raw_id))
+            if row is None:
+                return SessionHandle(raw_id=None, data=SessionData())
+            idle, absolute = self._limits(row.staff)
+            if now - row.last_seen_at > idle or now - row.created_at > absolute:
+                db.delete(row)
+                return SessionHandle(raw_id=None, data=SessionData(), extra={"expired": True})
+            return SessionHandle(
+                raw_id=raw_id,
+                data=SessionData(row.data),
+                created_at=row.created_at,
+                last_seen_at=row.last_seen_at,
+            )
+
+    def _cookie(self, value: str, max_age: int | None) -> str:
+        parts = [f"{self.cookie}={value}", "Path=/", "HttpOnly", "SameSite=Lax"]
+        if self.settings.https:
+            parts.append("Secure")
+        if max_age is not None:
+            parts.append(f"Max-Age={max_age}")
+        return "; ".join(parts)
+
+    def _persist(self, handle: SessionHandle) -> str | None:
+        """Write the session back; returns a Set-Cookie value when the cookie changes."""
+        now = self.clock.now()
+        if handle.destroyed:
+            if handle.raw_id is not None:
+                with session_scope(self.engine) as db:
+                    db.execute(delete(WebSession).where(WebSession.id == _hash(handle.raw_id)))
+            return self._cookie("", 0)
+        if handle.regenerate and handle.raw_id is not None:
+            with session_scope(self.engine) as db:
+                db.execute(delete(WebSession).where(WebSession.id == _hash(handle.raw_id)))
+            handle.raw_id = None
+        if handle.raw_id is None:
+            if not handle.data:
+                return self._cookie("", 0) if handle.extra.get("expired") else None
+            handle.raw_id = secrets.token_urlsafe(32)
+            with session_scope(self.engine) as db:
+                db.add(
+                    WebSession(
+                        id=_hash(handle.raw_id),
+                        subject=handle.subject,
+                        staff=bool(handle.data.get("staff")),
+                        data=dict(handle.data),
+                        created_at=now,
+                        last_seen_at=now,
+                    )
+                )
+            return self._cookie(handle.raw_id, None)
+        stale = handle.last_seen_at is None or now - handle.last_seen_at > TOUCH_EVERY
+        if handle.data.modified or stale:
+            with session_scope(self.engine) as db:
+                row = db.get(WebSession, _hash(handle.raw_id))
+                if row is not None:
+                    row.data = dict(handle.data)
+                    row.subject = handle.subject
+                    row.last_seen_at = now
+                    db.add(row)
+        return None
+
+
+def delete_expired_sessions(engine: Engine, settings: Settings, now: datetime) -> int:
+    """Housekeeping: remove sessions past the absolute limit or the longest idle limit."""
+    longest_idle = timedelta(
+        minutes=max(settings.session_idle_citizen_minutes, settings.session_idle_staff_minutes)
+    )
+    with session_scope(engine) as db:
+        result = db.execute(
+            delete(WebSession).where(
+                (WebSession.last_seen_at < now - longest_idle)
+                | (WebSession.created_at < now - timedelta(hours=settings.session_absolute_hours))
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,141 @@
+"""§2J: a contract is valid for paid interpreting until its completion deadline."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portal.domain.model import (
+    ComponentDeadline,
+    Fact,
+    FactKind,
+    Level,
+    Obligation,
+    PersonFacts,
+    Pillar,
+    Register,
+    Situation,
+    Suspension,
+    TestKind,
+)
+from portal.domain.validity import contract_valid_on, valid_until
+
+SIGNED = date(2024, 3, 15)
+NT2_DL = date(2025, 9, 15)
+
+
+def person(**changes: object) -> PersonFacts:
+    base = PersonFacts(
+        birth_date=date(1990, 5, 10),
+        register=Register.FOREIGNERS,
+        obligation=Obligation.OBLIGED,
+        contract_signed_on=SIGNED,
+        component_deadlines=(
+            ComponentDeadline(Pillar.MO, date(2024, 9, 15)),
+            ComponentDeadline(Pillar.NT2, NT2_DL),
+        ),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+ENDED = Fact(FactKind.CONTRACT_ENDED, date(2024, 12, 1))
+ATTEST_FACTS = (
+    Fact(FactKind.TEST_RESULT, date(2024, 6, 1), test=TestKind.MO, passed=True),
+    Fact(FactKind.TEST_RESULT, date(2024, 11, 1), test=TestKind.NT2, passed=True, level=Level.A2),
+)
+SUSPENDED_10_DAYS = (Suspension(date(2025, 1, 1), date(2025, 1, 10)),)
+
+
+@pytest.mark.parametrize(
+    ("changes", "day", "valid"),
+    [
+        pytest.param({}, SIGNED - timedelta(days=1), False, id="before signing → not valid"),
+        pytest.param({}, SIGNED, True, id="on the signing day → valid"),
+        pytest.param({}, NT2_DL, True, id="on the completion deadline → valid"),
+        pytest.param({}, NT2_DL + timedelta(days=1), False, id="the day after → not valid"),
+        pytest.param(
+            {"facts": (ENDED,)}, date(2024, 11, 30), True, id="day before the agency ended it"
+        ),
+        pytest.param(
+            {"facts": (ENDED,)}, date(2024, 12, 1), False, id="ended by the agency → not valid"
+        ),
+        pytest.param(
+            {"facts": ATTEST_FACTS, "situation": Situation.WORKS},
+            date(2025, 3, 1),
+            True,
+            id="attest reached → still valid until the deadline",
+        ),
+        pytest.param(
+            {"suspensions": SUSPENDED_10_DAYS},
+            NT2_DL + timedelta(days=10),
+            True,
+            id="a 10-day suspension → valid 10 days longer",
+        ),
+        pytest.param(
+            {"suspensions": SUSPENDED_10_DAYS},
+            NT2_DL + timedelta(days=11),
+            False,
+            id="… and not a day more",
+        ),
+        pytest.param({"contract_signed_on": None}, SIGNED, False, id="no contract → not valid"),
+        pytest.param(
+            {"component_deadlines": ()},
+            SIGNED,
+            False,
+            id="no completion deadline agreed → nothing to prove validity",
+        ),
+    ],
+)
+def test_contract_validity(changes: dict[str, object], day: date, valid: bool) -> None:
+    assert contract_valid_on(person(**changes), day) is valid
+
+
+def test_valid_until_is_the_moved_directional_deadline() -> None:
+    assert valid_until(person()) == NT2_DL
+    assert valid_until(person(suspensions=SUSPENDED_10_DAYS)) == NT2_DL + timedelta(days=10)
+
+
+@st.composite
+def people(draw: st.DrawFn) -> PersonFacts:
+    signed = draw(st.dates(min_value=date(2022, 1, 1), max_value=date(2026, 12, 31)))
+    length = draw(st.integers(min_value=0, max_value=1200))
+    suspensions = draw(
+        st.lists(
+            st.builds(
+                lambda offset, days: Suspension(
+                    signed + timedelta(days=offset), signed + timedelta(days=offset + days)
+                ),
+                st.integers(-100, 1500),
+                st.integers(0, 200),
+            ),
+            max_size=3,
+        )
+    )
+    ended = draw(st.none() | st.integers(0, 1500))
+    facts = () if ended is None else (Fact(FactKind.CONTRACT_ENDED, signed + timedelta(ended)),)
+    return person(
+        contract_signed_on=signed,
+        component_deadlines=(ComponentDeadline(Pillar.NT2, signed + timedelta(days=length)),),
+        suspensions=tuple(suspensions),
+        facts=facts,
+    )
+
+
+@given(people(), st.integers(0, 2000), st.integers(0, 2000))
+def test_valid_on_a_day_means_valid_on_every_earlier_day_since_signing(
+    p: PersonFacts, a: int, b: int
+) -> None:
+    assert p.contract_signed_on is not None
+    earlier, later = sorted((a, b))
+    if contract_valid_on(p, p.contract_signed_on + timedelta(days=later)):
+        assert contract_valid_on(p, p.contract_signed_on + timedelta(days=earlier))
+
+
+@given(people(), st.integers(1, 2000))
+def test_never_valid_before_signing(p: PersonFacts, days_before: int) -> None:
+    assert p.contract_signed_on is not None
+    assert not contract_valid_on(p, p.contract_signed_on - timedelta(days=days_before))

@@ -1,0 +1,93 @@
+"""Every route declares who may use it; every other audience gets 403 or 404."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from starlette.routing import Route
+
+from portal.web.routing import Audience
+from tests.support.web import csrf_token, sign_in
+
+ROLE_SUBJECTS = {
+    "anonymous": None,
+    "no_role": "someone-without-a-role",
+    "citizen": "demo-gent-new",
+    "counsellor": "demo-counsellor",
+    "municipality": "demo-gent-officer",
+    "interpreting": "demo-interpreter",
+    "admin": "demo-admin",
+}
+
+
+def allowed_roles(audience: Audience) -> set[str]:
+    if audience is Audience.PUBLIC:
+        return set(ROLE_SUBJECTS)
+    if audience is Audience.SIGNED_IN:
+        return set(ROLE_SUBJECTS) - {"anonymous"}
+    return {audience.value}
+
+
+def concrete(path: str) -> str:
+    """A path with sample values for its parameters (ids that exist for somebody)."""
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+def app_routes(app):
+    return [r for r in app.routes if isinstance(r, Route)]
+
+
+def test_every_route_declares_an_audience(app):
+    for r in app_routes(app):
+        assert isinstance(getattr(r.endpoint, "audience", None), Audience), r.path
+
+
+@pytest.mark.parametrize("role", list(ROLE_SUBJECTS))
+def test_only_the_declared_audience_gets_through(client, app, role):
+    subject = ROLE_SUBJECTS[role]
+    if subject:
+        sign_in(client, subject)
+    token = csrf_token(client.get("/").text) if subject else ""
+    for r in app_routes(app):
+        audience: Audience = r.endpoint.audience
+        if r.path.startswith("/static/") or r.path in {"/login", "/auth/callback", "/logout"}:
+            continue  # covered by their own tests (they change the session)
+        for method in sorted(r.methods - {"HEAD"}):
+            path = concrete(r.path)
+            if method == "GET":
+                response = client.get(path)
+            else:
+                response = client.request(method, path, data={"csrf_token": token})
+            if role in allowed_roles(audience):
+                assert response.status_code not in {401, 403}, (role, method, path)
+                assert not response.headers.get("location", "").startswith("/login"), (role, path)
+            elif role == "anonymous":
+                assert response.status_code in {303, 403, 404}, (role, method, path)
+                if response.status_code == 303:
+                    assert response.headers["location"].startswith("/login")
+            else:
+                assert response.status_code in {403, 404}, (
+                    role,
+                    method,
+                    path,
+                    response.status_code,
+                )
+
+
+def test_logout_needs_a_signed_in_user(client):
+    assert client.post("/logout").status_code == 403
+
+
+def test_a_citizen_cannot_read_another_persons_message(client, app):
+    from sqlmodel import select
+
+    from portal.db import models as m
+    from portal.db.engine import session_scope
+
+    with session_scope(app.state.portal.engine) as db:
+        other = db.exec(
+            select(m.Message).join(m.Person).where(m.Person.subject == "demo-antwerp")
+        ).first()
+    sign_in(client, "demo-gent-new")
+    assert client.get(f"/my/inbox/{other.id}").status_code == 404

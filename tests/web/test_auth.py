@@ -1,0 +1,174 @@
+"""Sign-in with OpenID Connect against the real local provider; sessions held on the server."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import timedelta
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from portal.db import models as m
+from portal.db.engine import session_scope
+from tests.support.web import csrf_token, sign_in
+
+
+def test_sign_in_round_trip_lands_on_the_persons_home(client, idp):
+    response = sign_in(client, "demo-gent-new")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/my"
+    page = client.get("/my")
+    assert page.status_code == 200
+    assert "Amina" in page.text
+
+
+def test_token_request_carries_the_verifier_of_the_challenge_we_sent(client, idp):
+    before = len(idp.recorder.requests)
+    sign_in(client, "demo-gent-new")
+    seen = idp.recorder.requests[before:]
+    authorize = next(r for r in seen if r["path"] == "/oauth2/authorize")
+    token = next(r for r in seen if r["path"] == "/oauth2/token")
+    query = parse_qs(authorize["query"])
+    assert query["code_challenge_method"] == ["S256"]
+    assert query["nonce"][0] and query["state"][0]
+    verifier = parse_qs(token["body"])["code_verifier"][0]
+    digest = hashlib.sha256(verifier.encode()).digest()
+    expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    assert query["code_challenge"] == [expected]
+
+
+def test_session_id_changes_at_sign_in(client):
+    client.get("/login")  # creates an anonymous session holding the OIDC state
+    before = client.cookies.get("portal_session")
+    assert before
+    sign_in(client, "demo-gent-new")
+    after = client.cookies.get("portal_session")
+    assert after and after != before
+
+
+def test_cookie_is_http_only_and_same_site_lax(client):
+    response = client.get("/login")
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    # on plain http in development the cookie cannot be Secure (nor use the __Host- prefix)
+    assert "Secure" not in cookie
+
+
+def test_sign_out_kills_the_session_so_a_replayed_cookie_is_dead(client, app):
+    sign_in(client, "demo-gent-new")
+    stolen = client.cookies.get("portal_session")
+    page = client.get("/my")
+    response = client.post("/logout", data={"csrf_token": csrf_token(page.text)})
+    assert response.status_code == 303
+    client.cookies.set("portal_session", stolen)
+    replay = client.get("/my")
+    assert replay.status_code == 303
+    assert replay.headers["location"].startswith("/login")
+    with session_scope(app.state.portal.engine) as db:
+        assert (
+            db.exec(select(m.WebSession).where(m.WebSession.subject == "demo-gent-new")).first()
+            is None
+        )
+
+
+def test_idle_citizen_session_expires_after_30_minutes(client, app):
+    sign_in(client, "demo-gent-new")
+    clock = app.state.portal.clock
+    start = clock.now()
+    clock.set(start + timedelta(minutes=29))
+    assert client.get("/my").status_code == 200
+    clock.set(start + timedelta(minutes=29 + 31))
+    assert client.get("/my").status_code == 303
+
+
+def test_staff_session_idles_out_after_15_minutes(client, app):
+    sign_in(client, "demo-counsellor")
+    clock = app.state.portal.clock
+    clock.set(clock.now() + timedelta(minutes=16))
+    assert client.get("/staff").status_code == 303
+
+
+def test_absolute_session_limit_is_12_hours(client, app):
+    sign_in(client, "demo-gent-new")
+    clock = app.state.portal.clock
+    start = clock.now()
+    for hours in range(1, 13):  # stay active, never idle
+        clock.set(start + timedelta(hours=hours) - timedelta(minutes=1))
+        client.get("/my")
+    clock.set(start + timedelta(hours=12, minutes=1))
+    assert client.get("/my").status_code == 303
+
+
+@pytest.mark.parametrize(
+    "cookie", ["garbage", "x" * 43, "a" * 5000, "'; DROP TABLE web_session;--"]
+)
+def test_unknown_or_tampered_cookie_means_signed_out(client, cookie):
+    client.cookies.set("portal_session", cookie)
+    response = client.get("/my")
+    assert response.status_code == 303
+    assert client.get("/").status_code == 200
+
+
+def test_forged_callback_state_mismatch_is_a_clear_message(client):
+    client.get("/login")
+    response = client.get("/auth/callback?code=abc&state=forged")
+    assert response.status_code == 400
+    assert 'href="/login"' in response.text
+    assert "Traceback" not in response.text
+
+
+def test_callback_with_error_parameter(client):
+    response = client.get("/auth/callback?error=access_denied&state=x")
+    assert response.status_code == 400
+    assert 'href="/login"' in response.text
+
+
+def test_callback_without_a_started_sign_in(client):
+    response = client.get("/auth/callback?code=abc&state=abc")
+    assert response.status_code == 400
+
+
+def test_provider_down_is_a_translated_message(database_url):
+    from starlette.testclient import TestClient
+
+    from portal.app import create_app
+    from tests.conftest import make_settings
+
+    settings = make_settings(database_url, "http://127.0.0.1:9")  # nothing listens there
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        response = client.get("/login?lang=fr")
+    assert response.status_code == 503
+    assert 'lang="fr"' in response.text
+    assert 'href="/login"' in response.text
+
+
+def test_next_parameter_is_local_only(client):
+    response = sign_in(client, "demo-gent-new", next_path="https://evil.example/")
+    assert response.headers["location"] == "/my"
+
+
+def test_next_parameter_returns_to_the_page_asked_for(client):
+    response = sign_in(client, "demo-gent-new", next_path="/my/plan")
+    assert response.headers["location"] == "/my/plan"
+
+
+def test_user_without_role_or_record_gets_a_clear_page(client):
+    response = sign_in(client, "someone-unknown")
+    assert response.headers["location"] == "/welcome"
+    page = client.get("/welcome")
+    assert page.status_code == 200
+    assert client.get("/my").status_code == 403
+
+
+def test_login_redirects_straight_to_the_provider(client, idp):
+    response = client.get("/login")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith(idp.issuer + "/oauth2/authorize")
+
+
+def test_provider_page_lists_personas(idp):
+    response = httpx.get(idp.issuer + "/.well-known/openid-configuration")
+    assert response.json()["issuer"] == idp.issuer

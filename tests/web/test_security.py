@@ -1,0 +1,114 @@
+"""CSRF on every state change, strict headers, friendly error pages."""
+
+from __future__ import annotations
+
+from tests.support.web import check_page, csrf_token, sign_in
+
+
+def test_post_without_csrf_token_is_refused_and_changes_nothing(client):
+    sign_in(client, "demo-gent-new")
+    response = client.post("/logout", data={})
+    assert response.status_code == 403
+    assert client.get("/my").status_code == 200  # still signed in
+
+
+def test_post_with_a_token_from_another_session_is_refused(client, app):
+    from starlette.testclient import TestClient
+
+    sign_in(client, "demo-gent-new")
+    with TestClient(app, follow_redirects=False) as other:
+        sign_in(other, "demo-worker")
+        foreign = csrf_token(other.get("/my").text)
+    assert client.post("/logout", data={"csrf_token": foreign}).status_code == 403
+    assert client.get("/my").status_code == 200
+
+
+def test_tampered_token_is_refused(client):
+    sign_in(client, "demo-gent-new")
+    token = csrf_token(client.get("/my").text)
+    bad = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert client.post("/logout", data={"csrf_token": bad}).status_code == 403
+    assert client.post("/logout", data={"csrf_token": "!!notbase64"}).status_code == 403
+
+
+def test_token_in_header_works_for_htmx(client):
+    sign_in(client, "demo-gent-new")
+    token = csrf_token(client.get("/my").text)
+    response = client.post("/logout", headers={"X-CSRF-Token": token, "HX-Request": "true"})
+    assert response.status_code == 303
+
+
+def test_token_is_masked_differently_on_every_response(client):
+    sign_in(client, "demo-gent-new")
+    first = csrf_token(client.get("/my").text)
+    second = csrf_token(client.get("/my").text)
+    assert first != second
+    assert client.post("/logout", data={"csrf_token": first}).status_code == 303
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "same-origin"
+    assert "strict-transport-security" not in response.headers  # http in development
+
+
+def test_personal_pages_are_not_stored(client):
+    sign_in(client, "demo-gent-new")
+    for path in ("/my", "/my/plan", "/my/inbox"):
+        assert client.get(path).headers["cache-control"] == "no-store"
+
+
+def test_pages_are_compressed(client):
+    response = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+
+
+def test_static_files_are_fingerprinted_and_cached_for_a_year(client, app):
+    manifest = app.state.portal.manifest
+    css = client.get(f"/static/{manifest['css/app.css']}/css/app.css")
+    assert css.status_code == 200
+    assert "max-age=31536000" in css.headers["cache-control"]
+    assert client.get("/static/0000/css/app.css").status_code == 404
+    assert client.get(f"/static/{manifest['css/app.css']}/../portal/settings.py").status_code == 404
+
+
+def test_not_found_page_is_friendly_and_translated(client):
+    response = client.get("/no-such-page?lang=fr")
+    assert response.status_code == 404
+    assert 'lang="fr"' in response.text
+    check_page(response.text)
+
+
+def test_forbidden_page_is_friendly(client):
+    sign_in(client, "demo-gent-new")
+    response = client.get("/staff")
+    assert response.status_code == 403
+    check_page(response.text)
+
+
+def test_server_error_page_has_no_traceback(app):
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from portal.web.routing import Audience, route
+
+    def boom(request):
+        raise RuntimeError("secret detail")
+
+    app.router.routes.append(route("/boom", boom, Audience.PUBLIC))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        response = c.get("/boom")
+    assert response.status_code == 500
+    assert "secret detail" not in response.text and "Traceback" not in response.text
+    check_page(response.text)
+    assert isinstance(app.router.routes[-1], Route)
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
