@@ -103,7 +103,10 @@ async def login(request: Request) -> Response:
     nxt = safe_next(request.query_params.get("next"))
     if nxt:
         handle.data["next"] = nxt
-    redirect_uri = portal.settings.base_url + "/auth/callback"
+    # In production the callback is the configured public URL; in development the address the
+    # browser used (127.0.0.1 or localhost), so the session cookie comes back with the callback.
+    base = portal.settings.base_url if portal.settings.production else str(request.base_url)
+    redirect_uri = base.rstrip("/") + "/auth/callback"
     try:
         response: Response = await portal.oauth.idp.authorize_redirect(request, redirect_uri)
     except (httpx.HTTPError, httpx2.HTTPError, OAuthError, ValueError) as error:

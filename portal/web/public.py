@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import text
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
 from portal.app import STATIC_DIR, portal_of
 from portal.db.engine import session_scope
@@ -37,6 +37,11 @@ def healthz(request: Request) -> Response:
     )
 
 
+def ping(request: Request) -> Response:
+    """Liveness without the database (and the benchmark's baseline page)."""
+    return PlainTextResponse("ok", headers={"Cache-Control": "no-store"})
+
+
 def static(request: Request) -> Response:
     """`/static/<hash>/<path>`: immutable, cached for a year; a stale hash is a 404."""
     portal = portal_of(request)
@@ -57,5 +62,6 @@ def routes() -> list[Any]:
     return [
         route("/", start, Audience.PUBLIC),
         route("/healthz", healthz, Audience.PUBLIC),
+        route("/ping", ping, Audience.PUBLIC),
         route("/static/{fingerprint}/{path:path}", static, Audience.PUBLIC),
     ]

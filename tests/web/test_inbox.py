@@ -1,0 +1,119 @@
+"""The inbox: messages in the reader's language with an unread count; the same messages by
+e-mail when an address is known."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from sqlmodel import select
+
+from portal.db import models as m
+from portal.db.engine import session_scope
+from portal.services.notify import KINDS, deliver_outbox, notify
+from tests.support.web import check_page, sign_in
+
+LOCALES = Path(__file__).resolve().parents[2] / "locales"
+
+
+def catalog_text(language: str, message_id: str) -> str:
+    with (LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    return catalog[message_id].string or message_id
+
+
+def unread_badge(html: str) -> int:
+    match = re.search(r'<span class="badge">(\d+)', html)
+    return int(match.group(1)) if match else 0
+
+
+def test_inbox_lists_messages_with_an_unread_count(client):
+    sign_in(client, "demo-gent-new")
+    page = client.get("/my/inbox?lang=en")
+    check_page(page.text)
+    assert "You have 2 unread messages." in page.text
+    assert unread_badge(page.text) == 2
+    assert KINDS["welcome"].subject in page.text
+
+
+def test_opening_a_message_marks_it_read(client, app):
+    sign_in(client, "demo-gent-new")
+    with session_scope(app.state.portal.engine) as db:
+        message = db.exec(
+            select(m.Message)
+            .join(m.Person)
+            .where(m.Person.subject == "demo-gent-new", m.Message.kind == "welcome")
+        ).one()
+    detail = client.get(f"/my/inbox/{message.id}?lang=en")
+    check_page(detail.text)
+    assert "Hello Amina" in detail.text
+    assert unread_badge(client.get("/my").text) == 1
+
+
+def test_messages_are_shown_in_the_readers_language(client):
+    sign_in(client, "demo-gent-new")
+    for language in ("nl", "fr", "ar"):
+        page = client.get(f"/my/inbox?lang={language}").text
+        assert catalog_text(language, KINDS["welcome"].subject) in page
+
+
+def test_notify_puts_a_message_in_the_inbox_and_queues_an_email_in_the_persons_language(app):
+    engine = app.state.portal.engine
+    with session_scope(engine) as db:
+        person = db.exec(select(m.Person).where(m.Person.subject == "demo-brussels")).one()
+        notify(db, person, "deadline_reminder", pillar="vdab", date="2026-05-16")
+    with session_scope(engine) as db:
+        email = db.exec(select(m.OutboxEmail).order_by(m.OutboxEmail.id.desc())).first()
+    assert email.to_address == "demo-brussels@example.invalid"
+    assert email.subject == catalog_text("fr", KINDS["deadline_reminder"].subject)
+    assert "16 mai 2026" in email.body
+
+
+def test_no_email_without_an_address(app):
+    engine = app.state.portal.engine
+    with session_scope(engine) as db:
+        person = db.exec(select(m.Person).where(m.Person.subject == "demo-worker")).one()
+        person.email = ""
+        db.add(person)
+        before = len(db.exec(select(m.OutboxEmail)).all())
+        notify(db, person, "welcome", name="Olena", agency="In-Gent")
+        assert len(db.exec(select(m.OutboxEmail)).all()) == before
+
+
+def test_unknown_message_kind_is_refused(app):
+    import pytest
+
+    from portal.services.people import ServiceError
+
+    with session_scope(app.state.portal.engine) as db:
+        person = db.exec(select(m.Person)).first()
+        with pytest.raises(ServiceError):
+            notify(db, person, "no-such-kind")
+
+
+def test_outbox_is_delivered_and_listed_in_the_development_mailbox(client, app):
+    portal = app.state.portal
+    with session_scope(portal.engine) as db:
+        sent = deliver_outbox(db, portal.mailer, portal.clock.now())
+    assert sent > 0
+    sign_in(client, "demo-admin")
+    page = client.get("/admin/mailbox?lang=en")
+    check_page(page.text)
+    assert "demo-gent-new@example.invalid" in page.text
+    assert "not really sent" in page.text
+
+
+def test_failed_delivery_stays_queued_with_its_reason(app):
+    class Broken:
+        kind = "smtp"
+
+        def send(self, to, subject, body):
+            raise OSError("connection refused")
+
+    portal = app.state.portal
+    with session_scope(portal.engine) as db:
+        assert deliver_outbox(db, Broken(), portal.clock.now()) == 0
+    with session_scope(portal.engine) as db:
+        waiting = db.exec(select(m.OutboxEmail).where(m.OutboxEmail.sent_at == None)).all()  # noqa: E711
+        assert waiting and all("connection refused" in e.error for e in waiting)

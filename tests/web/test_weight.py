@@ -1,0 +1,137 @@
+"""Deterministic budgets (not timed): page weight, and SQL queries that do not grow with the
+person's records or with the number of people."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event, insert
+from sqlmodel import select
+
+from portal.db import models as m
+from portal.db.engine import session_scope
+from tests.support.web import sign_in
+
+BUDGET_BYTES = 60 * 1024
+
+
+def compressed_size(response) -> int:
+    if response.headers.get("content-encoding") == "gzip" and "content-length" in response.headers:
+        return int(response.headers["content-length"])
+    return len(gzip.compress(response.content, 6))
+
+
+def test_dashboard_first_view_stays_under_60_kb(client):
+    sign_in(client, "demo-gent-new")
+    page = client.get("/my", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip"
+    total = compressed_size(page)
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text)
+    assert any(a.endswith(".css") for a in assets) and any(a.endswith(".js") for a in assets)
+    for asset in assets:
+        total += compressed_size(client.get(asset, headers={"Accept-Encoding": "gzip"}))
+    assert total < BUDGET_BYTES, f"{total} bytes"
+
+
+@contextmanager
+def counting(engine):
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if (
+            not statement.lstrip()
+            .upper()
+            .startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"))
+        ):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def grow_person(engine, subject: str, n: int) -> None:
+    """Give a person n plan components, n messages and n suspensions (setup only)."""
+    with session_scope(engine) as db:
+        person = db.exec(select(m.Person).where(m.Person.subject == subject)).one()
+        contract = db.exec(select(m.Contract).where(m.Contract.person_id == person.id)).one()
+        start = date(2020, 1, 1)
+        for i in range(n):
+            db.add(
+                m.PlanComponent(
+                    contract_id=contract.id,
+                    pillar="nt2",
+                    provider=f"CVO module {i}",
+                    deadline=date(2027, 9, 16),
+                    position=10 + i,
+                )
+            )
+            db.add(
+                m.Message(person_id=person.id, kind="welcome", params={"name": "A", "agency": "B"})
+            )
+            day = start + timedelta(days=3 * i)
+            db.add(m.Suspension(person_id=person.id, start_on=day, end_on=day))
+
+
+def grow_people(engine, n: int) -> None:
+    with session_scope(engine) as db:
+        any_person = db.exec(select(m.Person)).first()
+        rows = [
+            {
+                "given_name": f"P{i}",
+                "family_name": "Bulk",
+                "birth_date": date(1990, 1, 1),
+                "civil_register": "foreigners",
+                "obligation": "obliged",
+                "protection": "not_applicable",
+                "situation": "none",
+                "literacy": "standard",
+                "nt2_target": "A2",
+                "language": "nl",
+                "municipality_id": any_person.municipality_id,
+                "agency_id": any_person.agency_id,
+                "email": "",
+                "phone": "",
+                "created_at": any_person.created_at,
+            }
+            for i in range(n)
+        ]
+        db.execute(insert(m.Person), rows)
+
+
+def queries_for(client, engine, paths) -> dict[str, int]:
+    counts = {}
+    for path in paths:
+        client.get(path)  # warm: the session's periodic touch happens on the first request
+        with counting(engine) as statements:
+            assert client.get(path).status_code == 200
+        counts[path] = len(statements)
+    return counts
+
+
+PAGES = ("/my", "/my/plan", "/my/inbox")
+
+
+def test_queries_do_not_grow_with_the_persons_records(client, app):
+    engine = app.state.portal.engine
+    sign_in(client, "demo-gent-new")
+    small = queries_for(client, engine, PAGES)
+    grow_person(engine, "demo-gent-new", 49)
+    large = queries_for(client, engine, PAGES)
+    assert small == large
+
+
+@pytest.mark.slow
+def test_queries_do_not_grow_with_the_number_of_people(client, app):
+    engine = app.state.portal.engine
+    sign_in(client, "demo-gent-new")
+    small = queries_for(client, engine, PAGES)
+    grow_people(engine, 10_000)
+    large = queries_for(client, engine, PAGES)
+    assert small == large
