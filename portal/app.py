@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
 import jinja2
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
@@ -118,9 +119,12 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        if engine is not None:
-            engine.dispose()
+        async with anyio.create_task_group() as tasks:
+            if settings.mail_interval_seconds > 0:
+                tasks.start_soon(_outbox_worker, portal)
+            yield
+            tasks.cancel_scope.cancel()
+        engine.dispose()
 
     all_routes: list[BaseRoute] = list(routes.all_routes())
     app = Starlette(
@@ -140,6 +144,23 @@ def create_app(
     )
     app.state.portal = portal
     return app
+
+
+async def _outbox_worker(portal: Portal) -> None:
+    """Send queued e-mails now and then (idempotent; safe on several instances)."""
+    from portal.db.engine import session_scope
+    from portal.services.notify import deliver_outbox
+
+    def run_once() -> None:
+        with session_scope(portal.engine) as db:
+            deliver_outbox(db, portal.mailer, portal.clock.now())
+
+    while True:
+        await anyio.sleep(portal.settings.mail_interval_seconds)
+        try:
+            await anyio.to_thread.run_sync(run_once)
+        except Exception:  # logged; the next round tries again
+            log.exception("sending queued e-mail failed")
 
 
 def portal_of(request: Request) -> Portal:

@@ -79,6 +79,9 @@ class Settings:
     # mail
     smtp_url: str = ""
     mail_from: str = "inburgering@example.invalid"
+    mail_interval_seconds: int = (
+        15  # how often queued e-mails are sent (0: only `portal mail send`)
+    )
     # payments (issue 4 wires these)
     payments_sandbox: bool = True
 
@@ -142,6 +145,10 @@ class Settings:
         ):
             if key in env:
                 kwargs[name] = _int(env[key], key)
+        if "PORTAL_MAIL_INTERVAL_SECONDS" in env:
+            kwargs["mail_interval_seconds"] = _int(
+                env["PORTAL_MAIL_INTERVAL_SECONDS"], "PORTAL_MAIL_INTERVAL_SECONDS", minimum=0
+            )
         secret = get("PORTAL_SECRET_KEY", "")
         if not secret and mode != "production":
             # Development and tests: a fresh key per process is fine (sessions live in the DB).
@@ -170,6 +177,8 @@ class Settings:
             problems.append("PORTAL_OIDC_ISSUER must be an https:// URL")
         if self.now is not None:
             problems.append("PORTAL_NOW (the fixed clock) is for demos and tests only")
+        if not self.smtp_url:
+            problems.append("PORTAL_SMTP_URL must be set (the development mailbox sends nothing)")
         if self.database_url.startswith("sqlite"):
             problems.append("PORTAL_DATABASE_URL must name PostgreSQL, not the embedded SQLite")
         if problems:

@@ -176,6 +176,7 @@ def make_settings(database_url: str, issuer: str, **extra: str) -> Settings:
         "PORTAL_OIDC_ISSUER": issuer,
         "PORTAL_BASE_URL": "http://testserver",
         "PORTAL_NOW": NOW.isoformat(),
+        "PORTAL_MAIL_INTERVAL_SECONDS": "0",
         **extra,
     }
     return Settings.from_env(env)

@@ -14,6 +14,7 @@ PRODUCTION = {
     "PORTAL_BASE_URL": "https://inburgering.example.be",
     "PORTAL_OIDC_ISSUER": "https://idp.example.be",
     "PORTAL_DATABASE_URL": "postgresql+psycopg://portal@db/portal",
+    "PORTAL_SMTP_URL": "smtp://mail.example.be:587",
 }
 
 
@@ -34,6 +35,7 @@ def test_production_with_real_parts_starts():
         ({"PORTAL_OIDC_ISSUER": "http://127.0.0.1:8001"}, "PORTAL_OIDC_ISSUER"),
         ({"PORTAL_NOW": "2026-03-16T10:00"}, "PORTAL_NOW"),
         ({"PORTAL_DATABASE_URL": "sqlite:///var/portal.sqlite3"}, "PORTAL_DATABASE_URL"),
+        ({"PORTAL_SMTP_URL": ""}, "PORTAL_SMTP_URL"),
     ],
 )
 def test_production_refuses_development_conveniences(change, complaint):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -115,8 +116,8 @@ def _reference_data(db: Session) -> None:
     db.flush()
 
 
-def _by(db: Session, model: type, **where: object) -> object:
-    statement = select(model)
+def _by(db: Session, model: type, **where: object) -> Any:
+    statement: Any = select(model)
     for key, value in where.items():
         statement = statement.where(getattr(model, key) == value)
     found = db.exec(statement).first()
@@ -155,28 +156,28 @@ def load_demo_data(db: Session, today: date) -> list[str]:
         if have_grant(subject):
             return db.exec(select(m.RoleGrant).where(m.RoleGrant.subject == subject)).first()
         created.append(subject)
-        return grant_role(db, ACTOR, subject, role, name, **bound)  # type: ignore[arg-type]
+        return grant_role(db, ACTOR, subject, role, name, **bound)
 
-    counsellor = staff("demo-counsellor", "counsellor", agency_id=agency_gent.id)  # type: ignore[attr-defined]
+    counsellor = staff("demo-counsellor", "counsellor", agency_id=agency_gent.id)
     counsellor_bxl = staff(
         "demo-counsellor-brussels",
         "counsellor",
-        agency_id=agency_brussels.id,  # type: ignore[attr-defined]
+        agency_id=agency_brussels.id,
     )
     staff(
         "demo-gent-officer",
         "municipality",
-        municipality_id=_by(db, m.Municipality, nis_code=gent).id,  # type: ignore[attr-defined]
+        municipality_id=_by(db, m.Municipality, nis_code=gent).id,
     )
     staff(
         "demo-antwerp-officer",
         "municipality",
-        municipality_id=_by(db, m.Municipality, nis_code="11002").id,  # type: ignore[attr-defined]
+        municipality_id=_by(db, m.Municipality, nis_code="11002").id,
     )
     staff(
         "demo-interpreter",
         "interpreting",
-        interpreting_service_id=_by(db, m.InterpretingService, name=INTERPRETING_SERVICE).id,  # type: ignore[attr-defined]
+        interpreting_service_id=_by(db, m.InterpretingService, name=INTERPRETING_SERVICE).id,
     )
     staff("demo-admin", "admin")
 
@@ -219,7 +220,7 @@ def load_demo_data(db: Session, today: date) -> list[str]:
             ),
             today=a,
         )
-        notify.notify(db, new, "welcome", name=given, agency=_by(db, m.Agency, code=agency).name)  # type: ignore[attr-defined]
+        notify.notify(db, new, "welcome", name=given, agency=_by(db, m.Agency, code=agency).name)
         return new
 
     def contract(

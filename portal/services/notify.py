@@ -92,14 +92,20 @@ def deliver_outbox(db: Session, mailer: Any, now: Any, limit: int = 100) -> int:
     """Send queued e-mails; failures stay queued with their error. Returns how many were sent."""
     from sqlmodel import select
 
+    # SKIP LOCKED: several app processes may run this at once on PostgreSQL without sending
+    # the same e-mail twice (SQLite serialises writers with BEGIN IMMEDIATE instead).
     pending = db.exec(
-        select(m.OutboxEmail).where(m.OutboxEmail.sent_at == None).limit(limit)  # noqa: E711
+        select(m.OutboxEmail)
+        .where(m.OutboxEmail.sent_at == None)  # noqa: E711
+        .order_by(m.OutboxEmail.id)  # type: ignore[arg-type]
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     ).all()
     sent = 0
     for email in pending:
         try:
             mailer.send(email.to_address, email.subject, email.body)
-        except Exception as error:
+        except Exception as error:  # kept for the next run, with the reason
             email.error = str(error)[:500]
             log.warning("mail to message %s failed: %s", email.message_id, error)
         else:

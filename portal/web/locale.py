@@ -27,7 +27,7 @@ def _cookie_value(scope: Scope, name: str) -> str | None:
             jar: SimpleCookie = SimpleCookie()
             try:
                 jar.load(value.decode("latin-1"))
-            except Exception:
+            except Exception:  # a mangled cookie header is ignored
                 return None
             if name in jar:
                 return jar[name].value

@@ -29,7 +29,7 @@ def healthz(request: Request) -> Response:
     try:
         with session_scope(portal.engine) as db:
             db.exec(text("SELECT 1"))  # type: ignore[call-overload]
-    except Exception:
+    except Exception:  # reported as unavailable, not raised
         return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
     return JSONResponse(
         {"status": "ok", "database": "ok", "dialect": portal.engine.dialect.name},

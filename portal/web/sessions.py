@@ -138,7 +138,7 @@ class SessionMiddleware:
                 jar: SimpleCookie = SimpleCookie()
                 try:
                     jar.load(value.decode("latin-1"))
-                except Exception:
+                except Exception:  # a mangled cookie header means no session
                     return None
                 morsel = jar.get(self.cookie)
                 if morsel is not None:

@@ -8,7 +8,7 @@ import pytest
 from starlette.routing import Route
 
 from portal.web.routing import Audience
-from tests.support.web import csrf_token, sign_in
+from tests.support.web import check_page, csrf_token, sign_in
 
 ROLE_SUBJECTS = {
     "anonymous": None,
@@ -62,6 +62,8 @@ def test_only_the_declared_audience_gets_through(client, app, role):
             if role in allowed_roles(audience):
                 assert response.status_code not in {401, 403}, (role, method, path)
                 assert not response.headers.get("location", "").startswith("/login"), (role, path)
+                if response.status_code == 200 and "text/html" in response.headers["content-type"]:
+                    check_page(response.text)  # every page: one h1, title, unique ids, labels
             elif role == "anonymous":
                 assert response.status_code in {303, 403, 404}, (role, method, path)
                 if response.status_code == 303:

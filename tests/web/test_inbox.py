@@ -117,3 +117,25 @@ def test_failed_delivery_stays_queued_with_its_reason(app):
     with session_scope(portal.engine) as db:
         waiting = db.exec(select(m.OutboxEmail).where(m.OutboxEmail.sent_at == None)).all()  # noqa: E711
         assert waiting and all("connection refused" in e.error for e in waiting)
+
+
+def test_the_app_sends_queued_email_by_itself(database_url, idp):
+    import time
+
+    from starlette.testclient import TestClient
+
+    from portal.app import create_app
+    from tests.conftest import make_settings
+
+    settings = make_settings(database_url, idp.issuer, PORTAL_MAIL_INTERVAL_SECONDS="1")
+    app = create_app(settings)
+    engine = app.state.portal.engine
+    with TestClient(app):
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with session_scope(engine) as db:
+                waiting = db.exec(select(m.OutboxEmail).where(m.OutboxEmail.sent_at == None)).all()  # noqa: E711
+            if not waiting:
+                break
+            time.sleep(0.2)
+    assert not waiting

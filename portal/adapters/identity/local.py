@@ -19,7 +19,7 @@ LOOPBACK = "127.0.0.1"
 
 
 def persona_users(personas: Sequence[tuple[str, str]]) -> list[Any]:
-    from oidc_provider_mock import User
+    from oidc_provider_mock import User  # type: ignore[import-untyped]
 
     return [
         User(sub=sub, claims={"name": name, "email": f"{sub}@example.invalid"})
@@ -37,7 +37,7 @@ def make_provider_app(personas: Sequence[tuple[str, str]] = (), wrap: Any = None
     init_app(app, require_nonce=True, user_claims=persona_users(personas))
     app.debug = False
     debugged = app.wsgi_app
-    app.wsgi_app = getattr(debugged, "app", debugged)  # drop DebuggedApplication
+    app.wsgi_app = getattr(debugged, "app", debugged)  # type: ignore[method-assign]  # no debugger
     app.secret_key = os.urandom(16)
     return wrap(app.wsgi_app) if wrap else app
 
