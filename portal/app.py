@@ -121,7 +121,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as tasks:
             if settings.mail_interval_seconds > 0:
-                tasks.start_soon(_outbox_worker, portal)
+                tasks.start_soon(_housekeeping, portal)
             yield
             tasks.cancel_scope.cancel()
         engine.dispose()
@@ -146,21 +146,24 @@ def create_app(
     return app
 
 
-async def _outbox_worker(portal: Portal) -> None:
-    """Send queued e-mails now and then (idempotent; safe on several instances)."""
+async def _housekeeping(portal: Portal) -> None:
+    """Now and then: send queued e-mails and drop expired sessions. Each step is idempotent
+    and safe to run on several instances at once."""
     from portal.db.engine import session_scope
     from portal.services.notify import deliver_outbox
+    from portal.web.sessions import delete_expired_sessions
 
     def run_once() -> None:
         with session_scope(portal.engine) as db:
             deliver_outbox(db, portal.mailer, portal.clock.now())
+        delete_expired_sessions(portal.engine, portal.settings, portal.clock.now())
 
     while True:
         await anyio.sleep(portal.settings.mail_interval_seconds)
         try:
             await anyio.to_thread.run_sync(run_once)
         except Exception:  # logged; the next round tries again
-            log.exception("sending queued e-mail failed")
+            log.exception("housekeeping failed")
 
 
 def portal_of(request: Request) -> Portal:

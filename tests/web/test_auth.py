@@ -172,3 +172,14 @@ def test_login_redirects_straight_to_the_provider(client, idp):
 def test_provider_page_lists_personas(idp):
     response = httpx.get(idp.issuer + "/.well-known/openid-configuration")
     assert response.json()["issuer"] == idp.issuer
+
+
+def test_expired_sessions_are_removed_by_housekeeping(client, app):
+    from portal.web.sessions import delete_expired_sessions
+
+    sign_in(client, "demo-gent-new")
+    portal = app.state.portal
+    later = portal.clock.now() + timedelta(hours=13)
+    assert delete_expired_sessions(portal.engine, portal.settings, later) >= 1
+    with session_scope(portal.engine) as db:
+        assert db.exec(select(m.WebSession)).first() is None
