@@ -169,9 +169,12 @@ def test_login_redirects_straight_to_the_provider(client, idp):
     assert response.headers["location"].startswith(idp.issuer + "/oauth2/authorize")
 
 
-def test_provider_page_lists_personas(idp):
-    response = httpx.get(idp.issuer + "/.well-known/openid-configuration")
-    assert response.json()["issuer"] == idp.issuer
+def test_provider_page_lists_the_personas(client, idp):
+    assert httpx.get(idp.issuer + "/.well-known/openid-configuration").json()["issuer"] == idp.issuer
+    page = httpx.get(client.get("/login").headers["location"])
+    assert page.status_code == 200
+    for subject in ("demo-gent-new", "demo-counsellor", "demo-admin"):
+        assert subject in page.text
 
 
 def test_expired_sessions_are_removed_by_housekeeping(client, app):

@@ -33,7 +33,7 @@ def make_provider_app(personas: Sequence[tuple[str, str]] = (), wrap: Any = None
     import flask
     from oidc_provider_mock import init_app
 
-    app = flask.Flask("portal_local_idp")
+    app = flask.Flask("oidc_provider_mock")  # its templates live in that package
     init_app(app, require_nonce=True, user_claims=persona_users(personas))
     app.debug = False
     debugged = app.wsgi_app
