@@ -170,7 +170,9 @@ def test_login_redirects_straight_to_the_provider(client, idp):
 
 
 def test_provider_page_lists_the_personas(client, idp):
-    assert httpx.get(idp.issuer + "/.well-known/openid-configuration").json()["issuer"] == idp.issuer
+    assert (
+        httpx.get(idp.issuer + "/.well-known/openid-configuration").json()["issuer"] == idp.issuer
+    )
     page = httpx.get(client.get("/login").headers["location"])
     assert page.status_code == 200
     for subject in ("demo-gent-new", "demo-counsellor", "demo-admin"):

@@ -1,0 +1,51 @@
+"""axe-core on the portal's own pages, signed out and as a citizen, in Dutch and in Arabic:
+no violation of any impact. (The provider's sign-in page is not ours and is not checked.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.support import describe_violations, phone_context, run_axe, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+LANGUAGES = ("nl", "ar")
+CITIZEN_PAGES = ("/my", "/my/plan", "/my/inbox")
+
+
+@pytest.fixture(scope="module")
+def citizen_page(browser, live_portal):
+    """One signed-in phone for the whole module (signing in once keeps the suite fast)."""
+    context = phone_context(browser)
+    page = context.new_page()
+    sign_in(page, live_portal.base_url, "demo-gent-new")
+    yield page
+    context.close()
+
+
+def assert_no_violations(page, axe_source, label):
+    violations = run_axe(page, axe_source)
+    assert not violations, (
+        f"axe-core found {len(violations)} violation(s) on {label}:\n"
+        + describe_violations(violations)
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_public_start_page_signed_out_has_no_axe_violations(
+    page, live_portal, axe_source, language
+):
+    response = page.goto(f"{live_portal.base_url}/?lang={language}")
+    assert response is not None and response.status == 200
+    assert page.locator("html").get_attribute("lang") == language
+    assert_no_violations(page, axe_source, f"/?lang={language} (signed out)")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("path", CITIZEN_PAGES)
+def test_citizen_page_has_no_axe_violations(citizen_page, live_portal, axe_source, path, language):
+    response = citizen_page.goto(f"{live_portal.base_url}{path}?lang={language}")
+    assert response is not None and response.status == 200
+    assert citizen_page.url.startswith(f"{live_portal.base_url}{path}?")
+    assert citizen_page.locator("html").get_attribute("lang") == language
+    assert_no_violations(citizen_page, axe_source, f"{path}?lang={language} (demo-gent-new)")
