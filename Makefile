@@ -32,6 +32,7 @@ run: install catalogs ## migrate, load the demo data and serve http://127.0.0.1:
 	@PORT=$(PORT) $(BIN)/portal serve --port $(PORT)
 
 test: install catalogs ## run the whole suite (domain, web on SQLite and PostgreSQL, browser, meta)
+	@bash scripts/ensure-postgres.sh
 	@bash scripts/ensure-browser.sh >/dev/null
 	@$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
