@@ -64,6 +64,9 @@ def make_templates(manifest: dict[str, str]) -> jinja2.Environment:
     def static_url(path: str) -> str:
         return f"/static/{manifest[path]}/{path}"
 
+    from datetime import date as _date
+
+    env.filters["todate"] = _date.fromisoformat
     env.globals.update(
         static_url=static_url,
         format_date=i18n.format_date,
@@ -73,8 +76,33 @@ def make_templates(manifest: dict[str, str]) -> jinja2.Environment:
         language_names=i18n.LANGUAGE_NAMES,
         current_language=i18n.current_language,
         text_direction=i18n.text_direction,
+        form_message=_form_message,
+        pillar_name=_pillar_name,
+        fact_kind_name=_label("fact_kind_name"),
+        sanction_kind_name=_label("sanction_kind_name"),
     )
     return env
+
+
+def _form_message(code: str) -> str:
+    from portal.web.forms import message
+
+    return message(code)
+
+
+def _label(name: str) -> Any:
+    def lookup(value: str) -> str:
+        from portal.web import labels
+
+        return str(getattr(labels, name)(value))
+
+    return lookup
+
+
+def _pillar_name(pillar: str, region: str = "flanders") -> str:
+    from portal.web.labels import pillar_name
+
+    return pillar_name(pillar, region)
 
 
 @dataclass

@@ -71,6 +71,7 @@ class Settings:
     oidc_client_id: str = "portal-dev"
     oidc_client_secret: str = field(default="portal-dev-secret", repr=False)
     oidc_scopes: str = "openid profile email"
+    oidc_nrn_claim: str = "rrn"  # the claim that carries the national register number
     dev_login: bool = True
     # sessions
     session_idle_citizen_minutes: int = 30
@@ -125,6 +126,7 @@ class Settings:
             ("PORTAL_OIDC_CLIENT_ID", "oidc_client_id"),
             ("PORTAL_OIDC_CLIENT_SECRET", "oidc_client_secret"),
             ("PORTAL_OIDC_SCOPES", "oidc_scopes"),
+            ("PORTAL_OIDC_NRN_CLAIM", "oidc_nrn_claim"),
             ("PORTAL_SMTP_URL", "smtp_url"),
             ("PORTAL_MAIL_FROM", "mail_from"),
         ):

@@ -102,6 +102,83 @@ class Contract(SQLModel, table=True):
     declaration_signed_on: date | None = None
     text_version: str = Field(default="2022.1", max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=255)
+    # how it was signed: "portal" (the person confirmed after sign-in) or "paper" (recorded)
+    signature_method: str | None = Field(default=None, max_length=10)
+    signed_at: datetime | None = None
+    signed_by: str = Field(default="", max_length=255)
+    signed_language: str | None = Field(default=None, max_length=8)
+    # SHA-256 of the exact texts (contract, plan and declaration) the person saw and signed
+    signed_text_sha256: str | None = Field(default=None, max_length=64)
+    signed_text: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Nt2Module(SQLModel, table=True):
+    """A module of the NT2 component: its lesson periods and planned dates."""
+
+    __tablename__ = "nt2_module"
+    __table_args__ = (
+        sa.CheckConstraint("lesson_periods > 0", name="positive_periods"),
+        sa.CheckConstraint("planned_end >= planned_start", name="module_order"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    component_id: int = Field(foreign_key="plan_component.id", index=True)
+    name: str = Field(max_length=100)
+    lesson_periods: int
+    planned_start: date
+    planned_end: date
+    position: int = 0
+
+
+class Amendment(SQLModel, table=True):
+    """A change to a signed contract: never silent, always with its own history."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = Field(foreign_key="contract.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    by: str = Field(max_length=255)
+    reason: str = Field(max_length=500)
+    changes: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Residence(SQLModel, table=True):
+    """Where a person lives from a date on (moves matter for fees and for pillar 4)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    municipality_id: int = Field(foreign_key="municipality.id")
+    since: date
+
+
+class SanctionReview(SQLModel, table=True):
+    """A counsellor's decision on a sanction-relevant fact the rules found."""
+
+    __tablename__ = "sanction_review"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "person_id", "kind", "pillar", "deadline", name="uq_sanction_review_fact"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=30)
+    pillar: str = Field(max_length=20)
+    deadline: date
+    decision: str = Field(max_length=20)  # report | not_report
+    reason: str = Field(default="", max_length=500)
+    reviewed_by: str = Field(max_length=255)
+    reviewed_at: datetime = Field(default_factory=utcnow)
+
+
+class Attest(SQLModel, table=True):
+    """The integration certificate, issued by a counsellor when every required pillar is met."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", unique=True)
+    reached_on: date
+    issued_on: date
+    issued_by: str = Field(max_length=255)
+    verification_code: str = Field(max_length=20, unique=True)
 
 
 class PlanComponent(SQLModel, table=True):
@@ -110,6 +187,7 @@ class PlanComponent(SQLModel, table=True):
     contract_id: int = Field(foreign_key="contract.id", index=True)
     pillar: str = Field(max_length=20)
     provider: str = Field(default="", max_length=200)
+    provider_type: str = Field(default="", max_length=10)  # NT2: CVO | CBE | UTC
     variant: str = Field(default="", max_length=40)  # classroom | blended | online | evening ...
     schedule: str = Field(default="", max_length=300)
     deadline: date | None = None
@@ -123,6 +201,7 @@ class Suspension(SQLModel, table=True):
     start_on: date
     end_on: date
     reason: str = Field(default="", max_length=300)
+    recorded_by: str = Field(default="", max_length=255)
 
 
 class Exemption(SQLModel, table=True):
@@ -131,6 +210,7 @@ class Exemption(SQLModel, table=True):
     pillar: str = Field(max_length=20)
     on: date
     reason: str = Field(default="", max_length=300)
+    recorded_by: str = Field(default="", max_length=255)
 
 
 class Fact(SQLModel, table=True):
@@ -151,6 +231,10 @@ class Fact(SQLModel, table=True):
     note: str = Field(default="", max_length=500)
     recorded_by: str = Field(default="", max_length=255)
     recorded_at: datetime = Field(default_factory=utcnow)
+    # a fact recorded in error is withdrawn (kept, with who and why), never deleted
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str = Field(default="", max_length=255)
+    withdrawn_reason: str = Field(default="", max_length=300)
 
 
 class WebSession(SQLModel, table=True):

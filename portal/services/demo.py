@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from portal.db import models as m
 from portal.domain.dates import add_months
+from portal.domain.nrn import make_nrn
 from portal.services import notify
 from portal.services.people import (
     NewComponent,
@@ -77,6 +78,7 @@ PERSONAS: tuple[Persona, ...] = (
     Persona("demo-complete", "Maria Santos", "Ghent, completed everything: attest reached"),
     Persona("demo-vdab-soon", "Karim Benali", "Ghent, VDAB registration deadline in 5 days"),
     Persona("demo-antwerp", "Nadia Rahimi", "obliged, Antwerp"),
+    Persona("demo-intake", "Samir Haidari", "Ghent, registered at intake, no contract yet"),
     Persona("demo-counsellor", "Sofie Claes", "counsellor at In-Gent (the Ghent personas)"),
     Persona("demo-counsellor-brussels", "Luc Dubois", "counsellor at the agency's Brussels office"),
     Persona("demo-gent-officer", "Pieter De Smet", "officer of the municipality of Ghent"),
@@ -194,6 +196,7 @@ def load_demo_data(db: Session, today: date) -> list[str]:
         literacy: str = "standard",
         language: str = "nl",
         grant: m.RoleGrant | None = counsellor,
+        nrn: bool = False,
     ) -> m.Person | None:
         if db.exec(select(m.Person).where(m.Person.subject == subject)).first() is not None:
             return None
@@ -215,6 +218,7 @@ def load_demo_data(db: Session, today: date) -> list[str]:
                 literacy=literacy,
                 language=language,
                 subject=subject,
+                national_number=make_nrn(birth, 101 + 2 * len(created)) if nrn else None,
                 email=f"{subject}@example.invalid",
                 counsellor_grant_id=grant.id if grant else None,
             ),
@@ -314,6 +318,7 @@ def load_demo_data(db: Session, today: date) -> list[str]:
             signed + timedelta(days=60),
             a,
             source="CBE Open School Gent",
+            tell_person=False,
         )
 
     # An applicant for international protection in Ghent (NT2 only).
@@ -331,12 +336,36 @@ def load_demo_data(db: Session, today: date) -> list[str]:
     if p:
         signed = add_months(a, -22)
         contract(p, signed, add_months(signed, 12), add_months(signed, 24), add_months(signed, 12))
-        record_fact(db, ACTOR, p, "vdab_registered", signed + timedelta(days=20), a, source="VDAB")
         record_fact(
-            db, ACTOR, p, "mo_course_followed", signed + timedelta(days=120), a, source="In-Gent"
+            db,
+            ACTOR,
+            p,
+            "vdab_registered",
+            signed + timedelta(days=20),
+            a,
+            source="VDAB",
+            tell_person=False,
         )
         record_fact(
-            db, ACTOR, p, "test_result", signed + timedelta(days=150), a, test="mo", passed=True
+            db,
+            ACTOR,
+            p,
+            "mo_course_followed",
+            signed + timedelta(days=120),
+            a,
+            source="In-Gent",
+            tell_person=False,
+        )
+        record_fact(
+            db,
+            ACTOR,
+            p,
+            "test_result",
+            signed + timedelta(days=150),
+            a,
+            test="mo",
+            passed=True,
+            tell_person=False,
         )
         record_fact(
             db,
@@ -347,9 +376,17 @@ def load_demo_data(db: Session, today: date) -> list[str]:
             a,
             hours=40,
             source="Buddyproject Gent",
+            tell_person=False,
         )
         record_fact(
-            db, ACTOR, p, "nt2_module_followed", signed + timedelta(days=300), a, source="CVO Gent"
+            db,
+            ACTOR,
+            p,
+            "nt2_module_followed",
+            signed + timedelta(days=300),
+            a,
+            source="CVO Gent",
+            tell_person=False,
         )
         record_fact(
             db,
@@ -361,6 +398,7 @@ def load_demo_data(db: Session, today: date) -> list[str]:
             test="nt2",
             passed=True,
             level="A2",
+            tell_person=False,
         )
         record_fact(
             db,
@@ -371,6 +409,7 @@ def load_demo_data(db: Session, today: date) -> list[str]:
             a,
             period_kind="work",
             source="VDAB",
+            tell_person=False,
         )
 
     # A person in Ghent whose VDAB deadline is in 5 days.
@@ -378,6 +417,9 @@ def load_demo_data(db: Session, today: date) -> list[str]:
     if p:
         signed = _deadline_reachable(a + timedelta(days=5))
         contract(p, signed, add_months(signed, 12), add_months(signed, 18), add_months(signed, 12))
+
+    # A person registered at intake in Ghent; the counsellor has not drawn up a contract yet.
+    person("demo-intake", date(1991, 6, 14), language="ar", nrn=True)
 
     # An obliged newcomer in Antwerp.
     p = person(

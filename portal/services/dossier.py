@@ -37,7 +37,14 @@ class Dossier:
     components: tuple[m.PlanComponent, ...]
     suspensions: tuple[m.Suspension, ...]
     exemptions: tuple[m.Exemption, ...]
-    facts: tuple[m.Fact, ...]
+    facts: tuple[m.Fact, ...]  # withdrawn ones included (shown struck through); rules skip them
+    modules: tuple[m.Nt2Module, ...] = ()
+    amendments: tuple[m.Amendment, ...] = ()
+    attest: m.Attest | None = None
+
+    @property
+    def active_facts(self) -> tuple[m.Fact, ...]:
+        return tuple(f for f in self.facts if f.withdrawn_at is None)
 
     def person_facts(self) -> PersonFacts:
         p = self.person
@@ -70,7 +77,7 @@ class Dossier:
                     period_kind=PeriodKind(f.period_kind) if f.period_kind else None,
                     until=f.until,
                 )
-                for f in self.facts
+                for f in self.active_facts
             ),
         )
 
@@ -112,9 +119,38 @@ def load_dossier(db: Session, person_id: int, agency_id: int | None = None) -> D
     exemptions = tuple(db.exec(select(m.Exemption).where(m.Exemption.person_id == person_id)).all())
     facts = tuple(
         db.exec(
-            select(m.Fact).where(m.Fact.person_id == person_id).order_by(m.Fact.on)  # type: ignore[arg-type]
+            select(m.Fact).where(m.Fact.person_id == person_id).order_by(m.Fact.on, m.Fact.id)  # type: ignore[arg-type]
         ).all()
     )
+    modules: tuple[m.Nt2Module, ...] = ()
+    amendments: tuple[m.Amendment, ...] = ()
+    if contract is not None:
+        modules = tuple(
+            db.exec(
+                select(m.Nt2Module)
+                .join(m.PlanComponent, m.PlanComponent.id == m.Nt2Module.component_id)  # type: ignore[arg-type]
+                .where(m.PlanComponent.contract_id == contract.id)
+                .order_by(m.Nt2Module.position)  # type: ignore[arg-type]
+            ).all()
+        )
+        amendments = tuple(
+            db.exec(
+                select(m.Amendment)
+                .where(m.Amendment.contract_id == contract.id)
+                .order_by(m.Amendment.at)  # type: ignore[arg-type]
+            ).all()
+        )
+    attest = db.exec(select(m.Attest).where(m.Attest.person_id == person_id)).first()
     return Dossier(
-        person, municipality, agency, contract, components, suspensions, exemptions, facts
+        person,
+        municipality,
+        agency,
+        contract,
+        components,
+        suspensions,
+        exemptions,
+        facts,
+        modules,
+        amendments,
+        attest,
     )

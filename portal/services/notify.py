@@ -41,6 +41,45 @@ KINDS: dict[str, MessageKind] = {
             'deadlines on the page "My plan".'
         ),
     ),
+    "contract_ready": MessageKind(
+        N_("Your integration contract is ready"),
+        N_(
+            "Your counsellor has made your integration contract and your plan. Read them on the "
+            'page "My contract" and sign them there, or sign them at the office.'
+        ),
+    ),
+    "contract_amended": MessageKind(
+        N_("Your integration plan has changed"),
+        N_(
+            "Your counsellor has changed your integration plan. Reason: %(reason)s. You can see "
+            'what changed on the page "My plan".'
+        ),
+    ),
+    "fact_recorded": MessageKind(
+        N_("Your file has been updated"),
+        N_(
+            'Your counsellor has added something to your file for "%(pillar)s". See what it '
+            'means for you on the page "My integration".'
+        ),
+    ),
+    "suspension_added": MessageKind(
+        N_("Your programme is suspended"),
+        N_(
+            "Your programme is suspended from %(start)s to %(end)s. Your later deadlines move by "
+            "the same number of days."
+        ),
+    ),
+    "exemption_added": MessageKind(
+        N_("You are exempt from a part of your programme"),
+        N_('You do not have to do "%(pillar)s" any more. Your counsellor recorded an exemption.'),
+    ),
+    "attest_issued": MessageKind(
+        N_("Your integration certificate is ready"),
+        N_(
+            "Congratulations! Your integration certificate was issued on %(date)s. You can see and "
+            'print it on the page "My integration".'
+        ),
+    ),
     "deadline_reminder": MessageKind(
         N_("A deadline is coming"),
         N_('Your deadline for "%(pillar)s" is on %(date)s. Do you need help? Ask your counsellor.'),
@@ -56,7 +95,7 @@ def render_message(kind: str, params: dict[str, Any], language: str) -> tuple[st
     try:
         values: dict[str, Any] = {}
         for key, value in params.items():
-            if key == "date" and isinstance(value, str):
+            if key in {"date", "start", "end"} and isinstance(value, str):
                 from datetime import date
 
                 values[key] = i18n.format_date(date.fromisoformat(value))

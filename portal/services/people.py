@@ -91,9 +91,23 @@ def register_person(db: Session, actor: str, new: NewPerson, today: date) -> m.P
         raise ServiceError("unknown_agency")
     if new.literacy not in {"standard", "low"}:
         raise ServiceError("invalid_literacy")
+    national_number = None
+    if new.national_number:
+        from portal.domain.nrn import NrnError, nrn_matches_birth_date, parse_nrn
+
+        try:
+            parsed = parse_nrn(new.national_number)
+        except NrnError as error:
+            raise ServiceError(f"nrn_{error.code}") from None
+        if not nrn_matches_birth_date(parsed, new.birth_date):
+            raise ServiceError("nrn_birth_date")
+        national_number = parsed.digits
+        taken = db.exec(select(m.Person).where(m.Person.national_number == national_number)).first()
+        if taken is not None:
+            raise ServiceError("nrn_taken")
     person = m.Person(
         subject=new.subject,
-        national_number=new.national_number,
+        national_number=national_number,
         given_name=new.given_name.strip(),
         family_name=new.family_name.strip(),
         birth_date=new.birth_date,
@@ -112,7 +126,27 @@ def register_person(db: Session, actor: str, new: NewPerson, today: date) -> m.P
     )
     db.add(person)
     db.flush()
-    audit(db, actor, "register_person", "person", person.id)
+    db.add(
+        m.Residence(
+            person_id=person.id,  # type: ignore[arg-type]
+            municipality_id=municipality.id,  # type: ignore[arg-type]
+            since=today,
+        )
+    )
+    audit(
+        db,
+        actor,
+        "register_person",
+        "person",
+        person.id,
+        after={
+            "register": person.civil_register,
+            "obligation": person.obligation,
+            "protection": person.protection,
+            "municipality": municipality.nis_code,
+            "agency": agency.code,
+        },
+    )
     return person
 
 
@@ -187,6 +221,7 @@ def record_fact(
     until: date | None = None,
     source: str = "",
     note: str = "",
+    tell_person: bool = True,
 ) -> m.Fact:
     fact_kind = FactKind(_enum(FactKind, kind, "invalid_fact_kind"))
     if on > today:
@@ -226,39 +261,127 @@ def record_fact(
     )
     db.add(fact)
     db.flush()
-    audit(db, actor, "record_fact", "fact", fact.id, person_id=person.id, kind=fact_kind.value)
+    audit(
+        db,
+        actor,
+        "record_fact",
+        "fact",
+        fact.id,
+        person_id=person.id,
+        kind=fact_kind.value,
+        after={
+            "on": on.isoformat(),
+            "test": test,
+            "passed": passed,
+            "level": level,
+            "hours": hours,
+            "pillar": pillar,
+            "period_kind": period_kind,
+            "until": until.isoformat() if until else None,
+            "source": source,
+        },
+    )
+    concerned = FACT_PILLAR.get(fact_kind) or (Pillar(pillar) if pillar else None)
+    if fact_kind is FactKind.TEST_RESULT:
+        concerned = Pillar.NT2 if test == TestKind.NT2 else Pillar.MO
+    if tell_person and concerned is not None:
+        from portal.services import notify
+
+        notify.notify(db, person, "fact_recorded", pillar=concerned.value)
     return fact
 
 
+FACT_PILLAR = {
+    FactKind.VDAB_REGISTERED: Pillar.VDAB,
+    FactKind.MO_COURSE_FOLLOWED: Pillar.MO,
+    FactKind.NT2_MODULE_FOLLOWED: Pillar.NT2,
+    FactKind.PILLAR4_HOURS: Pillar.PARTICIPATION,
+}
+
+
 def add_suspension(
-    db: Session, actor: str, person: m.Person, start: date, end: date, reason: str
+    db: Session,
+    actor: str,
+    person: m.Person,
+    start: date,
+    end: date,
+    reason: str,
+    *,
+    tell_person: bool = True,
 ) -> m.Suspension:
     if end < start:
         raise ServiceError("period_order")
+    if not reason.strip():
+        raise ServiceError("reason_required")
+    overlapping = db.exec(
+        select(m.Suspension).where(
+            m.Suspension.person_id == person.id,
+            m.Suspension.start_on <= end,
+            m.Suspension.end_on >= start,
+        )
+    ).first()
+    if overlapping is not None:
+        raise ServiceError("suspension_overlaps")
     suspension = m.Suspension(
         person_id=person.id,  # type: ignore[arg-type]
         start_on=start,
         end_on=end,
-        reason=reason,
+        reason=reason.strip()[:300],
+        recorded_by=actor,
     )
     db.add(suspension)
     db.flush()
-    audit(db, actor, "add_suspension", "suspension", suspension.id, person_id=person.id)
+    audit(
+        db,
+        actor,
+        "add_suspension",
+        "suspension",
+        suspension.id,
+        person_id=person.id,
+        after={"start": start.isoformat(), "end": end.isoformat(), "reason": reason},
+    )
+    if tell_person:
+        from portal.services import notify
+
+        notify.notify(db, person, "suspension_added", start=start.isoformat(), end=end.isoformat())
     return suspension
 
 
 def add_exemption(
-    db: Session, actor: str, person: m.Person, pillar: str, on: date, reason: str
+    db: Session,
+    actor: str,
+    person: m.Person,
+    pillar: str,
+    on: date,
+    reason: str,
+    today: date | None = None,
 ) -> m.Exemption:
+    value = _enum(Pillar, pillar, "invalid_pillar")
+    if not reason.strip():
+        raise ServiceError("reason_required")
+    if today is not None and on > today:
+        raise ServiceError("date_in_future")
     exemption = m.Exemption(
         person_id=person.id,  # type: ignore[arg-type]
-        pillar=_enum(Pillar, pillar, "invalid_pillar"),
+        pillar=value,
         on=on,
-        reason=reason,
+        reason=reason.strip()[:300],
+        recorded_by=actor,
     )
     db.add(exemption)
     db.flush()
-    audit(db, actor, "add_exemption", "exemption", exemption.id, person_id=person.id)
+    audit(
+        db,
+        actor,
+        "add_exemption",
+        "exemption",
+        exemption.id,
+        person_id=person.id,
+        after={"pillar": value, "on": on.isoformat(), "reason": reason},
+    )
+    from portal.services import notify
+
+    notify.notify(db, person, "exemption_added", pillar=value)
     return exemption
 
 

@@ -55,8 +55,12 @@ def safe_next(value: str | None) -> str | None:
     return value
 
 
-def resolve_principal(db: Session, subject: str) -> dict[str, Any]:
-    """What the signed-in subject may do: a staff grant, or their own person record."""
+def resolve_principal(
+    db: Session, subject: str, national_number: str | None = None
+) -> dict[str, Any]:
+    """What the signed-in subject may do: a staff grant, or their own person record. A person
+    registered at intake is found by the national register number claim the first time they
+    sign in, and bound to that subject from then on."""
     grants = db.exec(select(m.RoleGrant).where(m.RoleGrant.subject == subject)).all()
     if grants:
         grant = sorted(grants, key=lambda g: ROLE_PRIORITY.index(g.role))[0]
@@ -69,6 +73,27 @@ def resolve_principal(db: Session, subject: str) -> dict[str, Any]:
             "interpreting_service_id": grant.interpreting_service_id,
         }
     person = db.exec(select(m.Person).where(m.Person.subject == subject)).first()
+    if person is None and national_number:
+        from portal.domain.nrn import NrnError, parse_nrn
+
+        try:
+            digits = parse_nrn(national_number).digits
+        except NrnError:
+            digits = None
+        if digits:
+            person = db.exec(
+                select(m.Person).where(
+                    m.Person.national_number == digits,
+                    m.Person.subject == None,  # noqa: E711 - never take over a bound record
+                )
+            ).first()
+            if person is not None:
+                person.subject = subject
+                db.add(person)
+                db.flush()
+                from portal.services.people import audit
+
+                audit(db, subject, "bind_subject", "person", person.id)
     if person is not None:
         return {
             "role": "citizen",
@@ -142,7 +167,8 @@ async def callback(request: Request) -> Response:
     def establish() -> tuple[dict[str, Any], str | None]:
         with session_scope(portal.engine) as db:
             account = _record_login(db, subject, claims, portal.clock.now())
-            values = resolve_principal(db, subject)
+            nrn = claims.get(portal.settings.oidc_nrn_claim)
+            values = resolve_principal(db, subject, nrn if isinstance(nrn, str) else None)
             language = account.language or values.pop("language", None)
             if account.language is None:
                 chosen = request.scope.get("portal.language")

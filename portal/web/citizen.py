@@ -167,8 +167,106 @@ def message_detail(request: Request) -> Response:
     return render(request, "citizen/message.html", {**view, "unread": unread}, personal=True)
 
 
+def contract(request: Request) -> Response:
+    """Review the contract, the plan and the declaration in one's language with the Dutch text
+    alongside, then sign with an explicit confirmation."""
+    from portal.i18n import current_language
+    from portal.services import trajectory
+    from portal.services.people import ServiceError
+    from portal.web.contract_texts import contract_texts
+    from portal.web.forms import Form
+
+    portal = portal_of(request)
+    principal: Principal = request.state.principal
+    language = current_language()
+    form = Form(getattr(request.state, "form", None) or {})
+    with session_scope(portal.engine) as db:
+        dossier = _own_dossier(db, principal)
+        texts = contract_texts(dossier, language)
+        if request.method == "POST":
+            if not form.flag("confirm_declaration"):
+                form.error("confirm_declaration", "confirmation_required")
+            if not form.flag("confirm_contract"):
+                form.error("confirm_contract", "confirmation_required")
+            if form.ok:
+                try:
+                    trajectory.sign_online(
+                        db,
+                        principal.subject,
+                        dossier.person,
+                        language,
+                        texts,
+                        True,
+                        portal.clock.now(),
+                    )
+                except ServiceError as error:
+                    db.rollback()
+                    form.error("confirm_contract", error.code)
+                else:
+                    from starlette.responses import RedirectResponse
+
+                    return RedirectResponse("/my/contract?signed=1", status_code=303)
+        unread = unread_count(db, dossier.person.id)  # type: ignore[arg-type]
+        context = dossier_context(dossier, portal.clock.today())
+    context.update(
+        {
+            "texts": texts,
+            "form": form,
+            "unread": unread,
+            "just_signed": request.query_params.get("signed") == "1",
+            "show_dutch": language != "nl",
+        }
+    )
+    return render(
+        request,
+        "citizen/contract.html",
+        context,
+        personal=True,
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def contract_print(request: Request) -> Response:
+    """A printable copy: the exact signed text once signed, the current draft before."""
+    from portal.i18n import current_language
+    from portal.web.contract_texts import contract_texts
+
+    portal = portal_of(request)
+    principal: Principal = request.state.principal
+    with session_scope(portal.engine) as db:
+        dossier = _own_dossier(db, principal)
+    if dossier.contract is None:
+        raise HTTPException(status_code=404)
+    signed = dossier.contract.signed_text
+    texts = signed if signed else contract_texts(dossier, current_language())
+    return render(
+        request,
+        "citizen/contract_print.html",
+        {"texts": texts, "dossier": dossier, "contract": dossier.contract},
+        personal=True,
+    )
+
+
+def attest_page(request: Request) -> Response:
+    portal = portal_of(request)
+    principal: Principal = request.state.principal
+    with session_scope(portal.engine) as db:
+        dossier = _own_dossier(db, principal)
+    if dossier.attest is None:
+        raise HTTPException(status_code=404)
+    return render(
+        request,
+        "citizen/attest.html",
+        {"dossier": dossier, "attest": dossier.attest, "person": dossier.person},
+        personal=True,
+    )
+
+
 def routes() -> list[Any]:
     return [
+        route("/my/contract", contract, Audience.CITIZEN, methods=("GET", "POST")),
+        route("/my/contract/print", contract_print, Audience.CITIZEN),
+        route("/my/attest", attest_page, Audience.CITIZEN),
         route("/my", dashboard, Audience.CITIZEN),
         route("/my/plan", plan, Audience.CITIZEN),
         route("/my/inbox", inbox, Audience.CITIZEN),

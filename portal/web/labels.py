@@ -56,3 +56,31 @@ def pillar_name(pillar: str, region: str = "flanders") -> str:
 
 def status_name(status: str) -> str:
     return gettext(STATUS_NAMES[status])
+
+
+FACT_KIND_NAMES = {
+    "vdab_registered": N_("Registration with VDAB or Actiris"),
+    "mo_course_followed": N_("MO course followed"),
+    "nt2_module_followed": N_("NT2 module followed"),
+    "test_result": N_("Test result"),
+    "pillar4_hours": N_("Participation hours confirmed on paper"),
+    "uitgeleerd": N_("Reached their ceiling (uitgeleerd)"),
+    "period": N_("Period of work, training or study"),
+    "contract_ended": N_("Contract ended by the agency"),
+    "suspension": N_("Suspension"),
+    "exemption": N_("Exemption"),
+    "move": N_("Moved to another municipality"),
+}
+
+SANCTION_KIND_NAMES = {
+    "vdab_late": N_("Late registration with VDAB"),
+    "deadline_passed": N_("Deadline passed without the part met"),
+}
+
+
+def fact_kind_name(kind: str) -> str:
+    return gettext(FACT_KIND_NAMES.get(kind, kind))
+
+
+def sanction_kind_name(kind: str) -> str:
+    return gettext(SANCTION_KIND_NAMES.get(kind, kind))

@@ -58,10 +58,38 @@ def static(request: Request) -> Response:
     )
 
 
+def verify_attest(request: Request) -> Response:
+    """Anyone holding a printed certificate can check it: name and date, nothing more."""
+    from sqlmodel import select
+
+    from portal.db import models as m
+
+    portal = portal_of(request)
+    code = request.query_params.get("code", "").strip().upper()[:20]
+    result = None
+    if code:
+        with session_scope(portal.engine) as db:
+            row = db.exec(
+                select(m.Attest, m.Person)
+                .join(m.Person, m.Person.id == m.Attest.person_id)  # type: ignore[arg-type]
+                .where(m.Attest.verification_code == code)
+            ).first()
+        result = {"found": row is not None}
+        if row is not None:
+            attest, person = row
+            result.update(
+                name=f"{person.given_name} {person.family_name}",
+                birth_date=person.birth_date,
+                issued_on=attest.issued_on,
+            )
+    return render(request, "public/verify.html", {"code": code, "result": result})
+
+
 def routes() -> list[Any]:
     return [
         route("/", start, Audience.PUBLIC),
         route("/healthz", healthz, Audience.PUBLIC),
         route("/ping", ping, Audience.PUBLIC),
+        route("/attest/verify", verify_attest, Audience.PUBLIC),
         route("/static/{fingerprint}/{path:path}", static, Audience.PUBLIC),
     ]

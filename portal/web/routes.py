@@ -6,6 +6,12 @@ from starlette.routing import BaseRoute
 
 
 def all_routes() -> list[BaseRoute]:
-    from portal.web import auth, citizen, public, staff
+    from portal.web import auth, citizen, counsellor, public, staff
 
-    return [*public.routes(), *auth.routes(), *citizen.routes(), *staff.routes()]
+    return [
+        *public.routes(),
+        *auth.routes(),
+        *citizen.routes(),
+        *counsellor.routes(),
+        *staff.routes(),
+    ]
