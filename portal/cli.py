@@ -130,6 +130,56 @@ def cmd_catalogs_compile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_admin(args: argparse.Namespace) -> int:
+    from portal.db.engine import make_engine, session_scope
+    from portal.services import admin
+    from portal.services.people import ServiceError
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    actor = f"cli:{os.environ.get('USER', 'admin')}"
+    try:
+        with session_scope(engine) as db:
+            if args.admin_command == "agency":
+                admin.add_agency(
+                    db, actor, args.code, args.name, args.office, args.address, args.phone
+                )
+            elif args.admin_command == "municipality":
+                admin.add_municipality(
+                    db, actor, args.nis, args.name_nl, args.region, args.name_fr, args.province
+                )
+            elif args.admin_command == "service":
+                admin.add_interpreting_service(db, actor, args.name)
+            elif args.admin_command == "grant":
+                admin.grant(
+                    db,
+                    actor,
+                    args.subject,
+                    args.role,
+                    args.name or args.subject,
+                    agency=args.agency,
+                    municipality=args.municipality,
+                    service=args.service,
+                )
+            elif args.admin_command == "revoke":
+                admin.revoke(db, actor, args.subject, args.role)
+            elif args.admin_command == "list":
+                from sqlmodel import select
+
+                from portal.db import models as m
+
+                for g in db.exec(select(m.RoleGrant).order_by(m.RoleGrant.subject)).all():  # type: ignore[arg-type]
+                    print(f"{g.subject}\t{g.role}\t{g.display_name}")
+                return 0
+    except ServiceError as error:
+        print(f"portal: {error} (nothing was changed)", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print("done")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -151,6 +201,34 @@ def build_parser() -> argparse.ArgumentParser:
     mail = sub.add_parser("mail", help="e-mail commands")
     mail_sub = mail.add_subparsers(dest="mail_command", required=True)
     mail_sub.add_parser("send", help="send queued e-mails").set_defaults(func=cmd_mail_send)
+    adm = sub.add_parser("admin", help="agencies, municipalities, services and role grants")
+    adm_sub = adm.add_subparsers(dest="admin_command", required=True)
+    p = adm_sub.add_parser("agency", help="add an agency")
+    p.add_argument("code")
+    p.add_argument("name")
+    p.add_argument("--office", default="")
+    p.add_argument("--address", default="")
+    p.add_argument("--phone", default="")
+    p = adm_sub.add_parser("municipality", help="add a municipality")
+    p.add_argument("nis")
+    p.add_argument("name_nl")
+    p.add_argument("--region", required=True, choices=["flanders", "brussels"])
+    p.add_argument("--name-fr", default="")
+    p.add_argument("--province", default="")
+    p = adm_sub.add_parser("service", help="add an interpreting service")
+    p.add_argument("name")
+    p = adm_sub.add_parser("grant", help="grant a role to a subject")
+    p.add_argument("subject")
+    p.add_argument("role", choices=["counsellor", "municipality", "interpreting", "admin"])
+    p.add_argument("--name", default="")
+    p.add_argument("--agency")
+    p.add_argument("--municipality")
+    p.add_argument("--service")
+    p = adm_sub.add_parser("revoke", help="take a role back")
+    p.add_argument("subject")
+    p.add_argument("role")
+    adm_sub.add_parser("list", help="list the role grants")
+    adm.set_defaults(func=cmd_admin)
     catalogs = sub.add_parser("catalogs", help="translation catalogs")
     catalogs_sub = catalogs.add_subparsers(dest="catalogs_command", required=True)
     catalogs_sub.add_parser("compile", help="compile .po to .mo").set_defaults(

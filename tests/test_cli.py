@@ -1,0 +1,67 @@
+"""The `portal` command: admin management with clear errors that change nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from portal import cli
+from portal.db import models as m
+from portal.db.engine import make_engine, session_scope
+
+
+@pytest.fixture
+def db_url(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
+    monkeypatch.setenv("PORTAL_NOW", "2026-03-16T10:00")
+    assert cli.main(["db", "upgrade"]) == 0
+    assert cli.main(["demo-data"]) == 0
+    return url
+
+
+def grants(url):
+    engine = make_engine(url)
+    with session_scope(engine) as db:
+        rows = [(g.subject, g.role) for g in db.exec(select(m.RoleGrant)).all()]
+    engine.dispose()
+    return rows
+
+
+def test_demo_data_is_idempotent(db_url, capsys):
+    assert cli.main(["demo-data"]) == 0
+    assert "already loaded" in capsys.readouterr().out
+
+
+def test_grant_and_revoke(db_url):
+    assert cli.main(["admin", "agency", "leuven", "Agentschap Leuven"]) == 0
+    assert cli.main(["admin", "grant", "new-counsellor", "counsellor", "--agency", "leuven"]) == 0
+    assert ("new-counsellor", "counsellor") in grants(db_url)
+    assert cli.main(["admin", "revoke", "new-counsellor", "counsellor"]) == 0
+    assert ("new-counsellor", "counsellor") not in grants(db_url)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["admin", "grant", "x", "counsellor"],
+        ["admin", "grant", "x", "counsellor", "--agency", "nope"],
+        ["admin", "grant", "demo-counsellor", "counsellor", "--agency", "gent"],
+        ["admin", "municipality", "2100", "Nergens", "--region", "flanders"],
+        ["admin", "municipality", "21010", "Jette", "--region", "flanders"],
+        ["admin", "municipality", "44021", "Gent", "--region", "flanders"],
+        ["admin", "agency", "Bad Code!", "x"],
+        ["admin", "revoke", "nobody", "admin"],
+    ],
+)
+def test_bad_input_is_a_clear_error_and_changes_nothing(db_url, capsys, argv):
+    before = grants(db_url)
+    assert cli.main(argv) == 2
+    assert "nothing was changed" in capsys.readouterr().err
+    assert grants(db_url) == before
+
+
+def test_production_refuses_demo_data(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    with pytest.raises(SystemExit):
+        cli.main(["demo-data"])
