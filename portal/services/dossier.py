@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -154,3 +155,62 @@ def load_dossier(db: Session, person_id: int, agency_id: int | None = None) -> D
         amendments,
         attest,
     )
+
+
+def load_dossiers(db: Session, person_ids: list[int], agency_id: int) -> list[Dossier]:
+    """Many persons' records in a fixed number of queries (for the caseload and the sanction
+    list), only those of `agency_id`, in the order of `person_ids`."""
+    if not person_ids:
+        return []
+    rows = db.exec(
+        select(m.Person, m.Municipality, m.Agency)
+        .join(m.Municipality, m.Municipality.id == m.Person.municipality_id)  # type: ignore[arg-type]
+        .join(m.Agency, m.Agency.id == m.Person.agency_id)  # type: ignore[arg-type]
+        .where(m.Person.id.in_(person_ids), m.Person.agency_id == agency_id)  # type: ignore[union-attr]
+    ).all()
+    ids = [person.id for person, _, _ in rows]
+
+    def grouped(model: type, key: str, order: Any) -> dict[int, list[Any]]:
+        out: dict[int, list[Any]] = {}
+        column = getattr(model, key)
+        statement: Any = select(model).where(column.in_(ids)).order_by(order)
+        for row in db.exec(statement).all():
+            out.setdefault(getattr(row, key), []).append(row)
+        return out
+
+    contracts = {
+        c.person_id: c
+        for c in db.exec(select(m.Contract).where(m.Contract.person_id.in_(ids))).all()  # type: ignore[attr-defined]
+    }
+    contract_ids = [c.id for c in contracts.values()]
+    components: dict[int, list[m.PlanComponent]] = {}
+    for component in db.exec(
+        select(m.PlanComponent)
+        .where(m.PlanComponent.contract_id.in_(contract_ids))  # type: ignore[attr-defined]
+        .order_by(m.PlanComponent.position)  # type: ignore[arg-type]
+    ).all():
+        components.setdefault(component.contract_id, []).append(component)
+    suspensions = grouped(m.Suspension, "person_id", m.Suspension.start_on)
+    exemptions = grouped(m.Exemption, "person_id", m.Exemption.id)
+    facts = grouped(m.Fact, "person_id", m.Fact.on)
+    attests = {
+        a.person_id: a
+        for a in db.exec(select(m.Attest).where(m.Attest.person_id.in_(ids))).all()  # type: ignore[attr-defined]
+    }
+    by_id = {}
+    for person, municipality, agency in rows:
+        contract = contracts.get(person.id)  # type: ignore[arg-type]
+        by_id[person.id] = Dossier(
+            person,
+            municipality,
+            agency,
+            contract,
+            tuple(components.get(contract.id, [])) if contract else (),  # type: ignore[arg-type]
+            tuple(suspensions.get(person.id, [])),  # type: ignore[arg-type]
+            tuple(exemptions.get(person.id, [])),  # type: ignore[arg-type]
+            tuple(facts.get(person.id, [])),  # type: ignore[arg-type]
+            (),
+            (),
+            attests.get(person.id),  # type: ignore[arg-type]
+        )
+    return [by_id[pid] for pid in person_ids if pid in by_id]

@@ -39,7 +39,7 @@ from portal.domain.rules import rules_on
 from portal.domain.sanctions import sanction_facts
 from portal.i18n import LANGUAGE_NAMES
 from portal.services import trajectory
-from portal.services.dossier import Dossier, load_dossier
+from portal.services.dossier import Dossier, load_dossier, load_dossiers
 from portal.services.people import NewPerson, ServiceError, record_fact, register_person
 from portal.services.people import add_exemption as add_exemption_service
 from portal.services.people import add_suspension as add_suspension_service
@@ -149,11 +149,9 @@ def caseload(request: Request) -> Response:
                 (review.kind, review.pillar, review.deadline)
             )
         rows = []
-        for person_id in ids:
-            dossier = load_dossier(db, person_id, agency_id=principal.agency_id)
-            if dossier is None:
-                continue
-            items = _attention(dossier, reviewed.get(person_id, set()), today)
+        for dossier in load_dossiers(db, ids, principal.agency_id):  # type: ignore[arg-type]
+            person_id = dossier.person.id
+            items = _attention(dossier, reviewed.get(person_id, set()), today)  # type: ignore[arg-type]
             rows.append({"dossier": dossier, "attention": items})
     rows.sort(
         key=lambda r: (
@@ -753,10 +751,8 @@ def _agency_sanctions(db: Session, principal: Principal, today: date) -> list[di
     ).all()
     by_key = {(r.person_id, r.kind, r.pillar, r.deadline): r for r in reviews}
     items = []
-    for person_id in people:
-        dossier = load_dossier(db, person_id, agency_id=principal.agency_id)
-        if dossier is None:
-            continue
+    for dossier in load_dossiers(db, list(people), principal.agency_id):  # type: ignore[arg-type]
+        person_id = dossier.person.id
         for fact in sanction_facts(dossier.person_facts(), today):
             items.append(
                 {

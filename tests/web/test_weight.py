@@ -135,3 +135,12 @@ def test_queries_do_not_grow_with_the_number_of_people(client, app):
     grow_people(engine, 10_000)
     large = queries_for(client, engine, PAGES)
     assert small == large
+
+
+def test_caseload_queries_do_not_grow_with_the_agencys_persons(client, app):
+    engine = app.state.portal.engine
+    sign_in(client, "demo-counsellor")
+    small = queries_for(client, engine, ("/staff", "/staff/sanctions"))
+    grow_people(engine, 200)
+    large = queries_for(client, engine, ("/staff", "/staff/sanctions"))
+    assert small == large
