@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
-from portal.settings import Settings
+from tests.browser.server import LivePortal, serve_portal
 from tests.browser.support import phone_context
-from tests.conftest import Idp, fresh_database, make_settings
+from tests.conftest import Idp, fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -109,49 +104,32 @@ def browser(axe_source: str) -> Iterator[Any]:
 # ---------------------------------------------------------------- the live portal
 
 
-@dataclass
-class LivePortal:
-    base_url: str
-    settings: Settings
-    app: Any
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def live_portal(
     request: pytest.FixtureRequest, idp: Idp, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LivePortal]:
     """The real app under uvicorn in a background thread, on a copy of the SQLite demo data
     (one per test module, so preferences saved by one module never leak into another)."""
-    from portal.app import create_app
-
     database_url = fresh_database(request, "sqlite", tmp_path_factory.mktemp("browser-db"))
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    settings = make_settings(database_url, idp.issuer, PORTAL_BASE_URL=base_url)
-    app = create_app(settings)
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the portal did not start under uvicorn")
-        time.sleep(0.02)
     try:
-        yield LivePortal(base_url, settings, app)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        app.state.portal.engine.dispose()
+        with serve_portal(database_url, idp.issuer) as portal:
+            yield portal
+    except RuntimeError as error:
+        pytest.fail(str(error))
+
+
+@pytest.fixture
+def fresh_portal(
+    request: pytest.FixtureRequest, idp: Idp, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LivePortal]:
+    """Like `live_portal`, but on a copy of the demo data of its own for one test: for
+    journeys that change data (a new person, a contract, a signature, a fact)."""
+    database_url = fresh_database(request, "sqlite", tmp_path_factory.mktemp("browser-db"))
+    try:
+        with serve_portal(database_url, idp.issuer) as portal:
+            yield portal
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 # ---------------------------------------------------------------- contexts and pages

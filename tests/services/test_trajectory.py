@@ -37,19 +37,32 @@ def engine(database_url):
 
 def new_person(**changes) -> NewPerson:
     values = dict(
-        given_name="Ali", family_name="Test", birth_date=date(1990, 5, 1),
-        municipality_nis="44021", agency_code="gent", register="foreigners",
-        obligation="obliged", situation="none",
+        given_name="Ali",
+        family_name="Test",
+        birth_date=date(1990, 5, 1),
+        municipality_nis="44021",
+        agency_code="gent",
+        register="foreigners",
+        obligation="obliged",
+        situation="none",
     )
     values.update(changes)
     return NewPerson(**values)
 
 
 PLAN = trajectory.PlanInput(
-    mo_variant="blended", mo_provider="In-Gent", mo_schedule="", mo_deadline=date(2027, 3, 16),
-    nt2_provider_type="CVO", nt2_provider="CVO Gent", nt2_schedule="", nt2_deadline=None,
-    modules=(trajectory.ModuleInput("1.1", 80, date(2026, 4, 1), date(2026, 6, 30)),
-             trajectory.ModuleInput("1.2", 80, date(2026, 9, 1), date(2027, 6, 30))),
+    mo_variant="blended",
+    mo_provider="In-Gent",
+    mo_schedule="",
+    mo_deadline=date(2027, 3, 16),
+    nt2_provider_type="CVO",
+    nt2_provider="CVO Gent",
+    nt2_schedule="",
+    nt2_deadline=None,
+    modules=(
+        trajectory.ModuleInput("1.1", 80, date(2026, 4, 1), date(2026, 6, 30)),
+        trajectory.ModuleInput("1.2", 80, date(2026, 9, 1), date(2027, 6, 30)),
+    ),
     participation_deadline=date(2027, 3, 16),
 )
 
@@ -63,7 +76,9 @@ def signed_person(db, **changes) -> m.Person:
 
 def statuses(db, person, today=TODAY):
     dossier = load_dossier(db, person.id)
-    return {v.pillar.value: v.status for v in dossier.evaluate(today).pillars}, dossier.evaluate(today)
+    return {v.pillar.value: v.status for v in dossier.evaluate(today).pillars}, dossier.evaluate(
+        today
+    )
 
 
 def test_the_whole_trajectory(engine):
@@ -90,8 +105,13 @@ def test_the_whole_trajectory(engine):
         with pytest.raises(ServiceError, match="attest_exists"):
             trajectory.issue_attest(db, ACTOR, person, TODAY)
         actions = {a.action for a in db.exec(select(m.AuditLog)).all()}
-        assert {"register_person", "draw_up_contract", "sign_contract", "record_fact",
-                "issue_attest"} <= actions
+        assert {
+            "register_person",
+            "draw_up_contract",
+            "sign_contract",
+            "record_fact",
+            "issue_attest",
+        } <= actions
 
 
 @pytest.mark.parametrize(
@@ -101,7 +121,12 @@ def test_the_whole_trajectory(engine):
         ("mo_course_followed", {}, "mo", PillarStatus.IN_PROGRESS),
         ("test_result", {"test": "mo", "passed": False}, "mo", PillarStatus.IN_PROGRESS),
         ("test_result", {"test": "mo_exemption", "passed": True}, "mo", PillarStatus.DONE),
-        ("test_result", {"test": "nt2", "passed": True, "level": "A1"}, "nt2", PillarStatus.IN_PROGRESS),
+        (
+            "test_result",
+            {"test": "nt2", "passed": True, "level": "A1"},
+            "nt2",
+            PillarStatus.IN_PROGRESS,
+        ),
         ("test_result", {"test": "nt2", "passed": True, "level": "A2"}, "nt2", PillarStatus.DONE),
         ("nt2_module_followed", {}, "nt2", PillarStatus.IN_PROGRESS),
         ("uitgeleerd", {"pillar": "nt2"}, "nt2", PillarStatus.DONE),
@@ -119,8 +144,17 @@ def test_each_fact_changes_its_pillar(engine, kind, extra, pillar, expected):
 def test_low_literate_learner_passes_nt2_at_the_adapted_level(engine):
     with session_scope(engine) as db:
         person = signed_person(db, literacy="low")
-        record_fact(db, ACTOR, person, "test_result", TODAY, TODAY, test="nt2", passed=True,
-                    level="A2_adapted")
+        record_fact(
+            db,
+            ACTOR,
+            person,
+            "test_result",
+            TODAY,
+            TODAY,
+            test="nt2",
+            passed=True,
+            level="A2_adapted",
+        )
         assert statuses(db, person)[0]["nt2"] == PillarStatus.DONE
 
 
@@ -246,7 +280,9 @@ def test_moving_to_brussels_records_the_residence_from_that_date(engine):
         later = TODAY + timedelta(days=30)
         trajectory.move_person(db, ACTOR, person, "21004", TODAY + timedelta(days=20), later)
         rows = db.exec(
-            select(m.Residence).where(m.Residence.person_id == person.id).order_by(m.Residence.since)
+            select(m.Residence)
+            .where(m.Residence.person_id == person.id)
+            .order_by(m.Residence.since)
         ).all()
         assert [r.since for r in rows] == [TODAY, TODAY + timedelta(days=20)]
         assert load_dossier(db, person.id).municipality.region == "brussels"
