@@ -80,6 +80,8 @@ def make_templates(manifest: dict[str, str]) -> jinja2.Environment:
         pillar_name=_pillar_name,
         fact_kind_name=_label("fact_kind_name"),
         sanction_kind_name=_label("sanction_kind_name"),
+        action_name=_label("action_name"),
+        test_name=_label("test_name"),
     )
     return env
 

@@ -73,6 +73,13 @@ KINDS: dict[str, MessageKind] = {
         N_("You are exempt from a part of your programme"),
         N_('You do not have to do "%(pillar)s" any more. Your counsellor recorded an exemption.'),
     ),
+    "contract_ended": MessageKind(
+        N_("Your integration contract has ended"),
+        N_(
+            "The agency ended your integration contract on %(date)s. From that day on, free "
+            "interpreting no longer applies. Questions? Contact your counsellor."
+        ),
+    ),
     "attest_issued": MessageKind(
         N_("Your integration certificate is ready"),
         N_(

@@ -288,6 +288,10 @@ def record_fact(
         from portal.services import notify
 
         notify.notify(db, person, "fact_recorded", pillar=concerned.value)
+    elif tell_person and fact_kind is FactKind.CONTRACT_ENDED:
+        from portal.services import notify
+
+        notify.notify(db, person, "contract_ended", date=on.isoformat())
     return fact
 
 

@@ -584,12 +584,7 @@ def _fact_labels() -> dict[str, Any]:
     g = labels.gettext
     return {
         "kind_names": {k: labels.fact_kind_name(k) for k in FACT_KINDS},
-        "test_options": [
-            ("mo", g(labels.N_("MO test"))),
-            ("mo_exemption", g(labels.N_("MO exemption test"))),
-            ("nt2", g(labels.N_("NT2 test"))),
-            ("b1_oral", g(labels.N_("B1 oral test"))),
-        ],
+        "test_options": [(t, labels.test_name(t)) for t in labels.TEST_NAMES],
         "result_options": [("passed", g(labels.N_("Passed"))), ("failed", g(labels.N_("Failed")))],
         "level_options": [(lv.value, lv.value.replace("_adapted", " (adapted)")) for lv in Level],
         "pillar_options": [(p.value, labels.pillar_name(p.value)) for p in Pillar],

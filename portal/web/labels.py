@@ -84,3 +84,36 @@ def fact_kind_name(kind: str) -> str:
 
 def sanction_kind_name(kind: str) -> str:
     return gettext(SANCTION_KIND_NAMES.get(kind, kind))
+
+
+ACTION_NAMES = {
+    "register_person": N_("Registered at intake"),
+    "draw_up_contract": N_("Contract and plan drawn up"),
+    "change_contract_draft": N_("Draft contract changed"),
+    "amend_contract": N_("Signed contract amended"),
+    "sign_contract": N_("Contract signed in the portal"),
+    "record_paper_signature": N_("Paper signature recorded"),
+    "record_fact": N_("Fact recorded"),
+    "withdraw_fact": N_("Fact withdrawn"),
+    "add_suspension": N_("Suspension added"),
+    "add_exemption": N_("Exemption added"),
+    "move_person": N_("Moved to another municipality"),
+    "review_sanction": N_("Sanction fact reviewed"),
+    "issue_attest": N_("Integration certificate issued"),
+    "bind_subject": N_("First sign-in with the national register number"),
+}
+
+TEST_NAMES = {
+    "mo": N_("MO test"),
+    "mo_exemption": N_("MO exemption test"),
+    "nt2": N_("NT2 test"),
+    "b1_oral": N_("B1 oral test"),
+}
+
+
+def action_name(action: str) -> str:
+    return gettext(ACTION_NAMES[action]) if action in ACTION_NAMES else action
+
+
+def test_name(test: str) -> str:
+    return gettext(TEST_NAMES[test]) if test in TEST_NAMES else test
