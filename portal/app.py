@@ -118,6 +118,7 @@ class Portal:
     manifest: dict[str, str]
     mailer: Mailer
     oauth: Any = None
+    payments: Any = None
 
 
 def create_app(
@@ -126,6 +127,7 @@ def create_app(
     clock: Clock | None = None,
     engine: Engine | None = None,
     mailer: Mailer | None = None,
+    payments: Any = None,
 ) -> Starlette:
     from portal.web import auth, errors, routes
     from portal.web.locale import LocaleMiddleware
@@ -146,6 +148,11 @@ def create_app(
         mailer=mailer or make_mailer(settings),
     )
     portal.oauth = auth.make_oauth(settings)
+    if payments is None:
+        from portal.adapters.payments.mollie import MolliePayments
+
+        payments = MolliePayments(settings.mollie_api_key, settings.mollie_api_endpoint)
+    portal.payments = payments
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -179,14 +186,24 @@ def create_app(
 async def _housekeeping(portal: Portal) -> None:
     """Now and then: send queued e-mails and drop expired sessions. Each step is idempotent
     and safe to run on several instances at once."""
+    from datetime import timedelta
+
     from portal.db.engine import session_scope
     from portal.services.notify import deliver_outbox
+    from portal.services.payments import reconcile
     from portal.web.sessions import delete_expired_sessions
 
     def run_once() -> None:
         with session_scope(portal.engine) as db:
             deliver_outbox(db, portal.mailer, portal.clock.now())
         delete_expired_sessions(portal.engine, portal.settings, portal.clock.now())
+        reconcile(
+            portal.engine,
+            portal.payments,
+            portal.clock.now(),
+            timedelta(minutes=portal.settings.reconcile_after_minutes),
+            portal.settings.mollie_mode,
+        )
 
     while True:
         await anyio.sleep(portal.settings.mail_interval_seconds)

@@ -80,6 +80,14 @@ def cmd_idp(args: argparse.Namespace) -> int:
     return 0
 
 
+def _local_sandbox_port(settings: Settings) -> int | None:
+    """The port of the local Mollie sandbox when payments go to loopback in development."""
+    parsed = urlparse(settings.mollie_api_endpoint)
+    if settings.payments_sandbox and parsed.hostname in {"127.0.0.1", "localhost"}:
+        return parsed.port or 80
+    return None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -89,6 +97,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     port = int(os.environ.get("PORT", args.port))
     with ExitStack() as stack:
+        sandbox_port = _local_sandbox_port(settings)
+        if sandbox_port is not None and not args.no_idp:
+            from portal.adapters.payments.sandbox import refuse_in_production, running_sandbox
+
+            refuse_in_production(settings)
+            stack.enter_context(running_sandbox(sandbox_port))
+            print(f"local Mollie sandbox on {settings.mollie_api_endpoint}", flush=True)
         idp_port = _local_idp_port(settings)
         if idp_port is not None and not args.no_idp:
             stack.enter_context(running_provider(idp_port, [(p.subject, p.name) for p in PERSONAS]))
@@ -105,6 +120,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
             log_level="info",
             access_log=args.access_log,
         )
+    return 0
+
+
+def cmd_payments_reconcile(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from portal.adapters.payments.mollie import MolliePayments
+    from portal.clock import Clock
+    from portal.db.engine import make_engine
+    from portal.services.payments import reconcile
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    gateway = MolliePayments(settings.mollie_api_key, settings.mollie_api_endpoint)
+    minutes = args.minutes if args.minutes is not None else settings.reconcile_after_minutes
+    count = reconcile(
+        engine,
+        gateway,
+        Clock.from_settings(settings).now(),
+        timedelta(minutes=minutes),
+        settings.mollie_mode,
+    )
+    engine.dispose()
+    print(f"{count} payment(s) checked with Mollie")
     return 0
 
 
@@ -198,6 +237,18 @@ def build_parser() -> argparse.ArgumentParser:
     idp = sub.add_parser("idp", help="run the local OpenID Connect provider alone")
     idp.add_argument("--port", type=int, default=0)
     idp.set_defaults(func=cmd_idp)
+    payments = sub.add_parser("payments", help="payment commands")
+    payments_sub = payments.add_subparsers(dest="payments_command", required=True)
+    reconcile = payments_sub.add_parser(
+        "reconcile", help="apply Mollie's real status to payments still open or pending"
+    )
+    reconcile.add_argument(
+        "--minutes",
+        type=int,
+        default=None,
+        help="only payments older than this (default: the setting)",
+    )
+    reconcile.set_defaults(func=cmd_payments_reconcile)
     mail = sub.add_parser("mail", help="e-mail commands")
     mail_sub = mail.add_subparsers(dest="mail_command", required=True)
     mail_sub.add_parser("send", help="send queued e-mails").set_defaults(func=cmd_mail_send)

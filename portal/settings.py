@@ -83,8 +83,15 @@ class Settings:
     mail_interval_seconds: int = (
         15  # how often queued e-mails are sent (0: only `portal mail send`)
     )
-    # payments (issue 4 wires these)
+    # payments: Mollie (the local sandbox speaks the same API in development and tests)
     payments_sandbox: bool = True
+    mollie_api_key: str = field(default="test_sandboxsandboxsandboxsandbox00", repr=False)
+    mollie_api_endpoint: str = "http://127.0.0.1:8002"
+    reconcile_after_minutes: int = 10
+
+    @property
+    def mollie_mode(self) -> str:
+        return "live" if self.mollie_api_key.startswith("live_") else "test"
 
     @property
     def production(self) -> bool:
@@ -129,6 +136,8 @@ class Settings:
             ("PORTAL_OIDC_NRN_CLAIM", "oidc_nrn_claim"),
             ("PORTAL_SMTP_URL", "smtp_url"),
             ("PORTAL_MAIL_FROM", "mail_from"),
+            ("PORTAL_MOLLIE_API_KEY", "mollie_api_key"),
+            ("PORTAL_MOLLIE_API_ENDPOINT", "mollie_api_endpoint"),
         ):
             if key in env:
                 kwargs[name] = env[key].strip()
@@ -147,6 +156,13 @@ class Settings:
         ):
             if key in env:
                 kwargs[name] = _int(env[key], key)
+        if "PORTAL_RECONCILE_AFTER_MINUTES" in env:
+            kwargs["reconcile_after_minutes"] = _int(
+                env["PORTAL_RECONCILE_AFTER_MINUTES"], "PORTAL_RECONCILE_AFTER_MINUTES"
+            )
+        if mode == "production":
+            kwargs.setdefault("mollie_api_key", "")
+            kwargs.setdefault("mollie_api_endpoint", "")
         if "PORTAL_MAIL_INTERVAL_SECONDS" in env:
             kwargs["mail_interval_seconds"] = _int(
                 env["PORTAL_MAIL_INTERVAL_SECONDS"], "PORTAL_MAIL_INTERVAL_SECONDS", minimum=0
@@ -179,6 +195,10 @@ class Settings:
             problems.append("PORTAL_OIDC_ISSUER must be an https:// URL")
         if self.now is not None:
             problems.append("PORTAL_NOW (the fixed clock) is for demos and tests only")
+        if not self.mollie_api_key.startswith(("live_", "test_")):
+            problems.append("PORTAL_MOLLIE_API_KEY must be set (live_... or test_...)")
+        if self.mollie_api_endpoint and not self.mollie_api_endpoint.startswith("https://"):
+            problems.append("PORTAL_MOLLIE_API_ENDPOINT must be https (or empty for Mollie)")
         if not self.smtp_url:
             problems.append("PORTAL_SMTP_URL must be set (the development mailbox sends nothing)")
         if self.database_url.startswith("sqlite"):

@@ -89,6 +89,19 @@ def idp() -> Iterator[Idp]:
         yield Idp(f"http://127.0.0.1:{server.server_port}", holder["recorder"])
 
 
+# ---------------------------------------------------------------- the Mollie sandbox
+
+MOLLIE_TEST_KEY = "test_" + "s" * 30
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Any]:
+    from portal.adapters.payments.sandbox import running_sandbox
+
+    with running_sandbox(0) as server:
+        yield server
+
+
 # ---------------------------------------------------------------- databases
 
 
@@ -177,14 +190,15 @@ def make_settings(database_url: str, issuer: str, **extra: str) -> Settings:
         "PORTAL_BASE_URL": "http://testserver",
         "PORTAL_NOW": NOW.isoformat(),
         "PORTAL_MAIL_INTERVAL_SECONDS": "0",
+        "PORTAL_MOLLIE_API_KEY": MOLLIE_TEST_KEY,
         **extra,
     }
     return Settings.from_env(env)
 
 
 @pytest.fixture
-def settings(database_url: str, idp: Idp) -> Settings:
-    return make_settings(database_url, idp.issuer)
+def settings(database_url: str, idp: Idp, sandbox: Any) -> Settings:
+    return make_settings(database_url, idp.issuer, PORTAL_MOLLIE_API_ENDPOINT=sandbox.url)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ PRODUCTION = {
     "PORTAL_OIDC_ISSUER": "https://idp.example.be",
     "PORTAL_DATABASE_URL": "postgresql+psycopg://portal@db/portal",
     "PORTAL_SMTP_URL": "smtp://mail.example.be:587",
+    "PORTAL_MOLLIE_API_KEY": "live_" + "k" * 30,
 }
 
 
@@ -36,6 +37,8 @@ def test_production_with_real_parts_starts():
         ({"PORTAL_NOW": "2026-03-16T10:00"}, "PORTAL_NOW"),
         ({"PORTAL_DATABASE_URL": "sqlite:///var/portal.sqlite3"}, "PORTAL_DATABASE_URL"),
         ({"PORTAL_SMTP_URL": ""}, "PORTAL_SMTP_URL"),
+        ({"PORTAL_MOLLIE_API_KEY": ""}, "PORTAL_MOLLIE_API_KEY"),
+        ({"PORTAL_MOLLIE_API_ENDPOINT": "http://127.0.0.1:8002"}, "PORTAL_MOLLIE_API_ENDPOINT"),
     ],
 )
 def test_production_refuses_development_conveniences(change, complaint):

@@ -16,15 +16,14 @@ from sqlmodel import Session, select
 from portal.db import models as m
 from portal.domain.dates import add_months
 from portal.domain.nrn import make_nrn
-from portal.services import notify
+from portal.services import notify, trajectory
+from portal.services.contract_texts import contract_texts
+from portal.services.dossier import load_dossier
 from portal.services.people import (
-    NewComponent,
     NewPerson,
-    draw_up_contract,
     grant_role,
     record_fact,
     register_person,
-    sign_contract,
 )
 
 ACTOR = "demo-data"
@@ -228,30 +227,41 @@ def load_demo_data(db: Session, today: date) -> list[str]:
         return new
 
     def contract(
-        p: m.Person, signed: date, mo: date, nt2: date, participation: date | None, **kw: str
+        p: m.Person,
+        signed: date,
+        mo: date,
+        nt2: date,
+        participation: date | None,
+        **kw: Any,
     ) -> None:
-        components = [
-            NewComponent(
-                "mo",
-                mo,
-                kw.get("mo_provider", "In-Gent"),
-                kw.get("mo_variant", "blended"),
-                kw.get("mo_schedule", ""),
-            ),
-            NewComponent(
-                "nt2",
-                nt2,
-                kw.get("nt2_provider", "CVO Gent"),
-                kw.get("nt2_variant", "evening"),
-                kw.get("nt2_schedule", ""),
-            ),
-            NewComponent("vdab", None, "VDAB"),
-        ]
-        if participation is not None:
-            components.append(NewComponent("participation", participation, ""))
-        draw_up_contract(db, ACTOR, p, components)
-        sign_contract(db, ACTOR, p, signed, today=max(a, signed))
-        notify.notify(db, p, "contract_signed", date=signed.isoformat())
+        """Drawn up by the counsellor on the day it was signed, then signed on paper."""
+        modules = []
+        start = signed + timedelta(days=14)
+        for name in kw.get("modules", ("1.1", "1.2", "2.1")):
+            end = min(start + timedelta(days=90), nt2)
+            modules.append(trajectory.ModuleInput(name, 80, start, end))
+            start = end + timedelta(days=14)
+            if start >= nt2:
+                break
+        plan = trajectory.PlanInput(
+            mo_variant=kw.get("mo_variant", "blended"),
+            mo_provider=kw.get("mo_provider", "In-Gent"),
+            mo_schedule=kw.get("mo_schedule", ""),
+            mo_deadline=mo,
+            nt2_provider_type=kw.get("nt2_type", "CVO"),
+            nt2_provider=kw.get("nt2_provider", "CVO Gent"),
+            nt2_schedule=kw.get("nt2_schedule", ""),
+            nt2_deadline=nt2,
+            modules=tuple(modules),
+            participation_deadline=participation,
+            nt2_variant=kw.get("nt2_variant", "evening"),
+        )
+        trajectory.save_contract_draft(db, ACTOR, p, plan, signed, tell_person=False)
+        dossier = load_dossier(db, p.id)  # type: ignore[arg-type]
+        assert dossier is not None
+        trajectory.record_paper_signature(
+            db, ACTOR, p, signed, max(a, signed), contract_texts(dossier, "nl")
+        )
 
     # An obliged newcomer in Ghent who doesn't work, contract just signed.
     p = person("demo-gent-new", date(1994, 5, 12), language="nl")
@@ -285,7 +295,7 @@ def load_demo_data(db: Session, today: date) -> list[str]:
             add_months(signed, 18),
             add_months(signed, 12),
             mo_provider="Agentschap Integratie en Inburgering, Brussel",
-            nt2_provider="Huis van het Nederlands Brussel",
+            nt2_provider="CVO Lethas Brussel",
             nt2_variant="online",
         )
 
@@ -308,6 +318,7 @@ def load_demo_data(db: Session, today: date) -> list[str]:
             add_months(signed, 24),
             add_months(signed, 12),
             nt2_provider="CBE Open School Gent",
+            nt2_type="CBE",
             nt2_variant="classroom",
         )
         record_fact(

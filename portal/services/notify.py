@@ -80,6 +80,27 @@ KINDS: dict[str, MessageKind] = {
             "interpreting no longer applies. Questions? Contact your counsellor."
         ),
     ),
+    "payment_received": MessageKind(
+        N_("Payment received"),
+        N_(
+            'We received your payment of %(amount)s for "%(description)s". Thank you. '
+            'Your receipt is on the page "Payments".'
+        ),
+    ),
+    "payment_failed": MessageKind(
+        N_("Your payment did not go through"),
+        N_(
+            'Your payment for "%(description)s" did not go through. Nothing was charged. '
+            'You can try again on the page "Payments".'
+        ),
+    ),
+    "payment_refunded": MessageKind(
+        N_("Money is paid back to you"),
+        N_(
+            "We are paying %(amount)s back to you. It can take a few days before you see it "
+            "on your account."
+        ),
+    ),
     "attest_issued": MessageKind(
         N_("Your integration certificate is ready"),
         N_(
@@ -106,6 +127,8 @@ def render_message(kind: str, params: dict[str, Any], language: str) -> tuple[st
                 from datetime import date
 
                 values[key] = i18n.format_date(date.fromisoformat(value))
+            elif key == "amount_cents" and isinstance(value, int):
+                values["amount"] = i18n.format_money(value)
             elif key == "pillar" and isinstance(value, str):
                 from portal.web.labels import pillar_name
 

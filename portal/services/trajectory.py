@@ -213,7 +213,13 @@ def _vdab_exemption(db: Session, actor: str, person: m.Person, reason: str, toda
 
 
 def save_contract_draft(
-    db: Session, actor: str, person: m.Person, plan: PlanInput, today: date
+    db: Session,
+    actor: str,
+    person: m.Person,
+    plan: PlanInput,
+    today: date,
+    *,
+    tell_person: bool = True,
 ) -> m.Contract:
     """Draw up the contract and plan, or change a draft that is not signed yet."""
     if _person_eligibility(person) not in {Eligibility.OBLIGED, Eligibility.VOLUNTARY}:
@@ -240,7 +246,7 @@ def save_contract_draft(
     audit(
         db, actor, action, "contract", contract.id, person_id=person.id, before=before, after=after
     )
-    if action == "draw_up_contract":
+    if action == "draw_up_contract" and tell_person:
         notify.notify(db, person, "contract_ready")
     return contract
 

@@ -172,8 +172,8 @@ def contract(request: Request) -> Response:
     alongside, then sign with an explicit confirmation."""
     from portal.i18n import current_language
     from portal.services import trajectory
+    from portal.services.contract_texts import contract_texts
     from portal.services.people import ServiceError
-    from portal.web.contract_texts import contract_texts
     from portal.web.forms import Form
 
     portal = portal_of(request)
@@ -229,7 +229,7 @@ def contract(request: Request) -> Response:
 def contract_print(request: Request) -> Response:
     """A printable copy: the exact signed text once signed, the current draft before."""
     from portal.i18n import current_language
-    from portal.web.contract_texts import contract_texts
+    from portal.services.contract_texts import contract_texts
 
     portal = portal_of(request)
     principal: Principal = request.state.principal

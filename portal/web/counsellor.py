@@ -528,7 +528,7 @@ def contract_form(request: Request) -> Response:
 
 
 def paper_signature(request: Request) -> Response:
-    from portal.web.contract_texts import contract_texts
+    from portal.services.contract_texts import contract_texts
 
     portal = portal_of(request)
     principal = _principal(request)

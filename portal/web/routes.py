@@ -6,12 +6,13 @@ from starlette.routing import BaseRoute
 
 
 def all_routes() -> list[BaseRoute]:
-    from portal.web import auth, citizen, counsellor, public, staff
+    from portal.web import auth, citizen, counsellor, payments, public, staff
 
     return [
         *public.routes(),
         *auth.routes(),
         *citizen.routes(),
         *counsellor.routes(),
+        *payments.routes(),
         *staff.routes(),
     ]

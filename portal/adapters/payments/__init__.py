@@ -1,0 +1,2 @@
+"""Payments: the Mollie adapter and, for development and tests, a local Mollie-compatible
+sandbox (`sandbox.py`)."""

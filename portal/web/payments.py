@@ -1,0 +1,367 @@
+"""Payments: what I owe and why, paying through Mollie, the return page that follows the payment
+until its result is known, receipts; the Mollie webhook; the counsellor's fees view with waivers
+and payments made elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlmodel import select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from portal import i18n
+from portal.adapters.payments.base import FINAL, GatewayRejected, GatewayUnavailable, mollie_locale
+from portal.app import portal_of
+from portal.db import models as m
+from portal.db.engine import session_scope
+from portal.domain.fees import Charge, ChargeKind, Exempt
+from portal.domain.rules import rules_on
+from portal.services import payments as service
+from portal.services.dossier import load_dossier
+from portal.services.people import ServiceError
+from portal.web import labels
+from portal.web.forms import Form
+from portal.web.pages import render
+from portal.web.routing import Audience, Principal, route
+
+log = logging.getLogger("portal.web.payments")
+N_ = i18n.lazy_gettext
+
+KIND_NAMES = {
+    ChargeKind.MO_COURSE: N_("MO course"),
+    ChargeKind.MO_TEST: N_("MO test"),
+    ChargeKind.MO_EXEMPTION_TEST: N_("MO exemption test"),
+    ChargeKind.NT2_MODULE: N_("NT2 module"),
+    ChargeKind.NT2_UTC: N_("NT2 at a university language centre"),
+    ChargeKind.NT2_TEST: N_("NT2 test"),
+    ChargeKind.B1_ORAL: N_("B1 oral test"),
+}
+
+
+def describe(charge: Charge) -> str:
+    """ "MO test, attempt 2", "NT2 module: CVO Gent, 1.2, 80 lesson periods", in the reader's
+    language."""
+    source = charge.source
+    name = i18n.gettext(KIND_NAMES[source.kind])
+    if source.kind is ChargeKind.MO_COURSE and source.attempt > 1:
+        return i18n.gettext("MO course (repeat)")
+    if source.kind is ChargeKind.NT2_MODULE:
+        periods = i18n.ngettext(
+            "%(num)d lesson period", "%(num)d lesson periods", source.lesson_periods
+        )
+        return f"{name}: {source.label}, {periods}" if source.label else f"{name}, {periods}"
+    if source.kind is ChargeKind.NT2_UTC and source.label:
+        return f"{name}: {source.label}"
+    if source.attempt > 1:
+        return i18n.gettext("%(name)s, attempt %(num)d") % {"name": name, "num": source.attempt}
+    return name
+
+
+def reason(charge: Charge, waiver_reason: str = "") -> str:
+    """Why the amount is what it is."""
+    if charge.exempt is Exempt.BRUSSELS:
+        return i18n.gettext("0 €, because you live in the Brussels-Capital Region.")
+    if charge.exempt is Exempt.WAIVER:
+        return i18n.gettext("0 €, because: %(reason)s") % {
+            "reason": waiver_reason or charge.waiver_reason
+        }
+    if charge.exempt is Exempt.INCLUDED:
+        return i18n.gettext("Included in the price of your Dutch course.")
+    if charge.capped:
+        return i18n.gettext(
+            "%(base)s, but the maximum of %(cap)s for Dutch is reached: %(amount)s"
+        ) % {
+            "base": i18n.format_money(charge.base_cents),
+            "cap": i18n.format_money(rules_on(charge.source.arose_on).fee_nt2_cap_cents),
+            "amount": i18n.format_money(charge.amount_cents),
+        }
+    return ""
+
+
+def _principal(request: Request) -> Principal:
+    principal: Principal = request.state.principal
+    return principal
+
+
+def _lines(statement: service.Statement) -> list[dict[str, Any]]:
+    return [
+        {
+            "line": line,
+            "description": describe(line.charge),
+            "reason": reason(line.charge, line.waiver.reason if line.waiver else ""),
+        }
+        for line in statement.lines
+    ]
+
+
+def overview(request: Request) -> Response:
+    from portal.web.citizen import unread_count
+
+    portal = portal_of(request)
+    principal = _principal(request)
+    if principal.person_id is None:
+        raise HTTPException(status_code=404)
+    with session_scope(portal.engine) as db:
+        dossier = load_dossier(db, principal.person_id)
+        if dossier is None:
+            raise HTTPException(status_code=404)
+        statement = service.statement(db, dossier)
+        unread = unread_count(db, principal.person_id)
+    return render(
+        request,
+        "citizen/payments.html",
+        {
+            "statement": statement,
+            "lines": _lines(statement),
+            "unread": unread,
+            "error": request.query_params.get("error", ""),
+        },
+        personal=True,
+    )
+
+
+def pay(request: Request) -> Response:
+    portal = portal_of(request)
+    principal = _principal(request)
+    form = Form(getattr(request.state, "form", None) or {})
+    key = form.text("charge", max_length=60)
+    if not form.ok or principal.person_id is None:
+        return RedirectResponse("/my/payments?error=unknown_charge", status_code=303)
+    with session_scope(portal.engine) as db:
+        dossier = load_dossier(db, principal.person_id)
+        assert dossier is not None
+        line = service.statement(db, dossier).line(key)
+        language = dossier.person.language
+    if line is None:
+        return RedirectResponse("/my/payments?error=unknown_charge", status_code=303)
+    previous = i18n.current_language()
+    i18n.set_language(language if language in portal.settings.languages else "nl")
+    description = f"{describe(line.charge)} – {i18n.gettext('Integration in Flanders')}"
+    i18n.set_language(previous)
+    base = portal.settings.base_url if portal.settings.production else str(request.base_url)
+    try:
+        started = service.start_payment(
+            portal.engine,
+            portal.payments,
+            principal.person_id,
+            key,
+            description=description,
+            redirect_base=base.rstrip("/"),
+            webhook_url=portal.settings.base_url + "/webhooks/mollie",
+            locale=mollie_locale(i18n.current_language()),
+            now=portal.clock.now(),
+        )
+    except ServiceError as error:
+        return RedirectResponse(f"/my/payments?error={error.code}", status_code=303)
+    return RedirectResponse(started.checkout_url, status_code=303)
+
+
+def _own_payment(request: Request) -> m.Payment:
+    portal = portal_of(request)
+    principal = _principal(request)
+    with session_scope(portal.engine) as db:
+        payment = db.exec(
+            select(m.Payment).where(
+                m.Payment.id == int(request.path_params["payment_id"]),
+                m.Payment.person_id == principal.person_id,
+            )
+        ).first()
+    if payment is None:
+        raise HTTPException(status_code=404)
+    return payment
+
+
+def payment_return(request: Request) -> Response:
+    """Where Mollie sends the person back: ask Mollie once more (a webhook may be late), then
+    show the result, or a page that follows the payment until it is known."""
+    portal = portal_of(request)
+    payment = _own_payment(request)
+    if payment.status not in FINAL and payment.provider_id:
+        try:
+            service.refresh_from_provider(
+                portal.engine,
+                portal.payments,
+                payment.id,
+                "return",
+                portal.clock.now(),  # type: ignore[arg-type]
+                portal.settings.mollie_mode,
+            )
+        except (GatewayUnavailable, GatewayRejected) as error:
+            log.info("return page could not refresh payment %s: %s", payment.id, error)
+        payment = _own_payment(request)
+    return render(
+        request,
+        "citizen/payment_status.html",
+        {"payment": payment, "final": payment.status in FINAL},
+        personal=True,
+        partial="citizen/_payment_status.html",
+    )
+
+
+def payment_status(request: Request) -> Response:
+    """The status block alone, for htmx polling (a full page without JavaScript)."""
+    return payment_return(request)
+
+
+def receipt(request: Request) -> Response:
+    portal = portal_of(request)
+    payment = _own_payment(request)
+    if payment.settled_at is None:
+        raise HTTPException(status_code=404)
+    with session_scope(portal.engine) as db:
+        dossier = load_dossier(db, payment.person_id)
+    assert dossier is not None
+    return render(
+        request,
+        "citizen/receipt.html",
+        {"payment": payment, "dossier": dossier, "person": dossier.person},
+        personal=True,
+    )
+
+
+async def mollie_webhook(request: Request) -> Response:
+    """Mollie posts only `id=tr_...`. No session, no CSRF token: the proof is that we fetch the
+    payment from Mollie ourselves. Always 200 for ids we do not know (logged)."""
+    from starlette.concurrency import run_in_threadpool
+
+    portal = portal_of(request)
+    try:
+        form = await request.form()
+    except Exception:  # a malformed body is answered like an unknown id
+        return PlainTextResponse("ignored", status_code=200)
+    provider_id = form.get("id")
+    if not isinstance(provider_id, str) or not provider_id:
+        return PlainTextResponse("ignored", status_code=200)
+    try:
+        result = await run_in_threadpool(
+            service.handle_webhook,
+            portal.engine,
+            portal.payments,
+            provider_id.strip(),
+            portal.clock.now(),
+            portal.settings.mollie_mode,
+        )
+    except GatewayUnavailable:
+        # Mollie retries a webhook that does not answer 200; reconciliation catches up too.
+        return PlainTextResponse("try again", status_code=503)
+    log.info("mollie webhook %s: %s", provider_id[:40], result)
+    return PlainTextResponse("ok", status_code=200)
+
+
+# ------------------------------------------------------------------------------ staff
+
+
+def staff_overview(request: Request, form: Form | None = None, status: int = 200) -> Response:
+    portal = portal_of(request)
+    principal = _principal(request)
+    person_id = int(request.path_params["person_id"])
+    with session_scope(portal.engine) as db:
+        dossier = load_dossier(db, person_id, agency_id=principal.agency_id)
+        if dossier is None:
+            raise HTTPException(status_code=404)
+        statement = service.statement(db, dossier)
+    g = labels.gettext
+    return render(
+        request,
+        "staff/payments.html",
+        {
+            "person": dossier.person,
+            "statement": statement,
+            "lines": _lines(statement),
+            "form": form or Form({"paid_on": portal.clock.today().isoformat()}),
+            "done": request.query_params.get("done", ""),
+            "charge_options": [
+                (line.key, describe(line.charge)) for line in statement.lines if line.payable
+            ],
+            "category_options": [
+                ("payment_difficulties", g(N_("Payment difficulties"))),
+                ("exemption_category", g(N_("Exemption category"))),
+                ("other", g(N_("Other reason"))),
+            ],
+            "channel_options": [
+                ("counter", g(N_("At the counter"))),
+                ("ocmw", g(N_("By the OCMW/CPAS"))),
+            ],
+        },
+        personal=True,
+        status=status,
+    )
+
+
+def staff_payments(request: Request) -> Response:
+    return staff_overview(request)
+
+
+def staff_action(request: Request) -> Response:
+    portal = portal_of(request)
+    principal = _principal(request)
+    person_id = int(request.path_params["person_id"])
+    action = request.path_params["action"]
+    form = Form(getattr(request.state, "form", None) or {})
+    with session_scope(portal.engine) as db:
+        dossier = load_dossier(db, person_id, agency_id=principal.agency_id)
+        if dossier is None:
+            raise HTTPException(status_code=404)
+        statement = service.statement(db, dossier)
+        keys = [line.key for line in statement.lines]
+        field = "waiver_charge" if action == "waiver" else "external_charge"
+        key = form.choice(field, keys)
+        try:
+            if action == "waiver":
+                category = form.choice("category", service.WAIVER_CATEGORIES)
+                text = form.text("reason", max_length=500)
+                if form.ok:
+                    service.record_waiver(db, principal.subject, dossier, key, category, text)
+            elif action == "external":
+                channel = form.choice("channel", ("counter", "ocmw"))
+                reference = form.text("reference", max_length=100)
+                paid_on = form.date("paid_on")
+                line = statement.line(key)
+                if form.ok and paid_on is not None and line is not None:
+                    service.record_external_payment(
+                        db,
+                        principal.subject,
+                        dossier,
+                        key,
+                        channel,
+                        reference,
+                        paid_on,
+                        describe(line.charge),
+                        portal.clock.now(),
+                    )
+            else:
+                raise HTTPException(status_code=404)
+        except ServiceError as error:
+            db.rollback()
+            form.error(field if error.code != "date_in_future" else "paid_on", error.code)
+    if form.ok:
+        return RedirectResponse(
+            f"/staff/persons/{person_id}/payments?done={action}", status_code=303
+        )
+    return staff_overview(request, form, status=400)
+
+
+def routes() -> list[Any]:
+    from starlette.routing import Route
+
+    webhook = Route("/webhooks/mollie", mollie_webhook, methods=["POST"], name="mollie_webhook")
+    webhook.endpoint.audience = Audience.PUBLIC  # type: ignore[attr-defined]
+    webhook.endpoint.csrf_exempt = True  # type: ignore[attr-defined]  # carries its own proof
+    return [
+        route("/my/payments", overview, Audience.CITIZEN),
+        route("/my/payments/pay", pay, Audience.CITIZEN, methods=("POST",)),
+        route("/my/payments/{payment_id:int}/return", payment_return, Audience.CITIZEN),
+        route("/my/payments/{payment_id:int}/status", payment_status, Audience.CITIZEN),
+        route("/my/payments/{payment_id:int}/receipt", receipt, Audience.CITIZEN),
+        webhook,
+        route("/staff/persons/{person_id:int}/payments", staff_payments, Audience.COUNSELLOR),
+        route(
+            "/staff/persons/{person_id:int}/payments/{action}",
+            staff_action,
+            Audience.COUNSELLOR,
+            methods=("POST",),
+        ),
+    ]
