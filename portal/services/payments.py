@@ -202,7 +202,20 @@ def start_payment(
 ) -> PayStart:
     """Pay a charge online. Tapping "Pay" twice, or reloading, gives the same Mollie payment:
     one live attempt per charge (a unique key in the database), one idempotency key per
-    attempt at Mollie."""
+    attempt at Mollie. A live attempt is first checked with Mollie: if the person closed the
+    checkout and it expired, a new attempt starts."""
+    with session_scope(engine) as db:
+        live = db.exec(
+            select(m.Payment.id).where(
+                m.Payment.active_key == f"{person_id}:{charge_key}",
+                m.Payment.provider_id != None,  # noqa: E711
+            )
+        ).first()
+    if live is not None:
+        try:
+            refresh_from_provider(engine, gateway, live, "create", now)
+        except (GatewayUnavailable, GatewayRejected) as error:
+            log.info("could not check payment %s before a new attempt: %s", live, error)
     with session_scope(engine) as db:
         dossier = load_dossier(db, person_id)
         if dossier is None:
@@ -450,6 +463,17 @@ def handle_webhook(
         refresh_from_provider(engine, gateway, payment_id, "webhook", now, expected_mode)  # type: ignore[arg-type]
     except GatewayNotFound:
         return "ignored: provider does not know it"
+    # Mollie calls the same webhook when a refund changes: bring our refunds up to date too.
+    with session_scope(engine) as db:
+        open_refunds = db.exec(
+            select(m.Refund.id).where(
+                m.Refund.payment_id == payment_id,
+                m.Refund.provider_id != None,  # noqa: E711
+                m.Refund.status.in_(["queued", "pending", "processing"]),  # type: ignore[attr-defined]
+            )
+        ).all()
+    for refund_id in open_refunds:
+        refresh_refund(engine, gateway, refund_id, now)  # type: ignore[arg-type]
     return "applied"
 
 
@@ -698,13 +722,6 @@ def refresh_refund(
             row.status = provider.status
             row.updated_at = now
             db.add(row)
-            if provider.status == "refunded":
-                payment = db.get(m.Payment, row.payment_id)
-                assert payment is not None
-                payment.refunded_cents = min(
-                    payment.amount_cents, payment.refunded_cents + row.amount_cents
-                )
-                db.add(payment)
         return row
 
 

@@ -52,8 +52,8 @@ def webhook(client, provider_id):
     """Mollie's call: no session cookie, no CSRF token, only the id."""
     from starlette.testclient import TestClient
 
-    with TestClient(client.app) as mollie:
-        return mollie.post("/webhooks/mollie", data={"id": provider_id})
+    # no `with`: the app's lifespan (which disposes the engine at the end) stays the test's own
+    return TestClient(client.app).post("/webhooks/mollie", data={"id": provider_id})
 
 
 def text_of(html):
@@ -287,9 +287,9 @@ def test_mollie_down_is_a_clear_message_and_nothing_is_charged(database_url, idp
         page = client.get(response.headers["location"] + "&lang=en")
         assert "Nothing was charged" in page.text
         assert 'class="error-summary"' in page.text
-    with session_scope(app.state.portal.engine) as db:
-        [payment] = db.exec(select(m.Payment)).all()
-        assert payment.status == "failed" and payment.active_key is None
+        with session_scope(app.state.portal.engine) as db:
+            [payment] = db.exec(select(m.Payment)).all()
+            assert payment.status == "failed" and payment.active_key is None
 
 
 def test_a_person_sees_only_their_own_payments(client, app):
@@ -362,3 +362,36 @@ def test_another_agencys_counsellor_cannot_see_the_fees(client, app):
     assert (
         client.get(f"/staff/persons/{person_id(app, 'demo-gent-new')}/payments").status_code == 404
     )
+
+
+def test_a_closed_checkout_expires_and_a_new_payment_can_start(client, app, sandbox):
+    sign_in(client, "demo-gent-new")
+    first = start(client).headers["location"]
+    [payment] = payments_of(app, "demo-gent-new")
+    httpx.post(
+        f"{sandbox.url}/_sandbox/payments/{payment.provider_id}/status",
+        json={"status": "expired", "webhook": False},
+    )
+    second = start(client).headers["location"]
+    assert second != first
+    assert [p.status for p in payments_of(app, "demo-gent-new")] == ["expired", "open"]
+
+
+def test_refund_status_follows_mollies_webhook(client, app, sandbox):
+    sign_in(client, "demo-gent-new")
+    checkout(start(client).headers["location"], "paid")
+    [payment] = payments_of(app, "demo-gent-new")
+    webhook(client, payment.provider_id)
+    portal = app.state.portal
+    refund = service.refund(
+        portal.engine, portal.payments, "staff", payment.id, 4000, "part", portal.clock.now()
+    )
+    httpx.post(
+        f"{sandbox.url}/_sandbox/refunds/{refund.provider_id}/status",
+        json={"status": "refunded", "webhook": False},
+    )
+    webhook(client, payment.provider_id)
+    with session_scope(portal.engine) as db:
+        assert db.get(m.Refund, refund.id).status == "refunded"
+        paid = db.get(m.Payment, payment.id)
+        assert paid.status == "paid" and paid.refunded_cents == 4000
