@@ -29,6 +29,7 @@ catalogs: install ## compile the translation catalogs (.po → .mo)
 run: install catalogs ## migrate, load the demo data and serve http://127.0.0.1:$(PORT) with development sign-in
 	@$(BIN)/portal db upgrade
 	@$(BIN)/portal demo-data
+	@$(BIN)/portal course load
 	@PORT=$(PORT) $(BIN)/portal serve --port $(PORT)
 
 test: install catalogs ## run the whole suite (domain, web on SQLite and PostgreSQL, browser, meta)

@@ -147,6 +147,28 @@ def cmd_payments_reconcile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_course_load(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from portal.db.engine import make_engine, session_scope
+    from portal.services.course import CONTENT, ContentError, load_course
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as db:
+            report = load_course(db, "cli", Path(args.directory) if args.directory else CONTENT)
+    except (ContentError, OSError, ValueError, KeyError) as error:
+        print(f"portal: the course was not loaded: {error}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"course {report['version']} loaded: {report['modules']} modules")
+    for module_id, languages in sorted(report["fallbacks"].items()):
+        print(f"  {module_id}: shown in Dutch for {', '.join(languages)} (translation missing)")
+    return 0
+
+
 def cmd_mail_send(args: argparse.Namespace) -> int:
     from portal.adapters.mail import make_mailer
     from portal.clock import Clock
@@ -249,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="only payments older than this (default: the setting)",
     )
     reconcile.set_defaults(func=cmd_payments_reconcile)
+    course = sub.add_parser("course", help="the online MO course")
+    course_sub = course.add_subparsers(dest="course_command", required=True)
+    load = course_sub.add_parser("load", help="load (publish) the course content version")
+    load.add_argument("--directory", default="", help="the content folder (default: built in)")
+    load.set_defaults(func=cmd_course_load)
     mail = sub.add_parser("mail", help="e-mail commands")
     mail_sub = mail.add_subparsers(dest="mail_command", required=True)
     mail_sub.add_parser("send", help="send queued e-mails").set_defaults(func=cmd_mail_send)

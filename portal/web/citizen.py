@@ -97,9 +97,18 @@ def dashboard(request: Request) -> Response:
         dossier = _own_dossier(db, principal)
         context = dossier_context(dossier, today)
         context["unread"] = unread_count(db, dossier.person.id)  # type: ignore[arg-type]
+        context["course_counts"] = course_counts(db, dossier.person.id, today)  # type: ignore[arg-type]
     if not context["eligible"]:
         return render(request, "citizen/not_eligible.html", context, personal=True)
     return render(request, "citizen/dashboard.html", context, personal=True)
+
+
+def course_counts(db: Session, person_id: int, today: Any) -> tuple[int, int] | None:
+    """(modules done, required modules) of the online course, or None when none is loaded."""
+    from portal.services.course import course_state
+
+    state = course_state(db, person_id, today)
+    return state.counts if state.modules else None
 
 
 def plan(request: Request) -> Response:

@@ -349,6 +349,9 @@ def person_page(request: Request) -> Response:
     with session_scope(portal.engine) as db:
         dossier = _dossier(db, principal, _person_id(request))
         context = dossier_context(dossier, today)
+        from portal.web.citizen import course_counts as _course_counts
+
+        course_counts = _course_counts(db, dossier.person.id, today)  # type: ignore[arg-type]
         reviews = db.exec(
             select(m.SanctionReview).where(m.SanctionReview.person_id == dossier.person.id)
         ).all()
@@ -369,6 +372,7 @@ def person_page(request: Request) -> Response:
             "history": history,
             "done": request.query_params.get("done", ""),
             "fact_kinds": FACT_KINDS,
+            "course_counts": course_counts,
         }
     )
     return render(request, "staff/person.html", context, personal=True)

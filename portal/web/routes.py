@@ -6,7 +6,7 @@ from starlette.routing import BaseRoute
 
 
 def all_routes() -> list[BaseRoute]:
-    from portal.web import auth, citizen, counsellor, payments, public, staff
+    from portal.web import auth, citizen, counsellor, course, payments, public, staff
 
     return [
         *public.routes(),
@@ -14,5 +14,6 @@ def all_routes() -> list[BaseRoute]:
         *citizen.routes(),
         *counsellor.routes(),
         *payments.routes(),
+        *course.routes(),
         *staff.routes(),
     ]

@@ -1,0 +1,374 @@
+"""The online MO course: loading a content version, a person's progress, reading lessons,
+answering self-checks (scored here, never in the page), and recording "MO course followed"."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from portal.db import models as m
+from portal.domain.course import (
+    ModuleProgress,
+    ModuleShape,
+    course_followed,
+    current_run,
+    module_complete,
+    module_open,
+)
+from portal.services.dossier import Dossier, load_dossier
+from portal.services.people import ServiceError, audit, record_fact
+
+CONTENT = Path(__file__).resolve().parent.parent / "content" / "course"
+LANGUAGES = ("nl", "en", "fr", "ar")
+AUTHORITATIVE = "nl"
+
+
+# ------------------------------------------------------------------------------ content
+
+
+class ContentError(ValueError):
+    """The course files are not usable; the message says which file and why."""
+
+
+def read_version(directory: Path = CONTENT) -> tuple[str, list[dict[str, Any]]]:
+    with (directory / "course.json").open(encoding="utf-8") as handle:
+        index = json.load(handle)
+    version = index["version"]
+    modules = []
+    for module_id in index["modules"]:
+        path = directory / version / f"{module_id}.json"
+        if not path.exists():
+            raise ContentError(f"{path.name}: missing")
+        with path.open(encoding="utf-8") as handle:
+            module = json.load(handle)
+        if module.get("id") != module_id:
+            raise ContentError(f"{path.name}: id {module.get('id')!r} differs from the file name")
+        modules.append(module)
+    return version, modules
+
+
+def check_module(module: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(errors that make the module unusable, languages that fall back to Dutch)."""
+    errors: list[str] = []
+    fallbacks: list[str] = []
+    name = module.get("id", "?")
+    lessons = [lesson["id"] for lesson in module.get("lessons", [])]
+    questions = {q["id"]: q for q in module.get("questions", [])}
+    if not lessons:
+        errors.append(f"{name}: no lessons")
+    for q in questions.values():
+        if q.get("correct") not in q.get("choices", []):
+            errors.append(f"{name}/{q['id']}: the correct answer is not one of the choices")
+    texts = module.get("text", {})
+    if AUTHORITATIVE not in texts:
+        errors.append(f"{name}: no Dutch text")
+        return errors, fallbacks
+    for language in LANGUAGES:
+        text = texts.get(language)
+        if text is None:
+            fallbacks.append(language)
+            continue
+        problems = []
+        for lesson in module.get("lessons", []):
+            body = text.get("lessons", {}).get(lesson["id"])
+            if (
+                not body
+                or not body.get("title")
+                or not any(p.strip() for p in body.get("paragraphs", []))
+            ):
+                problems.append(f"lesson {lesson['id']} empty")
+            elif lesson.get("image") and not (body.get("image_alt") or "").strip():
+                problems.append(f"lesson {lesson['id']} image without alternative text")
+        for qid, q in questions.items():
+            body = text.get("questions", {}).get(qid)
+            if (
+                not body
+                or not body.get("text")
+                or set(body.get("choices", {})) != set(q["choices"])
+            ):
+                problems.append(f"question {qid} incomplete")
+            elif not body.get("explanation"):
+                problems.append(f"question {qid} has no explanation")
+        if not text.get("title"):
+            problems.append("no title")
+        if problems:
+            if language == AUTHORITATIVE:
+                errors.extend(f"{name} [{language}]: {p}" for p in problems)
+            else:
+                fallbacks.append(language)
+    return errors, fallbacks
+
+
+def load_course(db: Session, actor: str, directory: Path = CONTENT) -> dict[str, Any]:
+    """Load (publish) the course version in `directory`. Idempotent; a new version becomes the
+    active one and keeps everyone's progress. Returns the report (fallbacks per module)."""
+    version, modules = read_version(directory)
+    report: dict[str, Any] = {"version": version, "modules": len(modules), "fallbacks": {}}
+    all_errors = []
+    for module in modules:
+        errors, fallbacks = check_module(module)
+        all_errors.extend(errors)
+        if fallbacks:
+            report["fallbacks"][module["id"]] = fallbacks
+    if all_errors:
+        raise ContentError("; ".join(all_errors))
+    existing = {
+        row.module_id: row
+        for row in db.exec(select(m.CourseModule).where(m.CourseModule.version == version)).all()
+    }
+    for position, module in enumerate(modules):
+        row = existing.get(module["id"]) or m.CourseModule(
+            version=version, module_id=module["id"], position=position
+        )
+        row.position = position
+        row.required = bool(module.get("required", True))
+        row.free = bool(module.get("free", False))
+        row.content = module
+        db.add(row)
+    for other in db.exec(select(m.CourseVersion)).all():
+        other.active = other.version == version
+        db.add(other)
+    row_version = db.get(m.CourseVersion, version)
+    if row_version is None:
+        row_version = m.CourseVersion(version=version, active=True)
+    row_version.active = True
+    row_version.report = report
+    db.add(row_version)
+    db.flush()
+    audit(db, actor, "load_course", "course_version", version, report=report)
+    return report
+
+
+def active_modules(db: Session) -> list[m.CourseModule]:
+    version = db.exec(select(m.CourseVersion).where(m.CourseVersion.active == True)).first()  # noqa: E712
+    if version is None:
+        return []
+    return list(
+        db.exec(
+            select(m.CourseModule)
+            .where(m.CourseModule.version == version.version)
+            .order_by(m.CourseModule.position)  # type: ignore[arg-type]
+        ).all()
+    )
+
+
+def shape(row: m.CourseModule) -> ModuleShape:
+    content = row.content
+    return ModuleShape(
+        id=row.module_id,
+        lessons=frozenset(lesson["id"] for lesson in content["lessons"]),
+        questions=frozenset(q["id"] for q in content["questions"]),
+        required=row.required,
+        free=row.free,
+    )
+
+
+_FALLBACKS: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def texts(row: m.CourseModule, language: str) -> tuple[dict[str, Any], bool]:
+    """The module's texts in `language`, or the Dutch ones (and True) when missing."""
+    content = row.content["text"]
+    key = (row.version, row.module_id)
+    if key not in _FALLBACKS:
+        _FALLBACKS[key] = frozenset(check_module(row.content)[1])
+    if language in content and language not in _FALLBACKS[key]:
+        return content[language], False
+    return content[AUTHORITATIVE], language != AUTHORITATIVE
+
+
+# ------------------------------------------------------------------------------ progress
+
+
+@dataclass
+class CourseState:
+    dossier: Dossier
+    run: int
+    fee_settled: bool
+    fee_line: Any
+    modules: list[m.CourseModule]
+    progress: dict[str, ModuleProgress] = field(default_factory=dict)
+    answers: dict[str, dict[str, m.SelfCheckAnswer]] = field(default_factory=dict)
+    earlier_answers: dict[str, dict[str, m.SelfCheckAnswer]] = field(default_factory=dict)
+
+    def module(self, module_id: str) -> m.CourseModule | None:
+        return next((x for x in self.modules if x.module_id == module_id), None)
+
+    def is_open(self, row: m.CourseModule) -> bool:
+        return module_open(shape(row), self.fee_settled)
+
+    def complete(self, row: m.CourseModule) -> bool:
+        return module_complete(shape(row), self.progress.get(row.module_id, ModuleProgress()))
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        from portal.domain.course import counts
+
+        return counts([shape(x) for x in self.modules], self.progress)
+
+
+def _fee(db: Session, dossier: Dossier) -> tuple[bool, Any]:
+    from portal.services.payments import statement
+
+    line = statement(db, dossier).line("mo_course:1")
+    if line is None:
+        return False, None  # no signed contract yet: no course beyond the introduction
+    return (line.paid is not None or line.charge.amount_cents == 0), line
+
+
+def course_state(db: Session, person_id: int, today: date) -> CourseState:
+    dossier = load_dossier(db, person_id)
+    if dossier is None:
+        raise ServiceError("unknown_person")
+    run = current_run(dossier.person_facts().facts, today)
+    settled, line = _fee(db, dossier)
+    state = CourseState(dossier, run, settled, line, active_modules(db))
+    reads = db.exec(
+        select(m.LessonRead).where(m.LessonRead.person_id == person_id, m.LessonRead.run == run)
+    ).all()
+    answers = db.exec(
+        select(m.SelfCheckAnswer)
+        .where(m.SelfCheckAnswer.person_id == person_id)
+        .order_by(m.SelfCheckAnswer.answered_at, m.SelfCheckAnswer.id)  # type: ignore[arg-type]
+    ).all()
+    completions = db.exec(
+        select(m.ModuleCompletion).where(
+            m.ModuleCompletion.person_id == person_id, m.ModuleCompletion.run == run
+        )
+    ).all()
+    done = {c.module_id for c in completions}
+    read: dict[str, set[str]] = {}
+    for r in reads:
+        read.setdefault(r.module_id, set()).add(r.lesson_id)
+    answered: dict[str, set[str]] = {}
+    for a in answers:
+        target = state.answers if a.run == run else state.earlier_answers
+        target.setdefault(a.module_id, {})[a.question_id] = a  # the latest answer counts
+        if a.run == run:
+            answered.setdefault(a.module_id, set()).add(a.question_id)
+    for row in state.modules:
+        state.progress[row.module_id] = ModuleProgress(
+            read=frozenset(read.get(row.module_id, ())),
+            answered=frozenset(answered.get(row.module_id, ())),
+            completed=row.module_id in done,
+        )
+    return state
+
+
+def _after_progress(db: Session, state: CourseState, row: m.CourseModule, now: datetime) -> None:
+    """Record a module's completion, and the course as followed when every required module is
+    complete (once per run), through the same fact a counsellor records by hand."""
+    person = state.dossier.person
+    progress = state.progress.get(row.module_id, ModuleProgress())
+    if not progress.completed and module_complete(shape(row), progress):
+        db.add(
+            m.ModuleCompletion(
+                person_id=person.id,  # type: ignore[arg-type]
+                run=state.run,
+                module_id=row.module_id,
+                version=row.version,
+                completed_at=now,
+            )
+        )
+        state.progress[row.module_id] = ModuleProgress(progress.read, progress.answered, True)
+        db.flush()
+    shapes = [shape(x) for x in state.modules]
+    if course_followed(shapes, state.progress):
+        already = db.exec(
+            select(m.Fact).where(
+                m.Fact.person_id == person.id,
+                m.Fact.kind == "mo_course_followed",
+                m.Fact.source == f"online course, run {state.run}",
+                m.Fact.withdrawn_at == None,  # noqa: E711
+            )
+        ).first()
+        if already is None:
+            record_fact(
+                db,
+                "portal:course",
+                person,
+                "mo_course_followed",
+                now.date(),
+                now.date(),
+                source=f"online course, run {state.run}",
+            )
+
+
+def read_lesson(
+    db: Session, person_id: int, module_id: str, lesson_id: str, now: datetime
+) -> CourseState:
+    state = course_state(db, person_id, now.date())
+    row = state.module(module_id)
+    if row is None or lesson_id not in shape(row).lessons:
+        raise ServiceError("unknown_lesson")
+    if not state.is_open(row):
+        raise ServiceError("course_locked")
+    progress = state.progress.get(module_id, ModuleProgress())
+    if lesson_id not in progress.read:
+        db.add(
+            m.LessonRead(
+                person_id=person_id,
+                run=state.run,
+                module_id=module_id,
+                lesson_id=lesson_id,
+                read_at=now,
+            )
+        )
+        state.progress[module_id] = ModuleProgress(
+            progress.read | {lesson_id}, progress.answered, progress.completed
+        )
+        db.flush()
+        _after_progress(db, state, row, now)
+    return state
+
+
+@dataclass(frozen=True)
+class Feedback:
+    question_id: str
+    choice: str
+    correct: bool
+    correct_choice: str
+
+
+def answer(
+    db: Session, person_id: int, module_id: str, choices: dict[str, str], now: datetime
+) -> list[Feedback]:
+    """Score the self-check on the server; every question must be answered."""
+    state = course_state(db, person_id, now.date())
+    row = state.module(module_id)
+    if row is None:
+        raise ServiceError("unknown_module")
+    if not state.is_open(row):
+        raise ServiceError("course_locked")
+    questions = {q["id"]: q for q in row.content["questions"]}
+    missing = [qid for qid in questions if choices.get(qid) not in questions[qid]["choices"]]
+    if missing:
+        raise ServiceError("answer_every_question", ",".join(missing))
+    feedback = []
+    for qid, q in questions.items():
+        choice = choices[qid]
+        correct = choice == q["correct"]
+        db.add(
+            m.SelfCheckAnswer(
+                person_id=person_id,
+                run=state.run,
+                module_id=module_id,
+                question_id=qid,
+                choice=choice,
+                correct=correct,
+                answered_at=now,
+            )
+        )
+        feedback.append(Feedback(qid, choice, correct, q["correct"]))
+    progress = state.progress.get(module_id, ModuleProgress())
+    state.progress[module_id] = ModuleProgress(
+        progress.read, progress.answered | set(questions), progress.completed
+    )
+    db.flush()
+    _after_progress(db, state, row, now)
+    return feedback

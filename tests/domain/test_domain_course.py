@@ -1,0 +1,126 @@
+"""Progress rules of the online MO course, as tables."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from portal.domain.course import (
+    ModuleProgress,
+    ModuleShape,
+    counts,
+    course_followed,
+    current_run,
+    module_complete,
+    module_open,
+)
+from portal.domain.model import Fact, FactKind, TestKind
+
+A = ModuleShape("a", frozenset({"l1", "l2"}), frozenset({"q1", "q2"}))
+B = ModuleShape("b", frozenset({"l1"}), frozenset({"q1"}))
+INTRO = ModuleShape("intro", frozenset({"l1"}), frozenset({"q1"}), free=True)
+OPTIONAL = ModuleShape("extra", frozenset({"l1"}), frozenset(), required=False)
+
+
+def mo_test(day, passed):
+    return Fact(FactKind.TEST_RESULT, day, test=TestKind.MO, passed=passed)
+
+
+@pytest.mark.parametrize(
+    ("facts", "today", "run"),
+    [
+        pytest.param([], date(2026, 3, 1), 1, id="no test yet: the first course"),
+        pytest.param(
+            [mo_test(date(2026, 5, 1), False)],
+            date(2026, 5, 2),
+            2,
+            id="failed once: a repeat course",
+        ),
+        pytest.param(
+            [mo_test(date(2026, 5, 1), False)],
+            date(2026, 4, 30),
+            1,
+            id="a result dated later does not count yet",
+        ),
+        pytest.param(
+            [mo_test(date(2026, 5, 1), False), mo_test(date(2026, 8, 1), False)],
+            date(2026, 9, 1),
+            3,
+            id="failed twice: the third run",
+        ),
+        pytest.param(
+            [mo_test(date(2026, 5, 1), True)], date(2026, 9, 1), 1, id="passed the first time"
+        ),
+        pytest.param(
+            [mo_test(date(2026, 5, 1), False), mo_test(date(2026, 8, 1), True)],
+            date(2026, 9, 1),
+            2,
+            id="passed on the retake: stays in run 2",
+        ),
+        pytest.param(
+            [Fact(FactKind.TEST_RESULT, date(2026, 5, 1), test=TestKind.NT2, passed=False)],
+            date(2026, 9, 1),
+            1,
+            id="an NT2 fail does not repeat the MO course",
+        ),
+    ],
+)
+def test_current_run(facts, today, run):
+    assert current_run(facts, today) == run
+
+
+@pytest.mark.parametrize(
+    ("progress", "complete"),
+    [
+        pytest.param(ModuleProgress(), False, id="nothing done"),
+        pytest.param(
+            ModuleProgress(frozenset({"l1", "l2"})),
+            False,
+            id="lessons read, self-check not answered",
+        ),
+        pytest.param(
+            ModuleProgress(frozenset({"l1"}), frozenset({"q1", "q2"})), False, id="a lesson unread"
+        ),
+        pytest.param(
+            ModuleProgress(frozenset({"l1", "l2"}), frozenset({"q1", "q2"})),
+            True,
+            id="all read and answered",
+        ),
+        pytest.param(
+            ModuleProgress(frozenset({"l1", "l2", "old"}), frozenset({"q1", "q2", "q0"})),
+            True,
+            id="extra ids from an older version do not matter",
+        ),
+        pytest.param(
+            ModuleProgress(frozenset(), frozenset(), completed=True),
+            True,
+            id="completed earlier: a new version keeps it",
+        ),
+    ],
+)
+def test_module_complete(progress, complete):
+    assert module_complete(A, progress) is complete
+
+
+def test_course_followed_needs_every_required_module_and_the_classroom_part():
+    done = ModuleProgress(frozenset({"l1", "l2"}), frozenset({"q1", "q2"}))
+    progress = {"a": done, "b": ModuleProgress(frozenset({"l1"}), frozenset({"q1"}))}
+    assert course_followed([A, B, OPTIONAL], progress)
+    assert not course_followed([A, B], {"a": done})
+    assert not course_followed([A, B], progress, classroom_required=2, classroom_attended=1)
+    assert course_followed([A, B], progress, classroom_required=2, classroom_attended=2)
+    assert not course_followed([OPTIONAL], {})  # no required module: nothing to follow
+
+
+@pytest.mark.parametrize(
+    ("module", "fee_settled", "opens"),
+    [(INTRO, False, True), (A, False, False), (A, True, True), (INTRO, True, True)],
+)
+def test_only_the_introduction_opens_before_the_fee(module, fee_settled, opens):
+    assert module_open(module, fee_settled) is opens
+
+
+def test_counts_only_required_modules():
+    done = ModuleProgress(frozenset({"l1"}), frozenset({"q1"}))
+    assert counts([A, B, OPTIONAL], {"b": done, "extra": done}) == (1, 2)
