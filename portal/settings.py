@@ -88,6 +88,8 @@ class Settings:
     mollie_api_key: str = field(default="test_sandboxsandboxsandboxsandbox00", repr=False)
     mollie_api_endpoint: str = "http://127.0.0.1:8002"
     reconcile_after_minutes: int = 10
+    # the origin of Mollie's hosted checkout (allowed as a form-action target); empty: derived
+    mollie_checkout_origin: str = ""
 
     @property
     def mollie_mode(self) -> str:
@@ -138,6 +140,7 @@ class Settings:
             ("PORTAL_MAIL_FROM", "mail_from"),
             ("PORTAL_MOLLIE_API_KEY", "mollie_api_key"),
             ("PORTAL_MOLLIE_API_ENDPOINT", "mollie_api_endpoint"),
+            ("PORTAL_MOLLIE_CHECKOUT_ORIGIN", "mollie_checkout_origin"),
         ):
             if key in env:
                 kwargs[name] = env[key].strip()

@@ -112,8 +112,11 @@ def _load_template(url: str) -> None:
 
     migrate.upgrade(url)
     engine = make_engine(url)
+    from portal.services.course import load_course
+
     with session_scope(engine) as db:
         load_demo_data(db, NOW.date())
+        load_course(db, "tests")
     engine.dispose()  # the last connection to close checkpoints SQLite's WAL into the file
 
 

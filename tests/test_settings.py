@@ -80,3 +80,14 @@ def test_production_app_refuses_to_start_with_the_local_provider():
 
     with pytest.raises(RuntimeError):
         refuse_in_production(Settings.from_env(PRODUCTION))
+
+
+def test_the_pay_form_may_redirect_to_mollies_checkout_and_nowhere_else():
+    from portal.web.security import content_security_policy
+
+    production = content_security_policy(Settings.from_env(PRODUCTION))
+    assert "form-action 'self' https://www.mollie.com;" in production
+    local = content_security_policy(
+        Settings.from_env({"PORTAL_MOLLIE_API_ENDPOINT": "http://127.0.0.1:8002"})
+    )
+    assert "form-action 'self' http://127.0.0.1:8002;" in local

@@ -117,3 +117,18 @@ def action_name(action: str) -> str:
 
 def test_name(test: str) -> str:
     return gettext(TEST_NAMES[test]) if test in TEST_NAMES else test
+
+
+PAYMENT_STATUS_NAMES = {
+    "open": N_("waiting for payment"),
+    "pending": N_("being processed"),
+    "authorized": N_("authorised"),
+    "paid": N_("paid"),
+    "canceled": N_("cancelled"),
+    "expired": N_("expired"),
+    "failed": N_("failed"),
+}
+
+
+def payment_status_name(status: str) -> str:
+    return gettext(PAYMENT_STATUS_NAMES[status]) if status in PAYMENT_STATUS_NAMES else status

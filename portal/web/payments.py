@@ -63,10 +63,13 @@ def describe(charge: Charge) -> str:
 def reason(charge: Charge, waiver_reason: str = "") -> str:
     """Why the amount is what it is."""
     if charge.exempt is Exempt.BRUSSELS:
-        return i18n.gettext("0 €, because you live in the Brussels-Capital Region.")
+        return i18n.gettext("%(amount)s, because you live in the Brussels-Capital Region.") % {
+            "amount": i18n.format_money(0)
+        }
     if charge.exempt is Exempt.WAIVER:
-        return i18n.gettext("0 €, because: %(reason)s") % {
-            "reason": waiver_reason or charge.waiver_reason
+        return i18n.gettext("%(amount)s, because: %(reason)s") % {
+            "amount": i18n.format_money(0),
+            "reason": waiver_reason or charge.waiver_reason,
         }
     if charge.exempt is Exempt.INCLUDED:
         return i18n.gettext("Included in the price of your Dutch course.")

@@ -18,6 +18,19 @@ CSRF_HEADER = "x-csrf-token"
 TOKEN_BYTES = 32
 
 
+def checkout_origin(settings: Settings) -> str:
+    """Where the pay form's redirect goes: Chromium applies form-action to redirects after a
+    form is sent, so the payment provider's checkout origin must be allowed there."""
+    from urllib.parse import urlparse
+
+    if settings.mollie_checkout_origin:
+        return settings.mollie_checkout_origin
+    parsed = urlparse(settings.mollie_api_endpoint)
+    if settings.mollie_api_endpoint and parsed.scheme and parsed.netloc:
+        return f"{parsed.scheme}://{parsed.netloc}"
+    return "https://www.mollie.com"
+
+
 def content_security_policy(settings: Settings) -> str:
     return "; ".join(
         [
@@ -30,7 +43,7 @@ def content_security_policy(settings: Settings) -> str:
             "object-src 'none'",
             "base-uri 'none'",
             "frame-ancestors 'none'",
-            "form-action 'self'",
+            f"form-action 'self' {checkout_origin(settings)}",
         ]
     )
 

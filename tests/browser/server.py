@@ -32,14 +32,16 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve_portal(database_url: str, issuer: str) -> Iterator[LivePortal]:
-    """Serve the portal on `database_url` (signing in at `issuer`) until the block ends.
+def serve_portal(database_url: str, issuer: str, **env: str) -> Iterator[LivePortal]:
+    """Serve the portal on `database_url` (signing in at `issuer`) until the block ends, with
+    `env` added to the test settings (such as PORTAL_MOLLIE_API_ENDPOINT). PORTAL_BASE_URL is
+    always the server's own address, so that callbacks (Mollie's webhook) reach it.
     Raises RuntimeError when it does not start."""
     from portal.app import create_app
 
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    settings = make_settings(database_url, issuer, PORTAL_BASE_URL=base_url)
+    settings = make_settings(database_url, issuer, **{**env, "PORTAL_BASE_URL": base_url})
     app = create_app(settings)
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="none"

@@ -78,7 +78,7 @@ def test_brussels_resident_sees_zero_with_the_reason(client):
     sign_in(client, "demo-brussels")
     text = text_of(client.get("/my/payments?lang=en").text)
     assert "You have nothing to pay right now." in text
-    assert "0 €, because you live in the Brussels-Capital Region." in text
+    assert "0,00 €, because you live in the Brussels-Capital Region." in text
 
 
 def test_pay_the_mo_course_through_mollie(client, app, sandbox):
@@ -349,7 +349,7 @@ def test_counsellor_waives_a_fee_and_records_a_payment_made_elsewhere(client, ap
     with TestClient(app, follow_redirects=False) as phone:
         sign_in(phone, "demo-gent-new")
         text = text_of(phone.get("/my/payments?lang=en").text)
-        assert "0 €, because: OCMW decision of 10 March" in text
+        assert "0,00 €, because: OCMW decision of 10 March" in text
         assert "Receipt" in text
     with session_scope(app.state.portal.engine) as db:
         assert (

@@ -1,0 +1,82 @@
+"""The course content: every module in every shipped language (or reported), no empty lesson,
+alternative text for every image, exactly one correct answer per question, the seven values and
+life in Flanders covered, images small and safe."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from portal.services.course import CONTENT, check_module, read_version
+
+ROOT = Path(__file__).resolve().parents[2]
+VERSION, MODULES = read_version(CONTENT)
+VALUES = {
+    "separation_of_powers",
+    "neutrality_of_government",
+    "equality_of_men_and_women",
+    "separation_of_church_and_state",
+    "non_discrimination",
+    "freedom_of_expression",
+    "respect_for_sexual_diversity",
+}
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda mod: mod["id"])
+def test_module_is_complete_in_every_language(module):
+    errors, fallbacks = check_module(module)
+    assert not errors
+    assert not fallbacks, f"{module['id']} falls back to Dutch for {fallbacks}"
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda mod: mod["id"])
+def test_exactly_one_correct_answer_per_question(module):
+    assert len(module["questions"]) >= 2
+    for q in module["questions"]:
+        assert len(q["choices"]) >= 2 and len(set(q["choices"])) == len(q["choices"])
+        assert [c for c in q["choices"] if c == q["correct"]] == [q["correct"]]
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda mod: mod["id"])
+def test_images_exist_have_alt_text_and_are_small_and_safe(module):
+    for lesson in module["lessons"]:
+        image = lesson.get("image")
+        if not image:
+            continue
+        path = ROOT / "static" / image["src"]
+        assert path.exists(), image["src"]
+        data = path.read_bytes()
+        assert len(data) <= 6 * 1024
+        text = data.decode("utf-8").lower()
+        assert "<script" not in text and 'href="http' not in text and 'xlink:href="http' not in text
+        for language, body in module["text"].items():
+            assert body["lessons"][lesson["id"]].get("image_alt", "").strip(), (
+                language,
+                lesson["id"],
+            )
+
+
+def test_every_value_has_a_module_and_life_in_flanders_is_covered():
+    assert {mod["value"] for mod in MODULES if mod.get("value")} == VALUES
+    living = [mod["id"] for mod in MODULES if mod["theme"] == "living"]
+    for topic in ("work", "education", "health", "housing", "getting-around", "public-services"):
+        assert any(topic in module_id for module_id in living), topic
+    assert [mod["id"] for mod in MODULES if mod.get("free")] == ["00-introduction"]
+
+
+def test_arabic_text_is_in_arabic_script():
+    for module in MODULES:
+        title = module["text"]["ar"]["title"]
+        assert any("\u0600" <= ch <= "\u06ff" for ch in title), module["id"]
+
+
+def test_a_missing_translation_falls_back_to_dutch_and_is_reported(tmp_path):
+    module = json.loads(json.dumps(MODULES[1]))
+    del module["text"]["fr"]
+    errors, fallbacks = check_module(module)
+    assert not errors and fallbacks == ["fr"]
+    module["text"]["nl"]["lessons"][module["lessons"][0]["id"]]["paragraphs"] = [" "]
+    errors, _ = check_module(module)
+    assert errors  # an empty Dutch lesson is an error, never shown blank
