@@ -86,8 +86,8 @@ def test_the_pay_form_may_redirect_to_mollies_checkout_and_nowhere_else():
     from portal.web.security import content_security_policy
 
     production = content_security_policy(Settings.from_env(PRODUCTION))
-    assert "form-action 'self' https://www.mollie.com;" in production
+    assert production.endswith("form-action 'self' https://www.mollie.com")
     local = content_security_policy(
         Settings.from_env({"PORTAL_MOLLIE_API_ENDPOINT": "http://127.0.0.1:8002"})
     )
-    assert "form-action 'self' http://127.0.0.1:8002;" in local
+    assert local.endswith("form-action 'self' http://127.0.0.1:8002")
