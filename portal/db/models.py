@@ -189,6 +189,8 @@ class PlanComponent(SQLModel, table=True):
     provider: str = Field(default="", max_length=200)
     provider_type: str = Field(default="", max_length=10)  # NT2: CVO | CBE | UTC
     variant: str = Field(default="", max_length=40)  # classroom | blended | online | evening ...
+    # MO: how many classroom sessions the plan asks the person to attend (blended/classroom)
+    classroom_sessions: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     schedule: str = Field(default="", max_length=300)
     deadline: date | None = None
     position: int = 0
@@ -424,3 +426,40 @@ class ModuleCompletion(SQLModel, table=True):
     module_id: str = Field(max_length=60)
     version: str = Field(max_length=20)
     completed_at: datetime = Field(default_factory=utcnow)
+
+
+class ClassroomSession(SQLModel, table=True):
+    """A classroom session of the blended MO course, held by an agency."""
+
+    __tablename__ = "classroom_session"
+    __table_args__ = (sa.CheckConstraint("ends_at > starts_at", name="session_order"),)
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    module_id: str | None = Field(default=None, max_length=60)
+    title: str = Field(max_length=200)
+    starts_at: datetime
+    ends_at: datetime
+    place: str = Field(default="", max_length=300)
+    online_url: str = Field(default="", max_length=500)
+    created_by: str = Field(default="", max_length=255)
+
+
+class Attendance(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("session_id", "person_id", name="uq_attendance"),)
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="classroom_session.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    present: bool
+    recorded_by: str = Field(max_length=255)
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class ClassroomQuestion(SQLModel, table=True):
+    """A question a person leaves for the next classroom session."""
+
+    __tablename__ = "classroom_question"
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="classroom_session.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    text: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)

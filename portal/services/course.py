@@ -192,6 +192,8 @@ class CourseState:
     fee_settled: bool
     fee_line: Any
     modules: list[m.CourseModule]
+    classroom_required: int = 0
+    classroom_attended: int = 0
     progress: dict[str, ModuleProgress] = field(default_factory=dict)
     answers: dict[str, dict[str, m.SelfCheckAnswer]] = field(default_factory=dict)
     earlier_answers: dict[str, dict[str, m.SelfCheckAnswer]] = field(default_factory=dict)
@@ -227,7 +229,13 @@ def course_state(db: Session, person_id: int, today: date) -> CourseState:
         raise ServiceError("unknown_person")
     run = current_run(dossier.person_facts().facts, today)
     settled, line = _fee(db, dossier)
-    state = CourseState(dossier, run, settled, line, active_modules(db))
+    mo = next((c for c in dossier.components if c.pillar == "mo"), None)
+    required = mo.classroom_sessions if mo is not None and mo.variant != "online" else 0
+    from portal.services.classroom import attended
+
+    state = CourseState(
+        dossier, run, settled, line, active_modules(db), required, attended(db, person_id)
+    )
     reads = db.exec(
         select(m.LessonRead).where(m.LessonRead.person_id == person_id, m.LessonRead.run == run)
     ).all()
@@ -261,8 +269,7 @@ def course_state(db: Session, person_id: int, today: date) -> CourseState:
 
 
 def _after_progress(db: Session, state: CourseState, row: m.CourseModule, now: datetime) -> None:
-    """Record a module's completion, and the course as followed when every required module is
-    complete (once per run), through the same fact a counsellor records by hand."""
+    """Record a module's completion (once per run), then see whether the course is followed."""
     person = state.dossier.person
     progress = state.progress.get(row.module_id, ModuleProgress())
     if not progress.completed and module_complete(shape(row), progress):
@@ -277,26 +284,36 @@ def _after_progress(db: Session, state: CourseState, row: m.CourseModule, now: d
         )
         state.progress[row.module_id] = ModuleProgress(progress.read, progress.answered, True)
         db.flush()
+    _record_followed(db, state, now)
+
+
+def _record_followed(db: Session, state: CourseState, now: datetime) -> None:
+    """The fact "MO course followed" when every required module is complete and the classroom
+    part of the plan attended: once per run, through the same fact a counsellor records."""
+    person = state.dossier.person
     shapes = [shape(x) for x in state.modules]
-    if course_followed(shapes, state.progress):
-        already = db.exec(
-            select(m.Fact).where(
-                m.Fact.person_id == person.id,
-                m.Fact.kind == "mo_course_followed",
-                m.Fact.source == f"online course, run {state.run}",
-                m.Fact.withdrawn_at == None,  # noqa: E711
-            )
-        ).first()
-        if already is None:
-            record_fact(
-                db,
-                "portal:course",
-                person,
-                "mo_course_followed",
-                now.date(),
-                now.date(),
-                source=f"online course, run {state.run}",
-            )
+    if not course_followed(
+        shapes, state.progress, state.classroom_required, state.classroom_attended
+    ):
+        return
+    source = f"online course, run {state.run}"
+    already = db.exec(
+        select(m.Fact).where(
+            m.Fact.person_id == person.id,
+            m.Fact.kind == "mo_course_followed",
+            m.Fact.source == source,
+            m.Fact.withdrawn_at == None,  # noqa: E711
+        )
+    ).first()
+    if already is None:
+        record_fact(
+            db, "portal:course", person, "mo_course_followed", now.date(), now.date(), source=source
+        )
+
+
+def check_course_followed(db: Session, person_id: int, now: datetime) -> None:
+    """After attendance is recorded: the classroom part may have been the last thing missing."""
+    _record_followed(db, course_state(db, person_id, now.date()), now)
 
 
 def read_lesson(

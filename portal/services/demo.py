@@ -255,6 +255,9 @@ def load_demo_data(db: Session, today: date) -> list[str]:
             modules=tuple(modules),
             participation_deadline=participation,
             nt2_variant=kw.get("nt2_variant", "evening"),
+            classroom_sessions=kw.get(
+                "classroom", 2 if kw.get("mo_variant", "blended") != "online" else 0
+            ),
         )
         trajectory.save_contract_draft(db, ACTOR, p, plan, signed, tell_person=False)
         dossier = load_dossier(db, p.id)  # type: ignore[arg-type]
@@ -295,6 +298,7 @@ def load_demo_data(db: Session, today: date) -> list[str]:
             add_months(signed, 18),
             add_months(signed, 12),
             mo_provider="Agentschap Integratie en Inburgering, Brussel",
+            mo_variant="online",
             nt2_provider="CVO Lethas Brussel",
             nt2_variant="online",
         )
@@ -452,4 +456,29 @@ def load_demo_data(db: Session, today: date) -> list[str]:
             mo_provider="Atlas Antwerpen",
             nt2_provider="CVO Antwerpen",
         )
+    # Two classroom sessions of the blended MO course in Ghent, after the anchor day.
+    from portal.services.classroom import create_session, sessions_of_agency
+
+    if not sessions_of_agency(db, agency_gent.id):
+        from datetime import datetime, time
+
+        from portal.settings import BRUSSELS
+
+        for offset, module_id, title in (
+            (14, "01-separation-of-powers", "Democracy and the rule of law"),
+            (28, "03-equality-of-men-and-women", "Equal rights in everyday life"),
+        ):
+            day = a + timedelta(days=offset)
+            create_session(
+                db,
+                ACTOR,
+                agency_gent.id,
+                title,
+                datetime.combine(day, time(9, 0), BRUSSELS),
+                datetime.combine(day, time(12, 0), BRUSSELS),
+                "In-Gent, Kongostraat 42, 9000 Gent",
+                "",
+                module_id,
+                datetime.combine(a, time(0, 0), BRUSSELS),
+            )
     return created

@@ -49,6 +49,7 @@ class PlanInput:
     participation_deadline: date | None = None
     participation_provider: str = ""
     nt2_variant: str = ""
+    classroom_sessions: int = 0  # MO: sessions to attend (blended / classroom)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -67,6 +68,8 @@ def validate_plan(person: m.Person, plan: PlanInput, today: date) -> dict[str, s
         errors["mo_variant"] = "choose"
     if plan.mo_deadline <= today:
         errors["mo_deadline"] = "deadline_in_past"
+    if not 0 <= plan.classroom_sessions <= 50:
+        errors["mo_classroom_sessions"] = "number"
     if plan.nt2_provider_type not in NT2_PROVIDER_TYPES:
         errors["nt2_provider_type"] = "choose"
     if not plan.nt2_provider.strip():
@@ -102,6 +105,7 @@ def _write_components(db: Session, contract: m.Contract, plan: PlanInput) -> Non
             variant=plan.mo_variant,
             schedule=plan.mo_schedule.strip(),
             deadline=plan.mo_deadline,
+            classroom_sessions=0 if plan.mo_variant == "online" else plan.classroom_sessions,
             position=0,
         ),
         m.PlanComponent(
@@ -168,6 +172,7 @@ def plan_snapshot(db: Session, contract: m.Contract) -> list[dict[str, Any]]:
                 "variant": c.variant,
                 "schedule": c.schedule,
                 "deadline": c.deadline.isoformat() if c.deadline else None,
+                "classroom_sessions": c.classroom_sessions,
                 "modules": [
                     {
                         "name": mod.name,

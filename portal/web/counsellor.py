@@ -386,6 +386,7 @@ def _plan_from_form(form: Form) -> trajectory.PlanInput | None:
     mo_provider = form.text("mo_provider", required=False)
     mo_schedule = form.text("mo_schedule", required=False, max_length=300)
     mo_deadline = form.date("mo_deadline")
+    classroom = form.integer("mo_classroom_sessions", required=False, minimum=0, maximum=50) or 0
     nt2_type = form.choice("nt2_provider_type", trajectory.NT2_PROVIDER_TYPES)
     nt2_provider = form.text("nt2_provider")
     nt2_schedule = form.text("nt2_schedule", required=False, max_length=300)
@@ -420,6 +421,7 @@ def _plan_from_form(form: Form) -> trajectory.PlanInput | None:
         vdab_exempt_reason=vdab_reason if vdab_mode == "exempt" else "",
         participation_deadline=participation_deadline,
         participation_provider=participation_provider,
+        classroom_sessions=classroom,
     )
 
 
@@ -436,6 +438,7 @@ def _form_from_plan(dossier: Dossier) -> Form:
             mo_provider=mo.provider,
             mo_schedule=mo.schedule,
             mo_deadline=mo.deadline.isoformat() if mo.deadline else "",
+            mo_classroom_sessions=str(mo.classroom_sessions),
         )
     nt2 = by_pillar.get("nt2")
     if nt2:

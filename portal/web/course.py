@@ -49,9 +49,14 @@ def overview(request: Request) -> Response:
 
     portal = portal_of(request)
     person_id = _person_id(request)
+    from portal.services.classroom import sessions_of_agency
+    from portal.settings import BRUSSELS
+
+    now = portal.clock.now()
     with session_scope(portal.engine) as db:
         state = service.course_state(db, person_id, portal.clock.today())
         unread = unread_count(db, person_id)
+        sessions = sessions_of_agency(db, state.dossier.person.agency_id)
     return render(
         request,
         "citizen/course.html",
@@ -59,6 +64,8 @@ def overview(request: Request) -> Response:
             "state": state,
             "modules": [_module_view(state, row) for row in state.modules],
             "unread": unread,
+            "upcoming": [s for s in sessions if s.starts_at > now],
+            "brussels": BRUSSELS,
         },
         personal=True,
     )
@@ -75,13 +82,32 @@ def _state_and_module(request: Request) -> tuple[service.CourseState, m.CourseMo
 
 
 def module_page(request: Request) -> Response:
+    from sqlmodel import select
+
+    portal = portal_of(request)
     state, row = _state_and_module(request)
     if not state.is_open(row):
         return RedirectResponse("/my/course?locked=1", status_code=303)
+    sessions = []
+    if state.classroom_required:
+        with session_scope(portal.engine) as db:
+            sessions = list(
+                db.exec(
+                    select(m.ClassroomSession).where(
+                        m.ClassroomSession.agency_id == state.dossier.person.agency_id,
+                        m.ClassroomSession.module_id == row.module_id,
+                    )
+                ).all()
+            )
     return render(
         request,
         "citizen/course_module.html",
-        {"state": state, "module": _module_view(state, row), "dutch": _dutch_alongside(request)},
+        {
+            "state": state,
+            "module": _module_view(state, row),
+            "dutch": _dutch_alongside(request),
+            "sessions": sessions,
+        },
         personal=True,
     )
 

@@ -58,6 +58,11 @@ MESSAGES = {
     "attest_not_reached": N_("Not every required part is met yet."),
     "invalid_hours": N_("Enter a number of hours between 1 and 1000."),
     "level_required": N_("Choose the level."),
+    "session_in_past": N_("A session cannot start in the past."),
+    "place_or_link": N_("Give a place, or a link to join online."),
+    "https_link": N_("The link must start with https://."),
+    "not_your_agency": N_("This person is not in your agency."),
+    "session_not_started": N_("You can record attendance once the session has started."),
     "result_required": N_("Choose the result."),
 }
 

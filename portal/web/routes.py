@@ -6,7 +6,7 @@ from starlette.routing import BaseRoute
 
 
 def all_routes() -> list[BaseRoute]:
-    from portal.web import auth, citizen, counsellor, course, payments, public, staff
+    from portal.web import auth, citizen, classroom, counsellor, course, payments, public, staff
 
     return [
         *public.routes(),
@@ -14,6 +14,7 @@ def all_routes() -> list[BaseRoute]:
         *citizen.routes(),
         *counsellor.routes(),
         *payments.routes(),
+        *classroom.routes(),
         *course.routes(),
         *staff.routes(),
     ]
