@@ -35,6 +35,13 @@ class ContentError(ValueError):
     """The course files are not usable; the message says which file and why."""
 
 
+def course_status(directory: Path = CONTENT) -> str:
+    """The content's validation status (e.g. "draft — to be validated with the education
+    inspectorate"), as the course index states it."""
+    with (directory / "course.json").open(encoding="utf-8") as handle:
+        return str(json.load(handle).get("status", ""))
+
+
 def read_version(directory: Path = CONTENT) -> tuple[str, list[dict[str, Any]]]:
     with (directory / "course.json").open(encoding="utf-8") as handle:
         index = json.load(handle)

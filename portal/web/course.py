@@ -215,8 +215,30 @@ def check(request: Request) -> Response:
     )
 
 
+def staff_course(request: Request) -> Response:
+    """For staff: the loaded course version, its modules and their validation status, and what
+    the loader reported (texts shown in Dutch for want of a translation)."""
+    from sqlmodel import select
+
+    portal = portal_of(request)
+    with session_scope(portal.engine) as db:
+        version = db.exec(select(m.CourseVersion).where(m.CourseVersion.active == True)).first()  # noqa: E712
+        rows = service.active_modules(db)
+    return render(
+        request,
+        "staff/course.html",
+        {
+            "version": version,
+            "modules": [(row, service.texts(row, i18n.current_language())[0]) for row in rows],
+            "status": service.course_status(),
+        },
+        personal=True,
+    )
+
+
 def routes() -> list[Any]:
     return [
+        route("/staff/course", staff_course, Audience.COUNSELLOR),
         route("/my/course", overview, Audience.CITIZEN),
         route("/my/course/{module_id}", module_page, Audience.CITIZEN),
         route("/my/course/{module_id}/check", check, Audience.CITIZEN, methods=("GET", "POST")),

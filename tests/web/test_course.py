@@ -166,3 +166,38 @@ def test_unknown_module_or_lesson_is_404(client):
     sign_in(client, "demo-brussels")
     assert client.get("/my/course/nope").status_code == 404
     assert client.get("/my/course/00-introduction/l99").status_code == 404
+
+
+def test_a_new_version_keeps_progress_and_reports_missing_translations(client, app, tmp_path):
+    import json
+    import shutil
+
+    from portal.services.course import CONTENT, load_course
+
+    sign_in(client, "demo-brussels")
+    row = modules(app)[1]
+    complete_module(client, row)
+    # version 2026.2: the module gets an extra lesson, and loses its French text
+    new = tmp_path / "course"
+    shutil.copytree(CONTENT, new)
+    index = json.loads((new / "course.json").read_text())
+    index["version"] = "2026.2"
+    (new / "course.json").write_text(json.dumps(index))
+    shutil.copytree(new / "2026.1", new / "2026.2")
+    path = new / "2026.2" / f"{row.module_id}.json"
+    module = json.loads(path.read_text())
+    module["lessons"].append({"id": "l9"})
+    for text in module["text"].values():
+        text["lessons"]["l9"] = {"title": "Extra", "paragraphs": ["Nieuw."]}
+    del module["text"]["fr"]
+    path.write_text(json.dumps(module))
+    with session_scope(app.state.portal.engine) as db:
+        report = load_course(db, "test", new)
+    assert report["version"] == "2026.2" and report["fallbacks"] == {row.module_id: ["fr"]}
+    assert "You finished 1 of" in client.get("/my/course?lang=en").text  # still done
+    fr = client.get(f"/my/course/{row.module_id}?lang=fr").text
+    assert row.content["text"]["nl"]["title"] in fr  # shown in Dutch, never blank
+    sign_in(client, "demo-counsellor")
+    staff = client.get("/staff/course?lang=en").text
+    assert "2026.2" in staff and "draft — to be validated with the education inspectorate" in staff
+    assert f"{row.module_id}: fr" in staff
