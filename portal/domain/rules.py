@@ -34,6 +34,9 @@ class RuleSet:
     fee_nt2_per_lesson_period_cents: int = 150
     fee_nt2_cap_cents: int = 18000
     fee_nt2_utc_cents: int = 18000
+    # test bookings (product defaults)
+    booking_hold_minutes: int = 20  # a seat is held this long while the person pays
+    free_cancellation_days: int = 7  # cancel/reschedule free up to this many days before
 
     @property
     def warn_days(self) -> int:

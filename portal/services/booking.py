@@ -1,0 +1,146 @@
+"""Booking a test seat: the write side (a first slice of the booking issue; pages come next).
+
+Capacity is never exceeded: a seat is taken by one conditional UPDATE
+(`booked = booked + 1 WHERE booked < capacity ...`), which is atomic on SQLite (the engine begins
+every transaction with BEGIN IMMEDIATE) and on PostgreSQL (row lock on update), with a CHECK
+constraint as a backstop. One active booking per person and test type is a UNIQUE key.
+Releasing a seat is tied to a conditional status change, so it happens exactly once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from portal.db import models as m
+from portal.db.engine import session_scope
+from portal.domain.booking_rules import booking_right, hold_active, hold_expires_at
+from portal.domain.model import TestKind
+from portal.domain.rules import rules_on
+from portal.services.dossier import load_dossier
+from portal.services.people import ServiceError, audit
+
+HELD, CONFIRMED, CANCELLED, EXPIRED = "held", "confirmed", "cancelled", "expired"
+ACTIVE = (HELD, CONFIRMED)
+
+
+def _active_tests(db: Session, person_id: int, now: datetime) -> frozenset[TestKind]:
+    rows = db.exec(
+        select(m.Booking).where(
+            m.Booking.person_id == person_id,
+            m.Booking.status.in_(ACTIVE),  # type: ignore[attr-defined]
+        )
+    ).all()
+    return frozenset(
+        TestKind(b.test)
+        for b in rows
+        if b.status == CONFIRMED or hold_active(b.hold_expires_at, now)
+    )
+
+
+def hold_seat(engine: Engine, person_id: int, session_id: int, now: datetime) -> m.Booking:
+    """Hold a seat for the person (20 minutes while they pay). Refusals are ServiceErrors:
+    the rule's reason (not allowed yet), "active_booking", "session_full", "session_closed"."""
+    expire_holds(engine, now)  # expired holds free their seats first
+    with session_scope(engine) as db:
+        session = db.get(m.TestSession, session_id)
+        if session is None:
+            raise ServiceError("unknown_session")
+        if session.cancelled_at is not None or session.starts_at <= now:
+            raise ServiceError("session_closed")
+        dossier = load_dossier(db, person_id)
+        if dossier is None:
+            raise ServiceError("unknown_person")
+        screened = db.exec(select(m.Screening).where(m.Screening.person_id == person_id)).first()
+        test = TestKind(session.test)
+        right = booking_right(
+            test,
+            dossier.person_facts(),
+            now.date(),
+            screened=screened is not None,
+            active_tests=_active_tests(db, person_id, now),
+        )
+        if not right.allowed:
+            raise ServiceError(str(right.refusal))
+        taken = db.execute(
+            update(m.TestSession)
+            .where(
+                m.TestSession.id == session_id,  # type: ignore[arg-type]
+                m.TestSession.booked < m.TestSession.capacity,  # type: ignore[arg-type]
+                m.TestSession.cancelled_at == None,  # type: ignore[arg-type]  # noqa: E711
+                m.TestSession.starts_at > now,  # type: ignore[arg-type]
+            )
+            .values(booked=m.TestSession.booked + 1)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            raise ServiceError("session_full")
+        booking = m.Booking(
+            person_id=person_id,
+            session_id=session_id,
+            test=test.value,
+            attempt=right.attempt,
+            status=HELD,
+            held_at=now,
+            hold_expires_at=hold_expires_at(now, rules_on(now.date())),
+            active_key=f"{person_id}:{test.value}",
+        )
+        db.add(booking)
+        try:
+            db.flush()
+        except IntegrityError:
+            raise ServiceError("active_booking") from None  # rolls back the seat too
+        audit(db, f"person:{person_id}", "hold_seat", "booking", booking.id,
+              person_id=person_id, session_id=session_id)
+        return booking
+
+
+def _release(db: Session, booking: m.Booking, status: str, now: datetime) -> bool:
+    """Move an active booking to `status` and give its seat back, exactly once."""
+    changed = db.execute(
+        update(m.Booking)
+        .where(m.Booking.id == booking.id, m.Booking.status.in_(ACTIVE))  # type: ignore[arg-type,attr-defined]
+        .values(status=status, active_key=None,
+                cancelled_at=now if status == CANCELLED else None)
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    db.execute(
+        update(m.TestSession)
+        .where(m.TestSession.id == booking.session_id, m.TestSession.booked > 0)  # type: ignore[arg-type]
+        .values(booked=m.TestSession.booked - 1)
+    )
+    return True
+
+
+def expire_holds(engine: Engine, now: datetime) -> int:
+    """Unpaid holds past their time free their seats (idempotent; safe on several instances)."""
+    with session_scope(engine) as db:
+        stale = db.exec(
+            select(m.Booking).where(m.Booking.status == HELD, m.Booking.hold_expires_at <= now)
+        ).all()
+        released = sum(1 for booking in stale if _release(db, booking, EXPIRED, now))
+    return released
+
+
+def confirm(db: Session, booking_id: int, now: datetime) -> bool:
+    """The booking becomes confirmed exactly once (called when its fee is settled or is 0)."""
+    changed = db.execute(
+        update(m.Booking)
+        .where(m.Booking.id == booking_id, m.Booking.status == HELD)  # type: ignore[arg-type]
+        .values(status=CONFIRMED, confirmed_at=now)
+    )
+    return bool(changed.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def record_screening(db: Session, actor: str, person: m.Person, on: datetime) -> m.Screening:
+    existing = db.exec(select(m.Screening).where(m.Screening.person_id == person.id)).first()
+    if existing is not None:
+        raise ServiceError("already_screened")
+    row = m.Screening(person_id=person.id, on=on.date(), recorded_by=actor)  # type: ignore[arg-type]
+    db.add(row)
+    db.flush()
+    audit(db, actor, "record_screening", "screening", row.id, person_id=person.id)
+    return row
