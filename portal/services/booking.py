@@ -92,8 +92,15 @@ def hold_seat(engine: Engine, person_id: int, session_id: int, now: datetime) ->
             db.flush()
         except IntegrityError:
             raise ServiceError("active_booking") from None  # rolls back the seat too
-        audit(db, f"person:{person_id}", "hold_seat", "booking", booking.id,
-              person_id=person_id, session_id=session_id)
+        audit(
+            db,
+            f"person:{person_id}",
+            "hold_seat",
+            "booking",
+            booking.id,
+            person_id=person_id,
+            session_id=session_id,
+        )
         return booking
 
 
@@ -102,8 +109,7 @@ def _release(db: Session, booking: m.Booking, status: str, now: datetime) -> boo
     changed = db.execute(
         update(m.Booking)
         .where(m.Booking.id == booking.id, m.Booking.status.in_(ACTIVE))  # type: ignore[arg-type,attr-defined]
-        .values(status=status, active_key=None,
-                cancelled_at=now if status == CANCELLED else None)
+        .values(status=status, active_key=None, cancelled_at=now if status == CANCELLED else None)
     )
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         return False

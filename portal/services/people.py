@@ -150,60 +150,6 @@ def register_person(db: Session, actor: str, new: NewPerson, today: date) -> m.P
     return person
 
 
-@dataclass(frozen=True)
-class NewComponent:
-    pillar: str
-    deadline: date | None
-    provider: str = ""
-    variant: str = ""
-    schedule: str = ""
-
-
-def draw_up_contract(
-    db: Session, actor: str, person: m.Person, components: list[NewComponent]
-) -> m.Contract:
-    existing = db.exec(select(m.Contract).where(m.Contract.person_id == person.id)).first()
-    if existing is not None:
-        raise ServiceError("contract_exists")
-    pillars = [_enum(Pillar, c.pillar, "invalid_pillar") for c in components]
-    if len(set(pillars)) != len(pillars):
-        raise ServiceError("duplicate_component")
-    contract = m.Contract(person_id=person.id)  # type: ignore[arg-type]
-    db.add(contract)
-    db.flush()
-    for position, (pillar, component) in enumerate(zip(pillars, components, strict=True)):
-        db.add(
-            m.PlanComponent(
-                contract_id=contract.id,  # type: ignore[arg-type]
-                pillar=pillar,
-                provider=component.provider,
-                variant=component.variant,
-                schedule=component.schedule,
-                deadline=component.deadline,
-                position=position,
-            )
-        )
-    audit(db, actor, "draw_up_contract", "contract", contract.id, person_id=person.id)
-    return contract
-
-
-def sign_contract(
-    db: Session, actor: str, person: m.Person, signed_on: date, today: date
-) -> m.Contract:
-    contract = db.exec(select(m.Contract).where(m.Contract.person_id == person.id)).first()
-    if contract is None:
-        raise ServiceError("no_contract")
-    if contract.signed_on is not None:
-        raise ServiceError("already_signed")
-    if signed_on > today:
-        raise ServiceError("date_in_future")
-    contract.signed_on = signed_on
-    contract.declaration_signed_on = signed_on
-    db.add(contract)
-    audit(db, actor, "sign_contract", "contract", contract.id, signed_on=signed_on.isoformat())
-    return contract
-
-
 def record_fact(
     db: Session,
     actor: str,

@@ -36,7 +36,6 @@ MESSAGES = {
     "name_required": N_("Fill in the first name and the last name."),
     "unknown_municipality": N_("Choose a municipality from the list."),
     "unknown_agency": N_("Choose an agency from the list."),
-    "contract_exists": N_("This person already has a contract."),
     "contract_signed": N_("The contract is signed: change it with an amendment."),
     "not_signed": N_("The contract is not signed yet: change the draft instead."),
     "not_eligible": N_(

@@ -11,20 +11,27 @@ from sqlmodel import func, select
 
 from portal.db import models as m
 from portal.db.engine import make_engine, session_scope
-from portal.services import booking
+from portal.services import booking, trajectory
 from portal.services.people import (
-    NewComponent,
     NewPerson,
     ServiceError,
-    draw_up_contract,
     record_fact,
     register_person,
-    sign_contract,
 )
 from portal.settings import BRUSSELS
 
 NOW = datetime(2026, 3, 16, 10, 0, tzinfo=BRUSSELS)
 TODAY = NOW.date()
+PLAN = trajectory.PlanInput(
+    mo_variant="online",
+    mo_provider="In-Gent",
+    mo_schedule="",
+    mo_deadline=date(2027, 3, 1),
+    nt2_provider_type="CVO",
+    nt2_provider="CVO Gent",
+    nt2_schedule="",
+    nt2_deadline=date(2027, 9, 1),
+)
 
 
 @pytest.fixture
@@ -52,13 +59,9 @@ def ready_people(db, count: int) -> list[int]:
             ),
             TODAY,
         )
-        draw_up_contract(
-            db,
-            "t",
-            person,
-            [NewComponent("mo", date(2027, 3, 1)), NewComponent("nt2", date(2027, 9, 1))],
-        )
-        sign_contract(db, "t", person, TODAY - timedelta(days=60), TODAY)
+        drawn = TODAY - timedelta(days=60)
+        trajectory.save_contract_draft(db, "t", person, PLAN, drawn, tell_person=False)
+        trajectory.record_paper_signature(db, "t", person, drawn, TODAY, {})
         record_fact(
             db,
             "t",

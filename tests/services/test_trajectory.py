@@ -17,7 +17,6 @@ from portal.services.dossier import load_dossier
 from portal.services.people import (
     NewPerson,
     ServiceError,
-    draw_up_contract,
     record_fact,
     register_person,
 )
@@ -224,8 +223,6 @@ def test_same_national_register_number_twice_is_refused(engine):
 def test_a_second_contract_for_the_same_person_is_refused(engine):
     with session_scope(engine) as db:
         person = signed_person(db)
-        with pytest.raises(ServiceError, match="contract_exists"):
-            draw_up_contract(db, ACTOR, person, [])
         with pytest.raises(ServiceError, match="contract_signed"):
             trajectory.save_contract_draft(db, ACTOR, person, PLAN, TODAY)
 
