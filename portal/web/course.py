@@ -65,6 +65,8 @@ def overview(request: Request) -> Response:
             "modules": [_module_view(state, row) for row in state.modules],
             "unread": unread,
             "upcoming": [s for s in sessions if s.starts_at > now],
+            "in_trajectory": state.dossier.evaluate(portal.clock.today()).eligibility.value
+            in {"obliged", "voluntary"},
             "brussels": BRUSSELS,
         },
         personal=True,

@@ -201,3 +201,11 @@ def test_a_new_version_keeps_progress_and_reports_missing_translations(client, a
     staff = client.get("/staff/course?lang=en").text
     assert "2026.2" in staff and "draft — to be validated with the education inspectorate" in staff
     assert f"{row.module_id}: fr" in staff
+
+
+def test_a_pending_applicant_is_told_the_course_belongs_to_the_programme(client):
+    sign_in(client, "demo-asylum")
+    page = client.get("/my/course?lang=en")
+    check_page(page.text)
+    assert "The MO course is part of the integration programme." in page.text
+    assert "sign your integration contract" not in page.text
