@@ -185,11 +185,13 @@ def create_app(
 
 
 async def _housekeeping(portal: Portal) -> None:
-    """Now and then: send queued e-mails and drop expired sessions. Each step is idempotent
+    """Now and then: send queued e-mails, drop expired sessions, free expired seat holds and
+    check payments with Mollie. Each step is idempotent
     and safe to run on several instances at once."""
     from datetime import timedelta
 
     from portal.db.engine import session_scope
+    from portal.services.booking import expire_holds
     from portal.services.notify import deliver_outbox
     from portal.services.payments import reconcile
     from portal.web.sessions import delete_expired_sessions
@@ -198,6 +200,7 @@ async def _housekeeping(portal: Portal) -> None:
         with session_scope(portal.engine) as db:
             deliver_outbox(db, portal.mailer, portal.clock.now())
         delete_expired_sessions(portal.engine, portal.settings, portal.clock.now())
+        expire_holds(portal.engine, portal.clock.now())
         reconcile(
             portal.engine,
             portal.payments,

@@ -9,6 +9,7 @@ Releasing a seat is tied to a conditional status change, so it happens exactly o
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -101,6 +102,13 @@ def hold_seat(engine: Engine, person_id: int, session_id: int, now: datetime) ->
             person_id=person_id,
             session_id=session_id,
         )
+        # 0 € (the first NT2 test, Brussels, a waiver): nothing to pay, confirmed at once
+        from portal.services.payments import statement
+
+        line = statement(db, dossier).line(f"test:{booking.id}")
+        if line is not None and line.charge.amount_cents == 0:
+            confirm(db, booking.id, now)  # type: ignore[arg-type]
+            db.refresh(booking)
         return booking
 
 
@@ -150,3 +158,100 @@ def record_screening(db: Session, actor: str, person: m.Person, on: datetime) ->
     db.flush()
     audit(db, actor, "record_screening", "screening", row.id, person_id=person.id)
     return row
+
+
+def settle_booking(db: Session, booking_id: int, now: datetime) -> bool:
+    """A booking's fee was paid: confirm it. A payment that arrives after the hold ran out keeps
+    the seat if one is still free; otherwise the caller refunds it (False)."""
+    booking = db.get(m.Booking, booking_id)
+    if booking is None:
+        return False
+    if booking.status == CONFIRMED:
+        return True
+    if booking.status == HELD:
+        return confirm(db, booking_id, now)
+    if booking.status != EXPIRED:
+        return False
+    taken = db.execute(
+        update(m.TestSession)
+        .where(
+            m.TestSession.id == booking.session_id,  # type: ignore[arg-type]
+            m.TestSession.booked < m.TestSession.capacity,  # type: ignore[arg-type]
+            m.TestSession.cancelled_at == None,  # type: ignore[arg-type]  # noqa: E711
+            m.TestSession.starts_at > now,  # type: ignore[arg-type]
+        )
+        .values(booked=m.TestSession.booked + 1)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    key = f"{booking.person_id}:{booking.test}"
+    if db.exec(select(m.Booking).where(m.Booking.active_key == key)).first() is not None:
+        db.execute(
+            update(m.TestSession)
+            .where(m.TestSession.id == booking.session_id)  # type: ignore[arg-type]
+            .values(booked=m.TestSession.booked - 1)
+        )
+        return False  # they booked the same test again meanwhile: refund this one
+    booking.status = CONFIRMED
+    booking.confirmed_at = now
+    booking.active_key = key
+    db.add(booking)
+    db.flush()
+    return True
+
+
+def cancel(
+    engine: Engine,
+    gateway: Any,
+    person_id: int,
+    booking_id: int,
+    now: datetime,
+    *,
+    accept_no_refund: bool = False,
+) -> str:
+    """Cancel one's own booking. Free up to 7 days before the session (a paid fee is refunded);
+    later without refund (only when the person accepted that); not once it started. Returns the
+    terms applied."""
+    from portal.domain.booking_rules import CancelTerms, cancel_terms
+    from portal.services.payments import refund
+
+    with session_scope(engine) as db:
+        booking = db.exec(
+            select(m.Booking).where(m.Booking.id == booking_id, m.Booking.person_id == person_id)
+        ).first()
+        if booking is None:
+            raise ServiceError("unknown_booking")
+        if booking.status not in ACTIVE:
+            raise ServiceError("not_active")
+        session = db.get(m.TestSession, booking.session_id)
+        assert session is not None
+        terms = cancel_terms(session.starts_at, now, rules_on(now.date()))
+        if terms is CancelTerms.TOO_LATE:
+            raise ServiceError("too_late")
+        if terms is CancelTerms.NO_REFUND and not accept_no_refund:
+            raise ServiceError("accept_no_refund")
+        if not _release(db, booking, CANCELLED, now):
+            raise ServiceError("not_active")
+        paid = db.exec(
+            select(m.Payment).where(
+                m.Payment.charge_key == f"test:{booking.id}",
+                m.Payment.settled_at != None,  # noqa: E711
+                m.Payment.provider_id != None,  # noqa: E711
+            )
+        ).first()
+        audit(
+            db,
+            f"person:{person_id}",
+            "cancel_booking",
+            "booking",
+            booking.id,
+            person_id=person_id,
+            terms=terms.value,
+        )
+        to_refund = paid.id if paid is not None and terms is CancelTerms.FREE else None
+        amount = paid.amount_cents if paid is not None else 0
+    if to_refund is not None:
+        refund(
+            engine, gateway, f"person:{person_id}", to_refund, amount, "Test booking cancelled", now
+        )
+    return terms.value

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -37,6 +38,7 @@ from portal.domain.fees import Charge, ChargeKind, FeeSource, ResidencePeriod, c
 from portal.services import notify
 from portal.services.dossier import Dossier, load_dossier
 from portal.services.people import ServiceError, audit
+from portal.settings import BRUSSELS
 
 log = logging.getLogger("portal.payments")
 
@@ -63,12 +65,30 @@ def can_move(current: str, new: str) -> bool:
 # ------------------------------------------------------------------------------ what is owed
 
 
-def fee_sources(dossier: Dossier) -> list[FeeSource]:
-    """What gives rise to a fee, from the signed contract and plan (tests come with bookings)."""
+TEST_CHARGES = {
+    "mo": ChargeKind.MO_TEST,
+    "mo_exemption": ChargeKind.MO_EXEMPTION_TEST,
+    "nt2": ChargeKind.NT2_TEST,
+    "b1_oral": ChargeKind.B1_ORAL,
+}
+
+
+def fee_sources(dossier: Dossier, bookings: Sequence[m.Booking] = ()) -> list[FeeSource]:
+    """What gives rise to a fee: the signed contract and plan, and each test booking (held or
+    confirmed, or one that was paid)."""
     contract = dossier.contract
     if contract is None or contract.signed_on is None:
         return []
     sources = [FeeSource("mo_course:1", ChargeKind.MO_COURSE, contract.signed_on, label="")]
+    for booking in bookings:
+        sources.append(
+            FeeSource(
+                f"test:{booking.id}",
+                TEST_CHARGES[booking.test],
+                booking.held_at.astimezone(BRUSSELS).date(),
+                attempt=booking.attempt,
+            )
+        )
     nt2 = next((c for c in dossier.components if c.pillar == "nt2"), None)
     if nt2 is not None:
         if nt2.provider_type == "UTC":
@@ -144,7 +164,6 @@ def statement(db: Session, dossier: Dossier) -> Statement:
         w.charge_key: w
         for w in db.exec(select(m.Waiver).where(m.Waiver.person_id == person_id)).all()
     }
-    computed = charges(fee_sources(dossier), periods, {k: w.reason for k, w in waivers.items()})
     payments = tuple(
         db.exec(
             select(m.Payment)
@@ -158,6 +177,17 @@ def statement(db: Session, dossier: Dossier) -> Statement:
                 m.Refund.payment_id.in_([p.id for p in payments])  # type: ignore[attr-defined]
             )
         ).all()
+    )
+    paid_keys = {p.charge_key for p in payments if p.settled_at}
+    bookings = [
+        b
+        for b in db.exec(
+            select(m.Booking).where(m.Booking.person_id == person_id).order_by(m.Booking.id)  # type: ignore[arg-type]
+        ).all()
+        if b.status in {"held", "confirmed"} or f"test:{b.id}" in paid_keys
+    ]
+    computed = charges(
+        fee_sources(dossier, bookings), periods, {k: w.reason for k, w in waivers.items()}
     )
     lines = []
     for charge in computed:
@@ -391,6 +421,9 @@ def apply_provider_status(
     return changed
 
 
+AUTO_REFUND = "hold expired and the session is full: refunded"
+
+
 def _settle(db: Session, payment: m.Payment, paid_at: datetime, now: datetime) -> None:
     """What a payment settles, decided in one place: the charge it was for, exactly once."""
     payment.paid_at = paid_at
@@ -407,6 +440,14 @@ def _settle(db: Session, payment: m.Payment, paid_at: datetime, now: datetime) -
         payment.flag_reason = "paid twice: refund this payment"
         log.warning("payment %s paid a charge already settled by %s", payment.id, other.id)
         return
+    if payment.charge_key.startswith("test:"):
+        from portal.services.booking import settle_booking
+
+        if not settle_booking(db, int(payment.charge_key.split(":", 1)[1]), now):
+            payment.flagged = True
+            payment.flag_reason = AUTO_REFUND
+            log.info("payment %s arrived after its hold ran out and the seat is gone", payment.id)
+            return
     payment.settled_at = now
     person = db.get(m.Person, payment.person_id)
     if person is not None:
@@ -439,7 +480,21 @@ def refresh_from_provider(
             select(m.Payment).where(m.Payment.id == payment_id).with_for_update()
         ).one()
         apply_provider_status(db, payment, provider, source, now, expected_mode)
-        return payment
+        owes_refund = (
+            payment.flag_reason == AUTO_REFUND
+            and not db.exec(select(m.Refund).where(m.Refund.payment_id == payment_id)).first()
+        )
+    if owes_refund:
+        refund(
+            engine,
+            gateway,
+            "portal:booking",
+            payment_id,
+            payment.amount_cents,
+            "Seat no longer available",
+            now,
+        )
+    return payment
 
 
 def handle_webhook(
