@@ -83,6 +83,7 @@ def make_templates(manifest: dict[str, str]) -> jinja2.Environment:
         action_name=_label("action_name"),
         test_name=_label("test_name"),
         payment_status_name=_label("payment_status_name"),
+        booking_status_name=_label("booking_status_name"),
     )
     return env
 

@@ -78,6 +78,9 @@ PERSONAS: tuple[Persona, ...] = (
     Persona("demo-vdab-soon", "Karim Benali", "Ghent, VDAB registration deadline in 5 days"),
     Persona("demo-antwerp", "Nadia Rahimi", "obliged, Antwerp"),
     Persona("demo-intake", "Samir Haidari", "Ghent, registered at intake, no contract yet"),
+    Persona(
+        "demo-mo-done", "Fatima Zahra", "Ghent, MO course followed and paid: may book the MO test"
+    ),
     Persona("demo-counsellor", "Sofie Claes", "counsellor at In-Gent (the Ghent personas)"),
     Persona("demo-counsellor-brussels", "Luc Dubois", "counsellor at the agency's Brussels office"),
     Persona("demo-gent-officer", "Pieter De Smet", "officer of the municipality of Ghent"),
@@ -136,6 +139,73 @@ def _deadline_reachable(target: date) -> date:
             if add_months(signed, 2) == wanted:
                 return signed
     raise AssertionError("no signing day found")  # pragma: no cover
+
+
+LOCATIONS = (
+    (
+        "Examencentrum Gent",
+        "Kongostraat 42, 9000 Gent",
+        "Oost-Vlaanderen",
+        "flanders",
+        "Step-free entrance, lift, adapted toilet.",
+    ),
+    (
+        "Examencentrum Antwerpen",
+        "Carnotstraat 110, 2060 Antwerpen",
+        "Antwerpen",
+        "flanders",
+        "Entrance with 3 steps; a ramp on request.",
+    ),
+    (
+        "Examencentrum Brussel",
+        "Brederodestraat 10, 1000 Brussel",
+        "",
+        "brussels",
+        "Step-free entrance, lift.",
+    ),
+)
+
+
+def _test_sessions(db: Session, a: date) -> None:
+    """Upcoming test sessions at central locations (one of them almost full)."""
+    from datetime import datetime, time
+
+    from portal.settings import BRUSSELS
+
+    if db.exec(select(m.TestLocation)).first() is not None:
+        return
+    locations = []
+    for name, address, province, region, access in LOCATIONS:
+        location = m.TestLocation(
+            name=name, address=address, province=province, region=region, accessibility=access
+        )
+        db.add(location)
+        locations.append(location)
+    db.flush()
+    gent, antwerpen, brussel = locations
+    plan = (
+        (gent, "mo", None, 10, 12),
+        (gent, "mo", None, 24, 1),  # almost full: one seat
+        (antwerpen, "mo", None, 17, 12),
+        (brussel, "mo", None, 15, 10),
+        (gent, "nt2", "A2", 30, 15),
+        (gent, "nt2", "A2_adapted", 31, 8),
+        (antwerpen, "mo_exemption", None, 12, 6),
+    )
+    for location, test, level, offset, capacity in plan:
+        start = datetime.combine(a + timedelta(days=offset), time(9, 30), BRUSSELS)
+        db.add(
+            m.TestSession(
+                location_id=location.id,  # type: ignore[arg-type]
+                test=test,
+                level=level,
+                starts_at=start,
+                ends_at=start + timedelta(hours=2),
+                capacity=capacity,
+                created_by=ACTOR,
+            )
+        )
+    db.flush()
 
 
 def load_demo_data(db: Session, today: date) -> list[str]:
@@ -456,6 +526,43 @@ def load_demo_data(db: Session, today: date) -> list[str]:
             mo_provider="Atlas Antwerpen",
             nt2_provider="CVO Antwerpen",
         )
+    # MO course followed and paid: may book the MO test.
+    p = person("demo-mo-done", date(1989, 10, 2), language="nl")
+    if p:
+        signed = a - timedelta(days=120)
+        contract(p, signed, add_months(signed, 12), add_months(signed, 18), add_months(signed, 12))
+        record_fact(
+            db,
+            ACTOR,
+            p,
+            "mo_course_followed",
+            a - timedelta(days=3),
+            a,
+            source="In-Gent",
+            tell_person=False,
+        )
+        from datetime import datetime as _dt
+        from datetime import time as _time
+
+        from portal.services import payments as _payments
+        from portal.settings import BRUSSELS as _BXL
+
+        dossier = load_dossier(db, p.id)  # type: ignore[arg-type]
+        assert dossier is not None
+        _payments.record_external_payment(
+            db,
+            ACTOR,
+            dossier,
+            "mo_course:1",
+            "counter",
+            "DEMO-0001",
+            signed,
+            "MO course",
+            _dt.combine(a, _time(9, 0), _BXL),
+        )
+
+    _test_sessions(db, a)
+
     # Two classroom sessions of the blended MO course in Ghent, after the anchor day.
     from portal.services.classroom import create_session, sessions_of_agency
 

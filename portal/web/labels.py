@@ -132,3 +132,15 @@ PAYMENT_STATUS_NAMES = {
 
 def payment_status_name(status: str) -> str:
     return gettext(PAYMENT_STATUS_NAMES[status]) if status in PAYMENT_STATUS_NAMES else status
+
+
+BOOKING_STATUS_NAMES = {
+    "held": N_("seat kept, waiting for payment"),
+    "confirmed": N_("confirmed"),
+    "cancelled": N_("cancelled"),
+    "expired": N_("expired"),
+}
+
+
+def booking_status_name(status: str) -> str:
+    return gettext(BOOKING_STATUS_NAMES[status]) if status in BOOKING_STATUS_NAMES else status

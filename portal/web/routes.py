@@ -6,7 +6,17 @@ from starlette.routing import BaseRoute
 
 
 def all_routes() -> list[BaseRoute]:
-    from portal.web import auth, citizen, classroom, counsellor, course, payments, public, staff
+    from portal.web import (
+        auth,
+        citizen,
+        classroom,
+        counsellor,
+        course,
+        payments,
+        public,
+        staff,
+        tests_booking,
+    )
 
     return [
         *public.routes(),
@@ -16,5 +26,6 @@ def all_routes() -> list[BaseRoute]:
         *payments.routes(),
         *classroom.routes(),
         *course.routes(),
+        *tests_booking.routes(),
         *staff.routes(),
     ]

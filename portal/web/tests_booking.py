@@ -1,0 +1,309 @@
+"""Booking a test: what I may book and why not, a session with seats left (my province first),
+the held seat, paying, the confirmation with a calendar file, cancelling."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from portal import i18n
+from portal.app import portal_of
+from portal.db import models as m
+from portal.db.engine import session_scope
+from portal.domain.booking_rules import booking_rights, cancel_terms
+from portal.domain.model import TestKind
+from portal.domain.rules import rules_on
+from portal.services import booking as service
+from portal.services.dossier import load_dossier
+from portal.services.payments import statement
+from portal.services.people import ServiceError
+from portal.web import labels
+from portal.web.forms import Form
+from portal.web.pages import render
+from portal.web.routing import Audience, Principal, route
+
+N_ = i18n.lazy_gettext
+REFUSALS = {
+    "not_in_trajectory": N_(
+        "Tests are part of the integration programme, after you sign your contract."
+    ),
+    "active_booking": N_("You already booked this test."),
+    "passed_already": N_("You passed this test."),
+    "course_not_followed": N_("Finish the MO course first."),
+    "repeat_course_not_followed": N_(
+        "Follow the MO course again first, then you can book a retake."
+    ),
+    "not_screened": N_("Only after screening by your counsellor."),
+    "exemption_only_at_start": N_(
+        "The exemption test is only possible at the start of the programme."
+    ),
+    "b1_not_owed": N_("Only if you must take it after your integration certificate."),
+    "uitgeleerd": N_("Your counsellor recorded that this part is met without a test."),
+    "session_full": N_("This session just filled up. Choose another date."),
+    "session_closed": N_("This session is no longer open. Choose another date."),
+}
+
+
+def _person_id(request: Request) -> int:
+    principal: Principal = request.state.principal
+    if principal.person_id is None:
+        raise HTTPException(status_code=404)
+    return principal.person_id
+
+
+def _test(request: Request) -> TestKind:
+    try:
+        return TestKind(request.path_params["test"])
+    except ValueError:
+        raise HTTPException(status_code=404) from None
+
+
+def overview(request: Request) -> Response:
+    from portal.web.citizen import unread_count
+
+    portal = portal_of(request)
+    person_id = _person_id(request)
+    now = portal.clock.now()
+    service.expire_holds(portal.engine, now)
+    with session_scope(portal.engine) as db:
+        dossier = load_dossier(db, person_id)
+        assert dossier is not None
+        screened = db.exec(select(m.Screening).where(m.Screening.person_id == person_id)).first()
+        rights = booking_rights(
+            dossier.person_facts(),
+            now.date(),
+            screened=screened is not None,
+            active_tests=service._active_tests(db, person_id, now),
+        )
+        bookings = db.exec(
+            select(m.Booking, m.TestSession, m.TestLocation)
+            .join(m.TestSession, m.TestSession.id == m.Booking.session_id)  # type: ignore[arg-type]
+            .join(m.TestLocation, m.TestLocation.id == m.TestSession.location_id)  # type: ignore[arg-type]
+            .where(m.Booking.person_id == person_id)
+            .order_by(m.TestSession.starts_at.desc())  # type: ignore[attr-defined]
+        ).all()
+        unread = unread_count(db, person_id)
+    return render(
+        request,
+        "citizen/tests.html",
+        {
+            "rights": [
+                {
+                    "right": r,
+                    "name": labels.test_name(r.test.value),
+                    "reason": i18n.gettext(REFUSALS[r.refusal.value]) if r.refusal else "",
+                }
+                for r in rights
+            ],
+            "bookings": bookings,
+            "unread": unread,
+            "error": request.query_params.get("error", ""),
+            "refusals": REFUSALS,
+        },
+        personal=True,
+    )
+
+
+def sessions(request: Request) -> Response:
+    portal = portal_of(request)
+    person_id = _person_id(request)
+    test = _test(request)
+    now = portal.clock.now()
+    service.expire_holds(portal.engine, now)
+    with session_scope(portal.engine) as db:
+        dossier = load_dossier(db, person_id)
+        assert dossier is not None
+        rows = db.exec(
+            select(m.TestSession, m.TestLocation)
+            .join(m.TestLocation, m.TestLocation.id == m.TestSession.location_id)  # type: ignore[arg-type]
+            .where(
+                m.TestSession.test == test.value,
+                m.TestSession.starts_at > now,
+                m.TestSession.cancelled_at == None,  # noqa: E711
+            )
+            .order_by(m.TestSession.starts_at)  # type: ignore[arg-type]
+        ).all()
+        province = dossier.municipality.province
+        region = dossier.municipality.region
+    if test is TestKind.NT2:
+        target = dossier.person.nt2_target
+        rows = [(s, loc) for s, loc in rows if s.level in {None, target}]
+    rows = sorted(rows, key=lambda r: (not _near(r[1], province, region), r[0].starts_at))
+    return render(
+        request,
+        "citizen/test_sessions.html",
+        {
+            "test": test,
+            "name": labels.test_name(test.value),
+            "rows": rows,
+            "province": province,
+            "near": lambda loc: _near(loc, province, region),
+            "error": request.query_params.get("error", ""),
+            "refusals": REFUSALS,
+        },
+        personal=True,
+    )
+
+
+def _near(location: m.TestLocation, province: str, region: str) -> bool:
+    if region == "brussels":
+        return location.region == "brussels"
+    return bool(province) and location.province == province
+
+
+def hold(request: Request) -> Response:
+    portal = portal_of(request)
+    person_id = _person_id(request)
+    test = _test(request)
+    form = Form(getattr(request.state, "form", None) or {})
+    session_id = form.integer("session", maximum=2**31)
+    if session_id is None:
+        return RedirectResponse(f"/my/tests/{test.value}?error=session_closed", status_code=303)
+    try:
+        booking = service.hold_seat(portal.engine, person_id, session_id, portal.clock.now())
+    except ServiceError as error:
+        if error.code in {"session_full", "session_closed", "unknown_session"}:
+            code = "session_closed" if error.code == "unknown_session" else error.code
+            return RedirectResponse(f"/my/tests/{test.value}?error={code}", status_code=303)
+        return RedirectResponse(f"/my/tests?error={error.code}", status_code=303)
+    return RedirectResponse(f"/my/tests/bookings/{booking.id}", status_code=303)
+
+
+def _own_booking(db: Any, request: Request) -> tuple[m.Booking, m.TestSession, m.TestLocation]:
+    row = db.exec(
+        select(m.Booking, m.TestSession, m.TestLocation)
+        .join(m.TestSession, m.TestSession.id == m.Booking.session_id)  # type: ignore[arg-type]
+        .join(m.TestLocation, m.TestLocation.id == m.TestSession.location_id)  # type: ignore[arg-type]
+        .where(
+            m.Booking.id == int(request.path_params["booking_id"]),
+            m.Booking.person_id == _person_id(request),
+        )
+    ).first()
+    if row is None:
+        raise HTTPException(status_code=404)
+    return row  # type: ignore[no-any-return]
+
+
+def booking_page(request: Request) -> Response:
+    portal = portal_of(request)
+    now = portal.clock.now()
+    service.expire_holds(portal.engine, now)
+    with session_scope(portal.engine) as db:
+        booking, session, location = _own_booking(db, request)
+        dossier = load_dossier(db, booking.person_id)
+        assert dossier is not None
+        line = statement(db, dossier).line(f"test:{booking.id}")
+    terms = cancel_terms(session.starts_at, now, rules_on(now.date())).value
+    return render(
+        request,
+        "citizen/test_booking.html",
+        {
+            "booking": booking,
+            "session": session,
+            "location": location,
+            "line": line,
+            "name": labels.test_name(booking.test),
+            "terms": terms,
+            "free_until": session.starts_at
+            - timedelta(days=rules_on(now.date()).free_cancellation_days),
+            "error": request.query_params.get("error", ""),
+        },
+        personal=True,
+    )
+
+
+def calendar(request: Request) -> Response:
+    """The confirmed booking as an iCalendar file (RFC 5545), for the phone's calendar."""
+    portal = portal_of(request)
+    with session_scope(portal.engine) as db:
+        booking, session, location = _own_booking(db, request)
+    if booking.status != service.CONFIRMED:
+        raise HTTPException(status_code=404)
+    body = ics_event(
+        uid=f"booking-{booking.id}@{portal.settings.base_url.split('//', 1)[-1]}",
+        start=session.starts_at,
+        end=session.ends_at,
+        summary=labels.test_name(booking.test),
+        location=f"{location.name}, {location.address}",
+        stamp=portal.clock.now(),
+    )
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="test-{booking.id}.ics"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _ics_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def ics_event(*, uid: str, start: Any, end: Any, summary: str, location: str, stamp: Any) -> str:
+    from datetime import UTC
+
+    def utc(moment: Any) -> str:
+        return str(moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ"))
+
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Inburgering Vlaanderen//Portal//NL",
+        "CALSCALE:GREGORIAN",
+        "BEGIN:VEVENT",
+        f"UID:{_ics_text(uid)}",
+        f"DTSTAMP:{utc(stamp)}",
+        f"DTSTART:{utc(start)}",
+        f"DTEND:{utc(end)}",
+        f"SUMMARY:{_ics_text(summary)}",
+        f"LOCATION:{_ics_text(location)}",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def cancel(request: Request) -> Response:
+    portal = portal_of(request)
+    person_id = _person_id(request)
+    form = Form(getattr(request.state, "form", None) or {})
+    booking_id = int(request.path_params["booking_id"])
+    try:
+        service.cancel(
+            portal.engine,
+            portal.payments,
+            person_id,
+            booking_id,
+            portal.clock.now(),
+            accept_no_refund=form.flag("accept_no_refund"),
+        )
+    except ServiceError as error:
+        if error.code == "unknown_booking":
+            raise HTTPException(status_code=404) from None
+        return RedirectResponse(
+            f"/my/tests/bookings/{booking_id}?error={error.code}", status_code=303
+        )
+    return RedirectResponse(f"/my/tests/bookings/{booking_id}", status_code=303)
+
+
+def routes() -> list[Any]:
+    return [
+        route("/my/tests", overview, Audience.CITIZEN),
+        route("/my/tests/bookings/{booking_id:int}", booking_page, Audience.CITIZEN),
+        route("/my/tests/bookings/{booking_id:int}/calendar.ics", calendar, Audience.CITIZEN),
+        route(
+            "/my/tests/bookings/{booking_id:int}/cancel",
+            cancel,
+            Audience.CITIZEN,
+            methods=("POST",),
+        ),
+        route("/my/tests/{test}", sessions, Audience.CITIZEN),
+        route("/my/tests/{test}/hold", hold, Audience.CITIZEN, methods=("POST",)),
+    ]

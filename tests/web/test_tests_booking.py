@@ -1,0 +1,139 @@
+"""Booking a test through the pages: who may book what and why not, a held seat, paying in the
+sandbox, the confirmation with a calendar file, cancelling, a session that just filled up."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+import httpx
+from sqlmodel import select
+
+from portal.db import models as m
+from portal.db.engine import session_scope
+from tests.support.web import check_page, csrf_token, sign_in
+
+
+def session_ids(app, test, capacity=None):
+    with session_scope(app.state.portal.engine) as db:
+        rows = db.exec(
+            select(m.TestSession)
+            .where(m.TestSession.test == test)
+            .order_by(m.TestSession.starts_at)
+        ).all()
+    return [s.id for s in rows if capacity is None or s.capacity == capacity]
+
+
+def book(client, test, session_id):
+    page = client.get(f"/my/tests/{test}")
+    return client.post(
+        f"/my/tests/{test}/hold", data={"csrf_token": csrf_token(page.text), "session": session_id}
+    )
+
+
+def test_what_i_may_book_and_why_not(client):
+    sign_in(client, "demo-mo-done")
+    page = client.get("/my/tests?lang=en")
+    check_page(page.text)
+    assert 'href="/my/tests/mo"' in page.text
+    assert "The exemption test is only possible at the start of the programme." in page.text
+    sign_in(client, "demo-gent-new")
+    assert "Finish the MO course first." in client.get("/my/tests?lang=en").text
+
+
+def test_sessions_near_me_come_first(client):
+    sign_in(client, "demo-mo-done")
+    page = client.get("/my/tests/mo?lang=en")
+    check_page(page.text)
+    text = re.sub(r"<[^>]+>", " ", page.text)
+    assert text.index("Examencentrum Gent") < text.index("Examencentrum Antwerpen")
+    assert "Near you" in page.text and "seats left" in page.text
+
+
+def test_book_pay_confirm_calendar_and_cancel(client, app, sandbox):
+    from starlette.testclient import TestClient
+
+    sign_in(client, "demo-mo-done")
+    held = book(client, "mo", session_ids(app, "mo", capacity=12)[0])
+    assert held.status_code == 303
+    booking_url = held.headers["location"]
+    page = client.get(booking_url + "?lang=en")
+    check_page(page.text)
+    assert "Your seat is kept until" in page.text and "Pay 90,00 €" in page.text.replace(
+        "\xa0", " "
+    )
+    paid = client.post(
+        "/my/payments/pay",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "charge": re.search(r'name="charge" value="([^"]+)"', page.text).group(1),
+        },
+    )
+    checkout = paid.headers["location"]
+    assert checkout.startswith(sandbox.url)
+    back = httpx.post(checkout, data={"status": "paid", "webhook": "skip"}, follow_redirects=False)
+    provider_id = checkout.rsplit("/", 1)[-1]
+    TestClient(app).post("/webhooks/mollie", data={"id": provider_id})
+    assert urlparse(back.headers["location"]).path.startswith("/my/payments/")
+    confirmed = client.get(booking_url + "?lang=en")
+    assert "Your booking is confirmed" in confirmed.text
+    ics = client.get(booking_url + "/calendar.ics")
+    assert ics.headers["content-type"].startswith("text/calendar")
+    assert (
+        "BEGIN:VEVENT" in ics.text and "DTSTART:" in ics.text and "Examencentrum Gent" in ics.text
+    )
+    cancel = client.post(booking_url + "/cancel", data={"csrf_token": csrf_token(confirmed.text)})
+    assert cancel.status_code == 303
+    after = client.get(booking_url + "?lang=en").text
+    assert "This booking is cancelled." in after
+    with session_scope(app.state.portal.engine) as db:
+        assert db.exec(select(m.Refund)).one().amount_cents == 9000
+
+
+def test_a_session_that_just_filled_up(client, app):
+    from starlette.testclient import TestClient
+
+    [last_seat] = session_ids(app, "mo", capacity=1)
+    with TestClient(app, follow_redirects=False) as other:
+        sign_in(other, "demo-mo-done")
+        assert book(other, "mo", last_seat).status_code == 303
+    # a second person who may book the MO test
+    with session_scope(app.state.portal.engine) as db:
+        from datetime import date
+
+        from portal.services.people import record_fact
+
+        person = db.exec(select(m.Person).where(m.Person.subject == "demo-gent-new")).one()
+        record_fact(db, "t", person, "mo_course_followed", date(2026, 3, 16), date(2026, 3, 16))
+    sign_in(client, "demo-gent-new")
+    full = book(client, "mo", last_seat)
+    assert full.headers["location"] == "/my/tests/mo?error=session_full"
+    assert "This session just filled up." in client.get(full.headers["location"] + "&lang=en").text
+
+
+def test_the_first_nt2_test_is_confirmed_at_once_at_the_adapted_level(client, app):
+    sign_in(client, "demo-lowlit")
+    page = client.get("/my/tests/nt2?lang=en")
+    with session_scope(app.state.portal.engine) as db:
+        adapted = db.exec(select(m.TestSession).where(m.TestSession.level == "A2_adapted")).one()
+        plain = db.exec(select(m.TestSession).where(m.TestSession.level == "A2")).one()
+    assert f'name="session" value="{adapted.id}"' in page.text
+    assert f'name="session" value="{plain.id}"' not in page.text
+    held = book(client, "nt2", adapted.id)
+    assert "Your booking is confirmed" in client.get(held.headers["location"] + "?lang=en").text
+
+
+def test_nobody_sees_another_persons_booking(client, app):
+    from starlette.testclient import TestClient
+
+    sign_in(client, "demo-mo-done")
+    url = book(client, "mo", session_ids(app, "mo", capacity=12)[0]).headers["location"]
+    with TestClient(app, follow_redirects=False) as other:
+        sign_in(other, "demo-gent-new")
+        assert other.get(url).status_code == 404
+        assert other.get(url + "/calendar.ics").status_code == 404
+        page = other.get("/my/tests")
+        assert (
+            other.post(url + "/cancel", data={"csrf_token": csrf_token(page.text)}).status_code
+            == 404
+        )
