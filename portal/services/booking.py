@@ -23,6 +23,7 @@ from portal.domain.model import TestKind
 from portal.domain.rules import rules_on
 from portal.services.dossier import load_dossier
 from portal.services.people import ServiceError, audit
+from portal.settings import BRUSSELS
 
 HELD, CONFIRMED, CANCELLED, EXPIRED = "held", "confirmed", "cancelled", "expired"
 ACTIVE = (HELD, CONFIRMED)
@@ -255,3 +256,95 @@ def cancel(
             engine, gateway, f"person:{person_id}", to_refund, amount, "Test booking cancelled", now
         )
     return terms.value
+
+
+def create_session(
+    db: Session,
+    actor: str,
+    location_id: int,
+    test: str,
+    level: str | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int,
+    now: datetime,
+) -> m.TestSession:
+    if db.get(m.TestLocation, location_id) is None:
+        raise ServiceError("choose")
+    try:
+        TestKind(test)
+    except ValueError:
+        raise ServiceError("choose") from None
+    if ends_at <= starts_at:
+        raise ServiceError("end_before_start")
+    if starts_at <= now:
+        raise ServiceError("session_in_past")
+    if not 1 <= capacity <= 500:
+        raise ServiceError("positive")
+    session = m.TestSession(
+        location_id=location_id,
+        test=test,
+        level=level or None,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        created_by=actor,
+    )
+    db.add(session)
+    db.flush()
+    audit(
+        db,
+        actor,
+        "create_test_session",
+        "test_session",
+        session.id,
+        after={"test": test, "starts_at": starts_at.isoformat(), "capacity": capacity},
+    )
+    return session
+
+
+def cancel_session(engine: Engine, gateway: Any, actor: str, session_id: int, now: datetime) -> int:
+    """Staff cancel a session: every active booking is cancelled, a paid fee refunded, and the
+    person told. Returns how many bookings were cancelled."""
+    from portal.services import notify
+    from portal.services.payments import refund
+
+    with session_scope(engine) as db:
+        session = db.get(m.TestSession, session_id)
+        if session is None:
+            raise ServiceError("unknown_session")
+        if session.cancelled_at is not None:
+            raise ServiceError("already_cancelled")
+        session.cancelled_at = now
+        db.add(session)
+        bookings = db.exec(
+            select(m.Booking).where(
+                m.Booking.session_id == session_id,
+                m.Booking.status.in_(ACTIVE),  # type: ignore[attr-defined]
+            )
+        ).all()
+        refunds = []
+        for booking in bookings:
+            if not _release(db, booking, CANCELLED, now):
+                continue
+            paid = db.exec(
+                select(m.Payment).where(
+                    m.Payment.charge_key == f"test:{booking.id}",
+                    m.Payment.settled_at != None,  # noqa: E711
+                    m.Payment.provider_id != None,  # noqa: E711
+                )
+            ).first()
+            if paid is not None:
+                refunds.append((paid.id, paid.amount_cents))
+            person = db.get(m.Person, booking.person_id)
+            if person is not None:
+                notify.notify(
+                    db,
+                    person,
+                    "test_session_cancelled",
+                    date=session.starts_at.astimezone(BRUSSELS).date().isoformat(),
+                )
+        audit(db, actor, "cancel_test_session", "test_session", session_id, bookings=len(bookings))
+    for payment_id, amount in refunds:
+        refund(engine, gateway, actor, payment_id, amount, "Test session cancelled", now)  # type: ignore[arg-type]
+    return len(bookings)

@@ -101,6 +101,13 @@ KINDS: dict[str, MessageKind] = {
             "on your account."
         ),
     ),
+    "test_session_cancelled": MessageKind(
+        N_("Your test session is cancelled"),
+        N_(
+            "The test session of %(date)s is cancelled. If you paid, you get the money back. "
+            'Choose a new date on the page "Tests".'
+        ),
+    ),
     "attest_issued": MessageKind(
         N_("Your integration certificate is ready"),
         N_(

@@ -15,6 +15,7 @@ def all_routes() -> list[BaseRoute]:
         payments,
         public,
         staff,
+        staff_tests,
         tests_booking,
     )
 
@@ -27,5 +28,6 @@ def all_routes() -> list[BaseRoute]:
         *classroom.routes(),
         *course.routes(),
         *tests_booking.routes(),
+        *staff_tests.routes(),
         *staff.routes(),
     ]

@@ -137,3 +137,80 @@ def test_nobody_sees_another_persons_booking(client, app):
             other.post(url + "/cancel", data={"csrf_token": csrf_token(page.text)}).status_code
             == 404
         )
+
+
+def test_counsellor_plans_and_cancels_a_session_everyone_is_told_and_refunded(client, app, sandbox):
+    from starlette.testclient import TestClient
+
+    gent = session_ids(app, "mo", capacity=12)[0]
+    with TestClient(app, follow_redirects=False) as phone:
+        sign_in(phone, "demo-mo-done")
+        url = book(phone, "mo", gent).headers["location"]
+        page = phone.get(url)
+        charge = re.search(r'name="charge" value="([^"]+)"', page.text).group(1)
+        checkout = phone.post(
+            "/my/payments/pay", data={"csrf_token": csrf_token(page.text), "charge": charge}
+        ).headers["location"]
+        httpx.post(checkout, data={"status": "paid", "webhook": "skip"})
+        TestClient(app).post("/webhooks/mollie", data={"id": checkout.rsplit("/", 1)[-1]})
+        assert "Your booking is confirmed" in phone.get(url + "?lang=en").text
+    sign_in(client, "demo-counsellor")
+    page = client.get("/staff/tests?lang=en")
+    check_page(page.text)
+    bad = client.post(
+        "/staff/tests/new?lang=en",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "location": "1",
+            "test": "mo",
+            "day": "2026-04-01",
+            "start": "12:00",
+            "end": "10:00",
+            "capacity": "10",
+        },
+    )
+    assert bad.status_code == 400
+    ok = client.post(
+        "/staff/tests/new",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "location": "1",
+            "test": "mo",
+            "day": "2026-04-01",
+            "start": "09:00",
+            "end": "11:00",
+            "capacity": "10",
+        },
+    )
+    assert ok.status_code == 303
+    cancelled = client.post(
+        f"/staff/tests/{gent}/cancel", data={"csrf_token": csrf_token(page.text)}
+    )
+    assert cancelled.headers["location"] == "/staff/tests?done=cancelled"
+    with session_scope(app.state.portal.engine) as db:
+        assert db.exec(select(m.Refund)).one().amount_cents == 9000
+        assert db.get(m.TestSession, gent).booked == 0
+        message = db.exec(select(m.Message).where(m.Message.kind == "test_session_cancelled")).one()
+        assert (
+            message.person_id
+            == db.exec(select(m.Person.id).where(m.Person.subject == "demo-mo-done")).one()
+        )
+
+
+def test_screening_opens_the_exemption_test(client, app):
+    from starlette.testclient import TestClient
+
+    with session_scope(app.state.portal.engine) as db:
+        pid = db.exec(select(m.Person.id).where(m.Person.subject == "demo-gent-new")).one()
+    with TestClient(app, follow_redirects=False) as phone:
+        sign_in(phone, "demo-gent-new")
+        assert "Only after screening by your counsellor." in phone.get("/my/tests?lang=en").text
+        sign_in(client, "demo-counsellor")
+        page = client.get(f"/staff/persons/{pid}")
+        assert (
+            client.post(
+                f"/staff/persons/{pid}/screening", data={"csrf_token": csrf_token(page.text)}
+            ).status_code
+            == 303
+        )
+        assert 'href="/my/tests/mo_exemption"' in phone.get("/my/tests").text
