@@ -48,7 +48,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         return 2
     engine = make_engine(settings.database_url)
     with session_scope(engine) as db:
-        created = load_demo_data(db, Clock.from_settings(settings).today())
+        created = load_demo_data(db, Clock.from_settings(settings).today(), args.bookable)
     engine.dispose()
     print(f"demo data loaded ({len(created)} new)" if created else "demo data already loaded")
     return 0
@@ -255,7 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
     db_sub.add_parser("check", help="models and migrations agree").set_defaults(func=cmd_db_check)
-    sub.add_parser("demo-data", help="load the demo personas").set_defaults(func=cmd_demo_data)
+    demo = sub.add_parser("demo-data", help="load the demo personas")
+    demo.add_argument(
+        "--bookable",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also N persons ready to book the MO test (demo-bookable-1 ...)",
+    )
+    demo.set_defaults(func=cmd_demo_data)
     idp = sub.add_parser("idp", help="run the local OpenID Connect provider alone")
     idp.add_argument("--port", type=int, default=0)
     idp.set_defaults(func=cmd_idp)

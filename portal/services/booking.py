@@ -48,69 +48,74 @@ def hold_seat(engine: Engine, person_id: int, session_id: int, now: datetime) ->
     the rule's reason (not allowed yet), "active_booking", "session_full", "session_closed"."""
     expire_holds(engine, now)  # expired holds free their seats first
     with session_scope(engine) as db:
-        session = db.get(m.TestSession, session_id)
-        if session is None:
-            raise ServiceError("unknown_session")
-        if session.cancelled_at is not None or session.starts_at <= now:
-            raise ServiceError("session_closed")
-        dossier = load_dossier(db, person_id)
-        if dossier is None:
-            raise ServiceError("unknown_person")
-        screened = db.exec(select(m.Screening).where(m.Screening.person_id == person_id)).first()
-        test = TestKind(session.test)
-        right = booking_right(
-            test,
-            dossier.person_facts(),
-            now.date(),
-            screened=screened is not None,
-            active_tests=_active_tests(db, person_id, now),
-        )
-        if not right.allowed:
-            raise ServiceError(str(right.refusal))
-        taken = db.execute(
-            update(m.TestSession)
-            .where(
-                m.TestSession.id == session_id,  # type: ignore[arg-type]
-                m.TestSession.booked < m.TestSession.capacity,  # type: ignore[arg-type]
-                m.TestSession.cancelled_at == None,  # type: ignore[arg-type]  # noqa: E711
-                m.TestSession.starts_at > now,  # type: ignore[arg-type]
-            )
-            .values(booked=m.TestSession.booked + 1)
-        )
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
-            raise ServiceError("session_full")
-        booking = m.Booking(
-            person_id=person_id,
-            session_id=session_id,
-            test=test.value,
-            attempt=right.attempt,
-            status=HELD,
-            held_at=now,
-            hold_expires_at=hold_expires_at(now, rules_on(now.date())),
-            active_key=f"{person_id}:{test.value}",
-        )
-        db.add(booking)
-        try:
-            db.flush()
-        except IntegrityError:
-            raise ServiceError("active_booking") from None  # rolls back the seat too
-        audit(
-            db,
-            f"person:{person_id}",
-            "hold_seat",
-            "booking",
-            booking.id,
-            person_id=person_id,
-            session_id=session_id,
-        )
-        # 0 € (the first NT2 test, Brussels, a waiver): nothing to pay, confirmed at once
-        from portal.services.payments import statement
+        return hold_seat_in(db, person_id, session_id, now)
 
-        line = statement(db, dossier).line(f"test:{booking.id}")
-        if line is not None and line.charge.amount_cents == 0:
-            confirm(db, booking.id, now)  # type: ignore[arg-type]
-            db.refresh(booking)
-        return booking
+
+def hold_seat_in(db: Session, person_id: int, session_id: int, now: datetime) -> m.Booking:
+    """The same, inside the caller's unit of work (demo data, tests)."""
+    session = db.get(m.TestSession, session_id)
+    if session is None:
+        raise ServiceError("unknown_session")
+    if session.cancelled_at is not None or session.starts_at <= now:
+        raise ServiceError("session_closed")
+    dossier = load_dossier(db, person_id)
+    if dossier is None:
+        raise ServiceError("unknown_person")
+    screened = db.exec(select(m.Screening).where(m.Screening.person_id == person_id)).first()
+    test = TestKind(session.test)
+    right = booking_right(
+        test,
+        dossier.person_facts(),
+        now.date(),
+        screened=screened is not None,
+        active_tests=_active_tests(db, person_id, now),
+    )
+    if not right.allowed:
+        raise ServiceError(str(right.refusal))
+    taken = db.execute(
+        update(m.TestSession)
+        .where(
+            m.TestSession.id == session_id,  # type: ignore[arg-type]
+            m.TestSession.booked < m.TestSession.capacity,  # type: ignore[arg-type]
+            m.TestSession.cancelled_at == None,  # type: ignore[arg-type]  # noqa: E711
+            m.TestSession.starts_at > now,  # type: ignore[arg-type]
+        )
+        .values(booked=m.TestSession.booked + 1)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        raise ServiceError("session_full")
+    booking = m.Booking(
+        person_id=person_id,
+        session_id=session_id,
+        test=test.value,
+        attempt=right.attempt,
+        status=HELD,
+        held_at=now,
+        hold_expires_at=hold_expires_at(now, rules_on(now.date())),
+        active_key=f"{person_id}:{test.value}",
+    )
+    db.add(booking)
+    try:
+        db.flush()
+    except IntegrityError:
+        raise ServiceError("active_booking") from None  # rolls back the seat too
+    audit(
+        db,
+        f"person:{person_id}",
+        "hold_seat",
+        "booking",
+        booking.id,
+        person_id=person_id,
+        session_id=session_id,
+    )
+    # 0 € (the first NT2 test, Brussels, a waiver): nothing to pay, confirmed at once
+    from portal.services.payments import statement
+
+    line = statement(db, dossier).line(f"test:{booking.id}")
+    if line is not None and line.charge.amount_cents == 0:
+        confirm(db, booking.id, now)  # type: ignore[arg-type]
+        db.refresh(booking)
+    return booking
 
 
 def _release(db: Session, booking: m.Booking, status: str, now: datetime) -> bool:

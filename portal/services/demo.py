@@ -81,6 +81,12 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         "demo-mo-done", "Fatima Zahra", "Ghent, MO course followed and paid: may book the MO test"
     ),
+    Persona("demo-booked", "Jonas Mekonnen", "Ghent, holds a confirmed MO-test booking next month"),
+    Persona(
+        "demo-mo-failed",
+        "Leila Karimi",
+        "Ghent, failed the MO test once, repeat course followed: may book a paid retake",
+    ),
     Persona("demo-counsellor", "Sofie Claes", "counsellor at In-Gent (the Ghent personas)"),
     Persona("demo-counsellor-brussels", "Luc Dubois", "counsellor at the agency's Brussels office"),
     Persona("demo-gent-officer", "Pieter De Smet", "officer of the municipality of Ghent"),
@@ -88,6 +94,9 @@ PERSONAS: tuple[Persona, ...] = (
     Persona("demo-interpreter", "Hanna Vermeulen", "interpreting service"),
     Persona("demo-admin", "Admin Demo", "administrator"),
 )
+
+
+PERSONAS_BY_SUBJECT: dict[str, Persona] = {}
 
 
 def anchor_day(db: Session, today: date) -> date:
@@ -185,7 +194,7 @@ def _test_sessions(db: Session, a: date) -> None:
     gent, antwerpen, brussel = locations
     plan = (
         (gent, "mo", None, 10, 12),
-        (gent, "mo", None, 24, 1),  # almost full: one seat
+        (gent, "mo", None, 24, 2),  # almost full: demo-booked holds one of its two seats
         (antwerpen, "mo", None, 17, 12),
         (brussel, "mo", None, 15, 10),
         (gent, "nt2", "A2", 30, 15),
@@ -208,7 +217,7 @@ def _test_sessions(db: Session, a: date) -> None:
     db.flush()
 
 
-def load_demo_data(db: Session, today: date) -> list[str]:
+def load_demo_data(db: Session, today: date, bookable: int = 0) -> list[str]:
     """Create what is missing; returns the subjects created now."""
     _reference_data(db)
     a = anchor_day(db, today)
@@ -269,7 +278,9 @@ def load_demo_data(db: Session, today: date) -> list[str]:
     ) -> m.Person | None:
         if db.exec(select(m.Person).where(m.Person.subject == subject)).first() is not None:
             return None
-        given, family = next(p.name for p in PERSONAS if p.subject == subject).split(" ", 1)
+        given, family = next(
+            p.name for p in (*PERSONAS, *PERSONAS_BY_SUBJECT.values()) if p.subject == subject
+        ).split(" ", 1)
         created.append(subject)
         new = register_person(
             db,
@@ -562,6 +573,105 @@ def load_demo_data(db: Session, today: date) -> list[str]:
         )
 
     _test_sessions(db, a)
+
+    def course_done_and_paid(subject: str, birth: date, **facts_kw: Any) -> m.Person | None:
+        """A Ghent newcomer whose MO course is followed and paid (at the counter)."""
+        p = person(subject, birth, language="nl")
+        if p is None:
+            return None
+        signed = a - timedelta(days=150)
+        contract(p, signed, add_months(signed, 12), add_months(signed, 18), add_months(signed, 12))
+        record_fact(
+            db,
+            ACTOR,
+            p,
+            "mo_course_followed",
+            facts_kw.get("course_on", a - timedelta(days=3)),
+            a,
+            source="In-Gent",
+            tell_person=False,
+        )
+        from datetime import datetime as _dt
+        from datetime import time as _time
+
+        from portal.services import payments as _payments
+        from portal.settings import BRUSSELS as _BXL
+
+        dossier = load_dossier(db, p.id)  # type: ignore[arg-type]
+        assert dossier is not None
+        _payments.record_external_payment(
+            db,
+            ACTOR,
+            dossier,
+            "mo_course:1",
+            "counter",
+            f"DEMO-{p.id:04d}",
+            signed,
+            "MO course",
+            _dt.combine(a, _time(9, 0), _BXL),
+        )
+        return p
+
+    # Holds a confirmed MO-test booking next month (the almost full session in Ghent).
+    p = course_done_and_paid("demo-booked", date(1993, 4, 8))
+    if p:
+        from datetime import datetime as _dt
+        from datetime import time as _time
+
+        from portal.services import payments as _payments
+        from portal.services.booking import hold_seat_in
+        from portal.settings import BRUSSELS as _BXL
+
+        now = _dt.combine(a, _time(9, 0), _BXL)
+        almost_full = db.exec(
+            select(m.TestSession).where(m.TestSession.test == "mo", m.TestSession.capacity == 2)
+        ).one()
+        held = hold_seat_in(db, p.id, almost_full.id, now)  # type: ignore[arg-type]
+        dossier = load_dossier(db, p.id)  # type: ignore[arg-type]
+        assert dossier is not None
+        _payments.record_external_payment(
+            db,
+            ACTOR,
+            dossier,
+            f"test:{held.id}",
+            "counter",
+            f"DEMO-T{held.id:04d}",
+            a,
+            "MO test",
+            now,
+        )
+
+    # Failed the MO test once, followed the repeat course: may book a paid retake.
+    p = course_done_and_paid("demo-mo-failed", date(1987, 8, 19), course_on=a - timedelta(days=90))
+    if p:
+        record_fact(
+            db,
+            ACTOR,
+            p,
+            "test_result",
+            a - timedelta(days=40),
+            a,
+            test="mo",
+            passed=False,
+            tell_person=False,
+        )
+        record_fact(
+            db,
+            ACTOR,
+            p,
+            "mo_course_followed",
+            a - timedelta(days=5),
+            a,
+            source="In-Gent (repeat course)",
+            tell_person=False,
+        )
+
+    # Extra persons ready to book the MO test, for load and contention tests.
+    for index in range(1, bookable + 1):
+        subject = f"demo-bookable-{index}"
+        if db.exec(select(m.Person).where(m.Person.subject == subject)).first() is None:
+            PERSONAS_BY_SUBJECT[subject] = Persona(subject, f"Bookable {index}", "ready to book")
+            course_done_and_paid(subject, date(1990, 1, 1) + timedelta(days=index))
 
     # Two classroom sessions of the blended MO course in Ghent, after the anchor day.
     from portal.services.classroom import create_session, sessions_of_agency

@@ -93,7 +93,7 @@ def test_book_pay_confirm_calendar_and_cancel(client, app, sandbox):
 def test_a_session_that_just_filled_up(client, app):
     from starlette.testclient import TestClient
 
-    [last_seat] = session_ids(app, "mo", capacity=1)
+    [last_seat] = session_ids(app, "mo", capacity=2)  # demo-booked holds the other seat
     with TestClient(app, follow_redirects=False) as other:
         sign_in(other, "demo-mo-done")
         assert book(other, "mo", last_seat).status_code == 303
@@ -214,3 +214,15 @@ def test_screening_opens_the_exemption_test(client, app):
             == 303
         )
         assert 'href="/my/tests/mo_exemption"' in phone.get("/my/tests").text
+
+
+def test_the_demo_personas_for_booking(client, app):
+    sign_in(client, "demo-booked")
+    page = client.get("/my/tests?lang=en")
+    assert "confirmed" in page.text and "You already booked this test." in page.text
+    sign_in(client, "demo-mo-failed")
+    page = client.get("/my/tests?lang=en").text
+    assert "Attempt 2." in page
+    held = book(client, "mo", session_ids(app, "mo", capacity=12)[0])
+    booking = client.get(held.headers["location"] + "?lang=en").text
+    assert "Pay 90,00 €" in booking.replace("\xa0", " ")
