@@ -353,3 +353,66 @@ def cancel_session(engine: Engine, gateway: Any, actor: str, session_id: int, no
     for payment_id, amount in refunds:
         refund(engine, gateway, actor, payment_id, amount, "Test session cancelled", now)  # type: ignore[arg-type]
     return len(bookings)
+
+
+def reschedule(
+    engine: Engine, person_id: int, booking_id: int, new_session_id: int, now: datetime
+) -> m.Booking:
+    """Move one's booking to another date of the same test, free up to 7 days before the booked
+    session: the seat moves, and a paid fee moves with the booking (same charge)."""
+    from portal.domain.booking_rules import CancelTerms, cancel_terms
+    from portal.services import notify
+
+    with session_scope(engine) as db:
+        booking = db.exec(
+            select(m.Booking).where(m.Booking.id == booking_id, m.Booking.person_id == person_id)
+        ).first()
+        if booking is None:
+            raise ServiceError("unknown_booking")
+        if booking.status not in ACTIVE:
+            raise ServiceError("not_active")
+        old = db.get(m.TestSession, booking.session_id)
+        new = db.get(m.TestSession, new_session_id)
+        assert old is not None
+        if new is None or new.test != booking.test or new.id == old.id:
+            raise ServiceError("session_closed")
+        if cancel_terms(old.starts_at, now, rules_on(now.date())) is not CancelTerms.FREE:
+            raise ServiceError("reschedule_too_late")
+        taken = db.execute(
+            update(m.TestSession)
+            .where(
+                m.TestSession.id == new_session_id,  # type: ignore[arg-type]
+                m.TestSession.booked < m.TestSession.capacity,  # type: ignore[arg-type]
+                m.TestSession.cancelled_at == None,  # type: ignore[arg-type]  # noqa: E711
+                m.TestSession.starts_at > now,  # type: ignore[arg-type]
+            )
+            .values(booked=m.TestSession.booked + 1)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            raise ServiceError("session_full")
+        db.execute(
+            update(m.TestSession)
+            .where(m.TestSession.id == old.id, m.TestSession.booked > 0)  # type: ignore[arg-type]
+            .values(booked=m.TestSession.booked - 1)
+        )
+        booking.session_id = new_session_id
+        db.add(booking)
+        audit(
+            db,
+            f"person:{person_id}",
+            "reschedule_booking",
+            "booking",
+            booking.id,
+            person_id=person_id,
+            before=old.id,
+            after=new_session_id,
+        )
+        person = db.get(m.Person, person_id)
+        if person is not None:
+            notify.notify(
+                db,
+                person,
+                "booking_changed",
+                date=new.starts_at.astimezone(BRUSSELS).date().isoformat(),
+            )
+        return booking

@@ -101,6 +101,10 @@ KINDS: dict[str, MessageKind] = {
             "on your account."
         ),
     ),
+    "booking_changed": MessageKind(
+        N_("Your test booking has a new date"),
+        N_('Your test is now on %(date)s. See the details on the page "Tests".'),
+    ),
     "test_session_cancelled": MessageKind(
         N_("Your test session is cancelled"),
         N_(

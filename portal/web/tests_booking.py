@@ -198,6 +198,18 @@ def booking_page(request: Request) -> Response:
         dossier = load_dossier(db, booking.person_id)
         assert dossier is not None
         line = statement(db, dossier).line(f"test:{booking.id}")
+        others = db.exec(
+            select(m.TestSession, m.TestLocation)
+            .join(m.TestLocation, m.TestLocation.id == m.TestSession.location_id)  # type: ignore[arg-type]
+            .where(
+                m.TestSession.test == booking.test,
+                m.TestSession.id != session.id,
+                m.TestSession.starts_at > now,
+                m.TestSession.cancelled_at == None,  # noqa: E711
+                m.TestSession.booked < m.TestSession.capacity,
+            )
+            .order_by(m.TestSession.starts_at)  # type: ignore[arg-type]
+        ).all()
     terms = cancel_terms(session.starts_at, now, rules_on(now.date())).value
     return render(
         request,
@@ -212,6 +224,8 @@ def booking_page(request: Request) -> Response:
             "free_until": session.starts_at
             - timedelta(days=rules_on(now.date()).free_cancellation_days),
             "error": request.query_params.get("error", ""),
+            "moved": request.query_params.get("moved") == "1",
+            "others": others,
         },
         personal=True,
     )
@@ -293,6 +307,25 @@ def cancel(request: Request) -> Response:
     return RedirectResponse(f"/my/tests/bookings/{booking_id}", status_code=303)
 
 
+def reschedule(request: Request) -> Response:
+    portal = portal_of(request)
+    person_id = _person_id(request)
+    form = Form(getattr(request.state, "form", None) or {})
+    booking_id = int(request.path_params["booking_id"])
+    session_id = form.integer("session", maximum=2**31)
+    try:
+        if session_id is None:
+            raise ServiceError("session_closed")
+        service.reschedule(portal.engine, person_id, booking_id, session_id, portal.clock.now())
+    except ServiceError as error:
+        if error.code == "unknown_booking":
+            raise HTTPException(status_code=404) from None
+        return RedirectResponse(
+            f"/my/tests/bookings/{booking_id}?error={error.code}", status_code=303
+        )
+    return RedirectResponse(f"/my/tests/bookings/{booking_id}?moved=1", status_code=303)
+
+
 def routes() -> list[Any]:
     return [
         route("/my/tests", overview, Audience.CITIZEN),
@@ -301,6 +334,12 @@ def routes() -> list[Any]:
         route(
             "/my/tests/bookings/{booking_id:int}/cancel",
             cancel,
+            Audience.CITIZEN,
+            methods=("POST",),
+        ),
+        route(
+            "/my/tests/bookings/{booking_id:int}/reschedule",
+            reschedule,
             Audience.CITIZEN,
             methods=("POST",),
         ),

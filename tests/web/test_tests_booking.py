@@ -226,3 +226,52 @@ def test_the_demo_personas_for_booking(client, app):
     held = book(client, "mo", session_ids(app, "mo", capacity=12)[0])
     booking = client.get(held.headers["location"] + "?lang=en").text
     assert "Pay 90,00 €" in booking.replace("\xa0", " ")
+
+
+def test_reschedule_moves_the_seat_and_the_paid_fee(client, app):
+    sign_in(client, "demo-booked")  # confirmed and paid, in the almost full Ghent session
+    with session_scope(app.state.portal.engine) as db:
+        booked = db.exec(
+            select(m.Booking).join(m.Person).where(m.Person.subject == "demo-booked")
+        ).one()
+        old_session = booked.session_id
+    url = f"/my/tests/bookings/{booked.id}"
+    page = client.get(url + "?lang=en")
+    check_page(page.text)
+    assert "Change the date" in page.text
+    target = session_ids(app, "mo", capacity=12)[0]
+    moved = client.post(
+        url + "/reschedule", data={"csrf_token": csrf_token(page.text), "session": target}
+    )
+    assert moved.headers["location"] == url + "?moved=1"
+    with session_scope(app.state.portal.engine) as db:
+        assert db.get(m.Booking, booked.id).session_id == target
+        assert db.get(m.Booking, booked.id).status == "confirmed"
+        assert db.get(m.TestSession, old_session).booked == 0
+        assert db.get(m.TestSession, target).booked == 1
+    assert "Your test booking has a new date" in client.get("/my/inbox?lang=en").text
+    payments = client.get("/my/payments?lang=en").text
+    assert "Pay 90" not in payments.replace("\xa0", " ")  # the paid fee moved with the booking
+
+
+def test_reschedule_is_refused_in_the_last_7_days(client, app):
+    from datetime import timedelta
+
+    clock = app.state.portal.clock
+    with session_scope(app.state.portal.engine) as db:
+        booked = db.exec(
+            select(m.Booking).join(m.Person).where(m.Person.subject == "demo-booked")
+        ).one()
+        starts = db.get(m.TestSession, booked.session_id).starts_at
+    clock.set(starts - timedelta(days=3))
+    sign_in(client, "demo-booked")
+    page = client.get(f"/my/tests/bookings/{booked.id}?lang=en")
+    assert "Change the date" not in page.text
+    refused = client.post(
+        f"/my/tests/bookings/{booked.id}/reschedule",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "session": session_ids(app, "mo", capacity=12)[-1],
+        },
+    )
+    assert refused.headers["location"].endswith("error=reschedule_too_late")
