@@ -525,3 +525,18 @@ class Screening(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", unique=True)
     on: date
     recorded_by: str = Field(max_length=255)
+
+
+class Appeal(SQLModel, table=True):
+    """An appeal against an MO test result, decided by the appeals committee (beroepscommissie);
+    the counsellor records the committee's decision."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    fact_id: int = Field(foreign_key="fact.id", unique=True)  # the MO test result appealed
+    reason: str = Field(max_length=1000)
+    lodged_at: datetime = Field(default_factory=utcnow)
+    status: str = Field(default="lodged", max_length=20)  # lodged | upheld | rejected
+    decided_on: date | None = None
+    decided_by: str = Field(default="", max_length=255)
+    decision_note: str = Field(default="", max_length=500)

@@ -26,6 +26,7 @@ from portal.services.people import ServiceError, audit
 from portal.settings import BRUSSELS
 
 HELD, CONFIRMED, CANCELLED, EXPIRED = "held", "confirmed", "cancelled", "expired"
+ATTENDED = "attended"  # the result is recorded
 ACTIVE = (HELD, CONFIRMED)
 
 
@@ -416,3 +417,111 @@ def reschedule(
                 date=new.starts_at.astimezone(BRUSSELS).date().isoformat(),
             )
         return booking
+
+
+def record_results(
+    db: Session,
+    actor: str,
+    session: m.TestSession,
+    results: dict[int, tuple[str, str | None]],
+    now: datetime,
+) -> int:
+    """Record the results of a session's confirmed bookings: booking id → (passed | failed,
+    level for NT2). Each result is the fact the rules read (a pass updates the pillar; a fail
+    makes the next booking a paid retake). Returns how many were recorded."""
+    from portal.services.people import record_fact
+
+    if session.starts_at > now:
+        raise ServiceError("session_not_started")
+    count = 0
+    for booking_id, (outcome, level) in results.items():
+        booking = db.get(m.Booking, booking_id)
+        if booking is None or booking.session_id != session.id or booking.status != CONFIRMED:
+            raise ServiceError("unknown_booking")
+        if outcome not in {"passed", "failed"}:
+            raise ServiceError("result_required")
+        booking.status = ATTENDED  # no longer active: a retake can be booked
+        booking.active_key = None
+        db.add(booking)
+        person = db.get(m.Person, booking.person_id)
+        assert person is not None
+        record_fact(
+            db,
+            actor,
+            person,
+            "test_result",
+            session.starts_at.astimezone(BRUSSELS).date(),
+            now.date(),
+            test=booking.test,
+            passed=outcome == "passed",
+            level=level if booking.test == "nt2" else None,
+            source=f"test session {session.id}",
+        )
+        count += 1
+    return count
+
+
+def lodge_appeal(db: Session, person: m.Person, fact_id: int, reason: str) -> m.Appeal:
+    """Appeal against one's own MO test result (the appeals committee decides)."""
+    fact = db.exec(
+        select(m.Fact).where(m.Fact.id == fact_id, m.Fact.person_id == person.id)
+    ).first()
+    if fact is None or fact.kind != "test_result" or fact.test not in {"mo", "mo_exemption"}:
+        raise ServiceError("unknown_fact")
+    if not reason.strip():
+        raise ServiceError("required")
+    if len(reason) > 1000:
+        raise ServiceError("too_long")
+    if db.exec(select(m.Appeal).where(m.Appeal.fact_id == fact_id)).first() is not None:
+        raise ServiceError("appeal_exists")
+    appeal = m.Appeal(person_id=person.id, fact_id=fact_id, reason=reason.strip())  # type: ignore[arg-type]
+    db.add(appeal)
+    db.flush()
+    audit(db, f"person:{person.id}", "lodge_appeal", "appeal", appeal.id, person_id=person.id)
+    return appeal
+
+
+def record_appeal_decision(
+    db: Session, actor: str, appeal: m.Appeal, upheld: bool, note: str, now: datetime
+) -> m.Appeal:
+    """The committee's decision, recorded by the counsellor. Upheld: the test counts as passed
+    (a result fact with the committee as source), so the pillar follows."""
+    from portal.services import notify
+    from portal.services.people import record_fact
+
+    if appeal.status != "lodged":
+        raise ServiceError("already_decided")
+    appeal.status = "upheld" if upheld else "rejected"
+    appeal.decided_on = now.date()
+    appeal.decided_by = actor
+    appeal.decision_note = note.strip()[:500]
+    db.add(appeal)
+    person = db.get(m.Person, appeal.person_id)
+    assert person is not None
+    if upheld:
+        fact = db.get(m.Fact, appeal.fact_id)
+        assert fact is not None
+        record_fact(
+            db,
+            actor,
+            person,
+            "test_result",
+            now.date(),
+            now.date(),
+            test=fact.test,
+            passed=True,
+            source="appeals committee",
+            note=appeal.decision_note,
+            tell_person=False,
+        )
+    audit(
+        db,
+        actor,
+        "decide_appeal",
+        "appeal",
+        appeal.id,
+        person_id=person.id,
+        after={"status": appeal.status, "note": appeal.decision_note},
+    )
+    notify.notify(db, person, "appeal_decided", decision=appeal.status)
+    return appeal

@@ -101,6 +101,13 @@ KINDS: dict[str, MessageKind] = {
             "on your account."
         ),
     ),
+    "appeal_decided": MessageKind(
+        N_("The appeals committee has decided"),
+        N_(
+            "The appeals committee has decided on your appeal against your MO test result. "
+            'See the decision on the page "Tests".'
+        ),
+    ),
     "booking_changed": MessageKind(
         N_("Your test booking has a new date"),
         N_('Your test is now on %(date)s. See the details on the page "Tests".'),

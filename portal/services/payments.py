@@ -184,7 +184,7 @@ def statement(db: Session, dossier: Dossier) -> Statement:
         for b in db.exec(
             select(m.Booking).where(m.Booking.person_id == person_id).order_by(m.Booking.id)  # type: ignore[arg-type]
         ).all()
-        if b.status in {"held", "confirmed"} or f"test:{b.id}" in paid_keys
+        if b.status in {"held", "confirmed", "attended"} or f"test:{b.id}" in paid_keys
     ]
     computed = charges(
         fee_sources(dossier, bookings), periods, {k: w.reason for k, w in waivers.items()}

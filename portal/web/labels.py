@@ -139,6 +139,7 @@ BOOKING_STATUS_NAMES = {
     "confirmed": N_("confirmed"),
     "cancelled": N_("cancelled"),
     "expired": N_("expired"),
+    "attended": N_("result recorded"),
 }
 
 

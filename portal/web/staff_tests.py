@@ -137,6 +137,132 @@ def screening(request: Request) -> Response:
     return RedirectResponse(f"/staff/persons/{person_id}?done=screened", status_code=303)
 
 
+def _session_for_results(db: Any, session_id: int) -> m.TestSession:
+    session = db.get(m.TestSession, session_id)
+    if session is None:
+        raise HTTPException(status_code=404)
+    return session  # type: ignore[no-any-return]
+
+
+def results(request: Request, form: Form | None = None, status: int = 200) -> Response:
+    """Record the results of a session: the agency's persons among its confirmed bookings."""
+    portal = portal_of(request)
+    principal = _principal(request)
+    session_id = int(request.path_params["session_id"])
+    with session_scope(portal.engine) as db:
+        session = _session_for_results(db, session_id)
+        rows = db.exec(
+            select(m.Booking, m.Person)
+            .join(m.Person, m.Person.id == m.Booking.person_id)  # type: ignore[arg-type]
+            .where(
+                m.Booking.session_id == session_id,
+                m.Booking.status == service.CONFIRMED,
+                m.Person.agency_id == principal.agency_id,
+            )
+            .order_by(m.Person.family_name)  # type: ignore[arg-type]
+        ).all()
+        recorded = {
+            f.person_id
+            for f in db.exec(
+                select(m.Fact).where(m.Fact.source == f"test session {session_id}")
+            ).all()
+        }
+    return render(
+        request,
+        "staff/test_results.html",
+        {
+            "session": session,
+            "rows": rows,
+            "recorded": recorded,
+            "started": session.starts_at <= portal.clock.now(),
+            "form": form or Form(),
+            "level_options": [
+                (lv.value, lv.value.replace("_adapted", " (adapted)")) for lv in Level
+            ],
+        },
+        personal=True,
+        status=status,
+    )
+
+
+def save_results(request: Request) -> Response:
+    portal = portal_of(request)
+    principal = _principal(request)
+    form = Form(getattr(request.state, "form", None) or {})
+    session_id = int(request.path_params["session_id"])
+    with session_scope(portal.engine) as db:
+        session = _session_for_results(db, session_id)
+        own = {
+            b.id
+            for b, _p in db.exec(
+                select(m.Booking, m.Person)
+                .join(m.Person, m.Person.id == m.Booking.person_id)  # type: ignore[arg-type]
+                .where(
+                    m.Booking.session_id == session_id, m.Person.agency_id == principal.agency_id
+                )
+            ).all()
+        }
+        chosen: dict[int, tuple[str, str | None]] = {}
+        for booking_id in own:
+            outcome = form.get(f"result_{booking_id}")
+            if outcome in {"passed", "failed"}:
+                chosen[booking_id] = (outcome, form.get(f"level_{booking_id}") or None)  # type: ignore[index]
+        try:
+            service.record_results(db, principal.subject, session, chosen, portal.clock.now())
+        except ServiceError as error:
+            db.rollback()
+            form.error("results", error.code)
+    if form.ok:
+        return RedirectResponse(f"/staff/tests/{session_id}/results?done=1", status_code=303)
+    return results(request, form, status=400)
+
+
+def appeals(request: Request) -> Response:
+    portal = portal_of(request)
+    principal = _principal(request)
+    with session_scope(portal.engine) as db:
+        rows = db.exec(
+            select(m.Appeal, m.Person, m.Fact)
+            .join(m.Person, m.Person.id == m.Appeal.person_id)  # type: ignore[arg-type]
+            .join(m.Fact, m.Fact.id == m.Appeal.fact_id)  # type: ignore[arg-type]
+            .where(m.Person.agency_id == principal.agency_id)
+            .order_by(m.Appeal.lodged_at.desc())  # type: ignore[attr-defined]
+        ).all()
+    return render(
+        request,
+        "staff/appeals.html",
+        {"rows": rows, "done": request.query_params.get("done", "")},
+        personal=True,
+    )
+
+
+def decide(request: Request) -> Response:
+    portal = portal_of(request)
+    principal = _principal(request)
+    form = Form(getattr(request.state, "form", None) or {})
+    decision = form.choice("decision", ("upheld", "rejected"))
+    note = form.text("note", required=False, max_length=500)
+    with session_scope(portal.engine) as db:
+        row = db.exec(
+            select(m.Appeal)
+            .join(m.Person, m.Person.id == m.Appeal.person_id)  # type: ignore[arg-type]
+            .where(
+                m.Appeal.id == int(request.path_params["appeal_id"]),
+                m.Person.agency_id == principal.agency_id,
+            )
+        ).first()
+        if row is None:
+            raise HTTPException(status_code=404)
+        if form.ok:
+            try:
+                service.record_appeal_decision(
+                    db, principal.subject, row, decision == "upheld", note, portal.clock.now()
+                )
+            except ServiceError:
+                db.rollback()
+    return RedirectResponse("/staff/appeals?done=1", status_code=303)
+
+
 def routes() -> list[Any]:
     return [
         route("/staff/tests", sessions_page, Audience.COUNSELLOR),
@@ -150,4 +276,13 @@ def routes() -> list[Any]:
             Audience.COUNSELLOR,
             methods=("POST",),
         ),
+        route("/staff/tests/{session_id:int}/results", results, Audience.COUNSELLOR),
+        route(
+            "/staff/tests/{session_id:int}/results/save",
+            save_results,
+            Audience.COUNSELLOR,
+            methods=("POST",),
+        ),
+        route("/staff/appeals", appeals, Audience.COUNSELLOR),
+        route("/staff/appeals/{appeal_id:int}", decide, Audience.COUNSELLOR, methods=("POST",)),
     ]

@@ -88,6 +88,11 @@ def overview(request: Request) -> Response:
             .order_by(m.TestSession.starts_at.desc())  # type: ignore[attr-defined]
         ).all()
         unread = unread_count(db, person_id)
+        appeals = {
+            a.fact_id: a
+            for a in db.exec(select(m.Appeal).where(m.Appeal.person_id == person_id)).all()
+        }
+        results = [f for f in dossier.active_facts if f.kind == "test_result"]
     return render(
         request,
         "citizen/tests.html",
@@ -104,9 +109,32 @@ def overview(request: Request) -> Response:
             "unread": unread,
             "error": request.query_params.get("error", ""),
             "refusals": REFUSALS,
+            "results": sorted(results, key=lambda f: f.on, reverse=True),
+            "appeals": appeals,
         },
         personal=True,
     )
+
+
+def appeal(request: Request) -> Response:
+    portal = portal_of(request)
+    person_id = _person_id(request)
+    form = Form(getattr(request.state, "form", None) or {})
+    fact_id = form.integer("fact", maximum=2**31)
+    reason = form.text("reason", max_length=1000)
+    with session_scope(portal.engine) as db:
+        person = db.get(m.Person, person_id)
+        assert person is not None
+        try:
+            if fact_id is None or not form.ok:
+                raise ServiceError("required")
+            service.lodge_appeal(db, person, fact_id, reason)
+        except ServiceError as error:
+            db.rollback()
+            if error.code == "unknown_fact":
+                raise HTTPException(status_code=404) from None
+            return RedirectResponse(f"/my/tests?appeal_error={error.code}#results", status_code=303)
+    return RedirectResponse("/my/tests?appealed=1#results", status_code=303)
 
 
 def sessions(request: Request) -> Response:
@@ -343,6 +371,7 @@ def routes() -> list[Any]:
             Audience.CITIZEN,
             methods=("POST",),
         ),
+        route("/my/tests/appeals", appeal, Audience.CITIZEN, methods=("POST",)),
         route("/my/tests/{test}", sessions, Audience.CITIZEN),
         route("/my/tests/{test}/hold", hold, Audience.CITIZEN, methods=("POST",)),
     ]

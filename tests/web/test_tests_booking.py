@@ -275,3 +275,77 @@ def test_reschedule_is_refused_in_the_last_7_days(client, app):
         },
     )
     assert refused.headers["location"].endswith("error=reschedule_too_late")
+
+
+def test_results_a_fail_makes_a_paid_retake_and_an_upheld_appeal_passes(client, app):
+    from datetime import timedelta
+
+    from starlette.testclient import TestClient
+
+    clock = app.state.portal.clock
+    with session_scope(app.state.portal.engine) as db:
+        booked = db.exec(
+            select(m.Booking).join(m.Person).where(m.Person.subject == "demo-booked")
+        ).one()
+        session = db.get(m.TestSession, booked.session_id)
+    sign_in(client, "demo-counsellor")
+    page = client.get(f"/staff/tests/{session.id}/results?lang=en")
+    assert "once the session has started" in page.text
+    clock.set(session.starts_at + timedelta(hours=3))
+    sign_in(client, "demo-counsellor")
+    page = client.get(f"/staff/tests/{session.id}/results?lang=en")
+    check_page(page.text)
+    saved = client.post(
+        f"/staff/tests/{session.id}/results/save",
+        data={"csrf_token": csrf_token(page.text), f"result_{booked.id}": "failed"},
+    )
+    assert saved.status_code == 303
+    with TestClient(app, follow_redirects=False) as phone:
+        sign_in(phone, "demo-booked")
+        tests = phone.get("/my/tests?lang=en").text
+        assert "Failed" in tests and "A retake is paid again." in tests
+        assert "Follow the MO course again first" in tests
+        fact = re.search(r'name="fact" value="(\d+)"', tests).group(1)
+        empty = phone.post(
+            "/my/tests/appeals", data={"csrf_token": csrf_token(tests), "fact": fact, "reason": ""}
+        )
+        assert "appeal_error" in empty.headers["location"]
+        sent = phone.post(
+            "/my/tests/appeals",
+            data={
+                "csrf_token": csrf_token(tests),
+                "fact": fact,
+                "reason": "The audio did not work during question 12.",
+            },
+        )
+        assert "appealed=1" in sent.headers["location"]
+        assert "waiting for the appeals committee" in phone.get("/my/tests?lang=en").text
+    appeals = client.get("/staff/appeals?lang=en")
+    check_page(appeals.text)
+    appeal_id = re.search(r'action="/staff/appeals/(\d+)"', appeals.text).group(1)
+    client.post(
+        f"/staff/appeals/{appeal_id}",
+        data={
+            "csrf_token": csrf_token(appeals.text),
+            "decision": "upheld",
+            "note": "Technical problem confirmed",
+        },
+    )
+    with TestClient(app, follow_redirects=False) as phone:
+        sign_in(phone, "demo-booked")
+        assert "accepted: the test counts as passed" in phone.get("/my/tests?lang=en").text
+        dashboard = phone.get("/my?lang=en").text
+        assert re.search(
+            r"Social orientation \(MO\)</h3>\s*<strong class=\"tag tag-done\"", dashboard
+        )
+
+
+def test_another_agency_cannot_decide_or_record(client, app):
+    sign_in(client, "demo-counsellor-brussels")
+    page = client.get("/staff/appeals")
+    assert (
+        client.post(
+            "/staff/appeals/999", data={"csrf_token": csrf_token(page.text), "decision": "upheld"}
+        ).status_code
+        == 404
+    )
