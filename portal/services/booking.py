@@ -153,7 +153,26 @@ def confirm(db: Session, booking_id: int, now: datetime) -> bool:
         .where(m.Booking.id == booking_id, m.Booking.status == HELD)  # type: ignore[arg-type]
         .values(status=CONFIRMED, confirmed_at=now)
     )
-    return bool(changed.rowcount == 1)  # type: ignore[attr-defined]
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    _tell_confirmed(db, booking_id)
+    return True
+
+
+def _tell_confirmed(db: Session, booking_id: int) -> None:
+    from portal.services import notify
+
+    booking = db.get(m.Booking, booking_id)
+    assert booking is not None
+    session = db.get(m.TestSession, booking.session_id)
+    person = db.get(m.Person, booking.person_id)
+    if session is not None and person is not None:
+        notify.notify(
+            db,
+            person,
+            "booking_confirmed",
+            date=session.starts_at.astimezone(BRUSSELS).date().isoformat(),
+        )
 
 
 def record_screening(db: Session, actor: str, person: m.Person, on: datetime) -> m.Screening:
@@ -204,6 +223,7 @@ def settle_booking(db: Session, booking_id: int, now: datetime) -> bool:
     booking.active_key = key
     db.add(booking)
     db.flush()
+    _tell_confirmed(db, booking_id)
     return True
 
 

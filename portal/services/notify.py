@@ -108,6 +108,13 @@ KINDS: dict[str, MessageKind] = {
             'See the decision on the page "Tests".'
         ),
     ),
+    "booking_confirmed": MessageKind(
+        N_("Your test booking is confirmed"),
+        N_(
+            "Your test on %(date)s is confirmed. Bring your identity card or residence card. "
+            'You find the address and a calendar file on the page "Tests".'
+        ),
+    ),
     "booking_changed": MessageKind(
         N_("Your test booking has a new date"),
         N_('Your test is now on %(date)s. See the details on the page "Tests".'),

@@ -227,6 +227,19 @@ def record_fact(
             "source": source,
         },
     )
+    if fact_kind is FactKind.TEST_RESULT:
+        # a result closes the person's confirmed booking of that test (a retake can be booked)
+        from sqlalchemy import update as sa_update
+
+        db.execute(
+            sa_update(m.Booking)
+            .where(
+                m.Booking.person_id == person.id,  # type: ignore[arg-type]
+                m.Booking.test == test,  # type: ignore[arg-type]
+                m.Booking.status == "confirmed",  # type: ignore[arg-type]
+            )
+            .values(status="attended", active_key=None)
+        )
     concerned = FACT_PILLAR.get(fact_kind) or (Pillar(pillar) if pillar else None)
     if fact_kind is FactKind.TEST_RESULT:
         concerned = Pillar.NT2 if test == TestKind.NT2 else Pillar.MO

@@ -349,3 +349,28 @@ def test_another_agency_cannot_decide_or_record(client, app):
         ).status_code
         == 404
     )
+
+
+def test_a_confirmed_booking_is_announced_and_a_result_from_the_fact_form_closes_it(client, app):
+    sign_in(client, "demo-lowlit")
+    with session_scope(app.state.portal.engine) as db:
+        adapted = db.exec(select(m.TestSession).where(m.TestSession.level == "A2_adapted")).one()
+    held = book(client, "nt2", adapted.id)
+    assert "Your test booking is confirmed" in client.get("/my/inbox?lang=en").text
+    booking_id = int(held.headers["location"].rsplit("/", 1)[-1])
+    sign_in(client, "demo-counsellor")
+    with session_scope(app.state.portal.engine) as db:
+        pid = db.exec(select(m.Person.id).where(m.Person.subject == "demo-lowlit")).one()
+    page = client.get(f"/staff/persons/{pid}/facts/new/test_result")
+    client.post(
+        f"/staff/persons/{pid}/facts/new/test_result",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "on": "2026-03-16",
+            "test": "nt2",
+            "result": "failed",
+            "level": "A1",
+        },
+    )
+    with session_scope(app.state.portal.engine) as db:
+        assert db.get(m.Booking, booking_id).status == "attended"
