@@ -73,17 +73,7 @@ def hold_seat_in(db: Session, person_id: int, session_id: int, now: datetime) ->
     )
     if not right.allowed:
         raise ServiceError(str(right.refusal))
-    taken = db.execute(
-        update(m.TestSession)
-        .where(
-            m.TestSession.id == session_id,  # type: ignore[arg-type]
-            m.TestSession.booked < m.TestSession.capacity,  # type: ignore[arg-type]
-            m.TestSession.cancelled_at == None,  # type: ignore[arg-type]  # noqa: E711
-            m.TestSession.starts_at > now,  # type: ignore[arg-type]
-        )
-        .values(booked=m.TestSession.booked + 1)
-    )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if not _take_seat(db, session_id, now):
         raise ServiceError("session_full")
     booking = m.Booking(
         person_id=person_id,
@@ -117,6 +107,22 @@ def hold_seat_in(db: Session, person_id: int, session_id: int, now: datetime) ->
         confirm(db, booking.id, now)  # type: ignore[arg-type]
         db.refresh(booking)
     return booking
+
+
+def _take_seat(db: Session, session_id: int, now: datetime) -> bool:
+    """Take one seat if one is free: a single conditional UPDATE (atomic on SQLite and on
+    PostgreSQL), with the CHECK constraint on `booked` as a backstop."""
+    taken = db.execute(
+        update(m.TestSession)
+        .where(
+            m.TestSession.id == session_id,  # type: ignore[arg-type]
+            m.TestSession.booked < m.TestSession.capacity,  # type: ignore[arg-type]
+            m.TestSession.cancelled_at == None,  # type: ignore[arg-type]  # noqa: E711
+            m.TestSession.starts_at > now,  # type: ignore[arg-type]
+        )
+        .values(booked=m.TestSession.booked + 1)
+    )
+    return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def _release(db: Session, booking: m.Booking, status: str, now: datetime) -> bool:
@@ -198,17 +204,7 @@ def settle_booking(db: Session, booking_id: int, now: datetime) -> bool:
         return confirm(db, booking_id, now)
     if booking.status != EXPIRED:
         return False
-    taken = db.execute(
-        update(m.TestSession)
-        .where(
-            m.TestSession.id == booking.session_id,  # type: ignore[arg-type]
-            m.TestSession.booked < m.TestSession.capacity,  # type: ignore[arg-type]
-            m.TestSession.cancelled_at == None,  # type: ignore[arg-type]  # noqa: E711
-            m.TestSession.starts_at > now,  # type: ignore[arg-type]
-        )
-        .values(booked=m.TestSession.booked + 1)
-    )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if not _take_seat(db, booking.session_id, now):
         return False
     key = f"{booking.person_id}:{booking.test}"
     if db.exec(select(m.Booking).where(m.Booking.active_key == key)).first() is not None:
@@ -399,17 +395,7 @@ def reschedule(
             raise ServiceError("session_closed")
         if cancel_terms(old.starts_at, now, rules_on(now.date())) is not CancelTerms.FREE:
             raise ServiceError("reschedule_too_late")
-        taken = db.execute(
-            update(m.TestSession)
-            .where(
-                m.TestSession.id == new_session_id,  # type: ignore[arg-type]
-                m.TestSession.booked < m.TestSession.capacity,  # type: ignore[arg-type]
-                m.TestSession.cancelled_at == None,  # type: ignore[arg-type]  # noqa: E711
-                m.TestSession.starts_at > now,  # type: ignore[arg-type]
-            )
-            .values(booked=m.TestSession.booked + 1)
-        )
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
+        if not _take_seat(db, new_session_id, now):
             raise ServiceError("session_full")
         db.execute(
             update(m.TestSession)
