@@ -84,6 +84,7 @@ def make_templates(manifest: dict[str, str]) -> jinja2.Environment:
         test_name=_label("test_name"),
         payment_status_name=_label("payment_status_name"),
         booking_status_name=_label("booking_status_name"),
+        level_name=_label("level_name"),
     )
     return env
 

@@ -20,12 +20,7 @@ from portal.services.people import ServiceError
 from portal.settings import BRUSSELS
 from portal.web.forms import Form
 from portal.web.pages import render
-from portal.web.routing import Audience, Principal, route
-
-
-def _principal(request: Request) -> Principal:
-    principal: Principal = request.state.principal
-    return principal
+from portal.web.routing import Audience, Principal, principal_of, route
 
 
 def _time(value: str) -> time | None:
@@ -39,7 +34,7 @@ def sessions_page(request: Request, form: Form | None = None, status: int = 200)
     from portal import i18n
 
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     with session_scope(portal.engine) as db:
         sessions = service.sessions_of_agency(db, principal.agency_id)  # type: ignore[arg-type]
         modules = [
@@ -62,7 +57,7 @@ def sessions_page(request: Request, form: Form | None = None, status: int = 200)
 
 def create(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     form = Form(getattr(request.state, "form", None) or {})
     title = form.text("title")
     day = form.date("day")
@@ -136,7 +131,7 @@ def _participants(db: Any, agency_id: int) -> list[m.Person]:
 
 def session_page(request: Request, form: Form | None = None, status: int = 200) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     with session_scope(portal.engine) as db:
         session = _session(db, principal, int(request.path_params["session_id"]))
         people = _participants(db, principal.agency_id)  # type: ignore[arg-type]
@@ -171,7 +166,7 @@ def session_page(request: Request, form: Form | None = None, status: int = 200) 
 
 def record(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     form = Form(getattr(request.state, "form", None) or {})
     session_id = int(request.path_params["session_id"])
     with session_scope(portal.engine) as db:
@@ -199,7 +194,7 @@ def record(request: Request) -> Response:
 def ask(request: Request) -> Response:
     """A person leaves a question for the next classroom session."""
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     form = Form(getattr(request.state, "form", None) or {})
     text = form.text("question", max_length=500)
     session_id = form.integer("session", maximum=2**31)

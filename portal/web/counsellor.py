@@ -47,15 +47,10 @@ from portal.web import labels
 from portal.web.citizen import dossier_context
 from portal.web.forms import Form
 from portal.web.pages import render
-from portal.web.routing import Audience, Principal, route
+from portal.web.routing import Audience, Principal, principal_of, route
 
 CASELOAD_LIMIT = 500
 LANGUAGES = ("nl", "en", "fr", "ar")
-
-
-def _principal(request: Request) -> Principal:
-    principal: Principal = request.state.principal
-    return principal
 
 
 def _form(request: Request) -> Form:
@@ -124,7 +119,7 @@ ATTENTION_ORDER = (
 
 def caseload(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     query = request.query_params.get("q", "").strip()[:100]
     today = portal.clock.today()
     with session_scope(portal.engine) as db:
@@ -253,7 +248,7 @@ def _preview(db: Session, new: NewPerson, today: date) -> dict[str, Any]:
 
 def intake(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     today = portal.clock.today()
     form = _form(request) if request.method == "POST" else Form({"language": "nl"})
     preview = None
@@ -344,7 +339,7 @@ def _intake_labels() -> dict[str, Any]:
 
 def person_page(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     today = portal.clock.today()
     with session_scope(portal.engine) as db:
         dossier = _dossier(db, principal, _person_id(request))
@@ -473,7 +468,7 @@ def _form_from_plan(dossier: Dossier) -> Form:
 
 def contract_form(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     today = portal.clock.today()
     person_id = _person_id(request)
     with session_scope(portal.engine) as db:
@@ -538,7 +533,7 @@ def paper_signature(request: Request) -> Response:
     from portal.services.contract_texts import contract_texts
 
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     today = portal.clock.today()
     person_id = _person_id(request)
     form = _form(request)
@@ -593,7 +588,7 @@ def _fact_labels() -> dict[str, Any]:
         "kind_names": {k: labels.fact_kind_name(k) for k in FACT_KINDS},
         "test_options": [(t, labels.test_name(t)) for t in labels.TEST_NAMES],
         "result_options": [("passed", g(labels.N_("Passed"))), ("failed", g(labels.N_("Failed")))],
-        "level_options": [(lv.value, lv.value.replace("_adapted", " (adapted)")) for lv in Level],
+        "level_options": labels.level_options(),
         "pillar_options": [(p.value, labels.pillar_name(p.value)) for p in Pillar],
         "uitgeleerd_options": [(p, labels.pillar_name(p)) for p in ("mo", "nt2")],
         "period_options": [
@@ -671,7 +666,7 @@ FIELD_FOR_ERROR = {
 
 def fact_form(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     today = portal.clock.today()
     person_id = _person_id(request)
     kind = request.path_params["kind"]
@@ -710,7 +705,7 @@ def fact_form(request: Request) -> Response:
 
 def withdraw_fact(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     person_id = _person_id(request)
     form = _form(request)
     reason = form.text("reason", max_length=300)
@@ -770,7 +765,7 @@ def _agency_sanctions(db: Session, principal: Principal, today: date) -> list[di
 
 def sanctions(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     with session_scope(portal.engine) as db:
         items = _agency_sanctions(db, principal, portal.clock.today())
     return render(
@@ -783,7 +778,7 @@ def sanctions(request: Request) -> Response:
 
 def review_sanction(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     form = _form(request)
     today = portal.clock.today()
     person_id = form.integer("person_id", maximum=2**31)
@@ -823,7 +818,7 @@ def review_sanction(request: Request) -> Response:
 
 def sanctions_csv(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     with session_scope(portal.engine) as db:
         items = [i for i in _agency_sanctions(db, principal, portal.clock.today()) if i["review"]]
     buffer = io.StringIO()
@@ -878,7 +873,7 @@ def _csv_safe(value: str) -> str:
 
 def attest(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     today = portal.clock.today()
     person_id = _person_id(request)
     form = _form(request) if request.method == "POST" else Form()

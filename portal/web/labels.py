@@ -145,3 +145,15 @@ BOOKING_STATUS_NAMES = {
 
 def booking_status_name(status: str) -> str:
     return gettext(BOOKING_STATUS_NAMES[status]) if status in BOOKING_STATUS_NAMES else status
+
+
+LEVELS = ("A1", "A2_adapted", "A2", "B1")  # CEFR codes stay as they are, in every language
+LEVEL_NAMES = {"A2_adapted": N_("A2 (adapted level)")}
+
+
+def level_name(level: str) -> str:
+    return gettext(LEVEL_NAMES[level]) if level in LEVEL_NAMES else level
+
+
+def level_options() -> list[tuple[str, str]]:
+    return [(code, level_name(code)) for code in LEVELS]

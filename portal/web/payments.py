@@ -25,7 +25,7 @@ from portal.services.people import ServiceError
 from portal.web import labels
 from portal.web.forms import Form
 from portal.web.pages import render
-from portal.web.routing import Audience, Principal, route
+from portal.web.routing import Audience, principal_of, route
 
 log = logging.getLogger("portal.web.payments")
 N_ = i18n.lazy_gettext
@@ -84,11 +84,6 @@ def reason(charge: Charge, waiver_reason: str = "") -> str:
     return ""
 
 
-def _principal(request: Request) -> Principal:
-    principal: Principal = request.state.principal
-    return principal
-
-
 def _lines(statement: service.Statement) -> list[dict[str, Any]]:
     return [
         {
@@ -104,7 +99,7 @@ def overview(request: Request) -> Response:
     from portal.web.citizen import unread_count
 
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     if principal.person_id is None:
         raise HTTPException(status_code=404)
     with session_scope(portal.engine) as db:
@@ -128,7 +123,7 @@ def overview(request: Request) -> Response:
 
 def pay(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     form = Form(getattr(request.state, "form", None) or {})
     key = form.text("charge", max_length=60)
     if not form.ok or principal.person_id is None:
@@ -164,7 +159,7 @@ def pay(request: Request) -> Response:
 
 def _own_payment(request: Request) -> m.Payment:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     with session_scope(portal.engine) as db:
         payment = db.exec(
             select(m.Payment).where(
@@ -259,7 +254,7 @@ async def mollie_webhook(request: Request) -> Response:
 
 def staff_overview(request: Request, form: Form | None = None, status: int = 200) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     person_id = int(request.path_params["person_id"])
     with session_scope(portal.engine) as db:
         dossier = load_dossier(db, person_id, agency_id=principal.agency_id)
@@ -300,7 +295,7 @@ def staff_payments(request: Request) -> Response:
 
 def staff_action(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     person_id = int(request.path_params["person_id"])
     action = request.path_params["action"]
     form = Form(getattr(request.state, "form", None) or {})

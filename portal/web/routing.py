@@ -68,6 +68,12 @@ class Principal:
         )
 
 
+def principal_of(request: Request) -> Principal:
+    """The signed-in caller of a route whose audience already required one."""
+    principal: Principal = request.state.principal
+    return principal
+
+
 def allowed(audience: Audience, principal: Principal | None) -> bool:
     if audience is Audience.PUBLIC:
         return True

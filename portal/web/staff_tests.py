@@ -21,12 +21,7 @@ from portal.settings import BRUSSELS
 from portal.web import labels
 from portal.web.forms import Form
 from portal.web.pages import render
-from portal.web.routing import Audience, Principal, route
-
-
-def _principal(request: Request) -> Principal:
-    principal: Principal = request.state.principal
-    return principal
+from portal.web.routing import Audience, principal_of, route
 
 
 def sessions_page(request: Request, form: Form | None = None, status: int = 200) -> Response:
@@ -47,9 +42,7 @@ def sessions_page(request: Request, form: Form | None = None, status: int = 200)
             "form": form or Form({"start": "09:30", "end": "11:30", "capacity": "12"}),
             "location_options": locations,
             "test_options": [(t.value, labels.test_name(t.value)) for t in TestKind],
-            "level_options": [
-                (lv.value, lv.value.replace("_adapted", " (adapted)")) for lv in Level
-            ],
+            "level_options": labels.level_options(),
             "done": request.query_params.get("done", ""),
         },
         personal=True,
@@ -59,7 +52,7 @@ def sessions_page(request: Request, form: Form | None = None, status: int = 200)
 
 def create(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     form = Form(getattr(request.state, "form", None) or {})
     location = form.integer("location", maximum=2**31)
     test = form.choice("test", [t.value for t in TestKind])
@@ -103,7 +96,7 @@ def create(request: Request) -> Response:
 
 def cancel(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     try:
         service.cancel_session(
             portal.engine,
@@ -120,7 +113,7 @@ def cancel(request: Request) -> Response:
 
 def screening(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     person_id = int(request.path_params["person_id"])
     with session_scope(portal.engine) as db:
         person = db.exec(
@@ -147,7 +140,7 @@ def _session_for_results(db: Any, session_id: int) -> m.TestSession:
 def results(request: Request, form: Form | None = None, status: int = 200) -> Response:
     """Record the results of a session: the agency's persons among its confirmed bookings."""
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     session_id = int(request.path_params["session_id"])
     with session_scope(portal.engine) as db:
         session = _session_for_results(db, session_id)
@@ -176,9 +169,7 @@ def results(request: Request, form: Form | None = None, status: int = 200) -> Re
             "recorded": recorded,
             "started": session.starts_at <= portal.clock.now(),
             "form": form or Form(),
-            "level_options": [
-                (lv.value, lv.value.replace("_adapted", " (adapted)")) for lv in Level
-            ],
+            "level_options": labels.level_options(),
         },
         personal=True,
         status=status,
@@ -187,7 +178,7 @@ def results(request: Request, form: Form | None = None, status: int = 200) -> Re
 
 def save_results(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     form = Form(getattr(request.state, "form", None) or {})
     session_id = int(request.path_params["session_id"])
     with session_scope(portal.engine) as db:
@@ -219,7 +210,7 @@ def save_results(request: Request) -> Response:
 
 def appeals(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     with session_scope(portal.engine) as db:
         rows = db.exec(
             select(m.Appeal, m.Person, m.Fact)
@@ -238,7 +229,7 @@ def appeals(request: Request) -> Response:
 
 def decide(request: Request) -> Response:
     portal = portal_of(request)
-    principal = _principal(request)
+    principal = principal_of(request)
     form = Form(getattr(request.state, "form", None) or {})
     decision = form.choice("decision", ("upheld", "rejected"))
     note = form.text("note", required=False, max_length=500)
