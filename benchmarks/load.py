@@ -204,11 +204,11 @@ def main() -> int:
                     f"PostgreSQL, {PEOPLE} people"
                 )
                 results = {}
-                for path in ("/ping", "/my", "/my/plan"):
+                for path in ("/ping", "/my", "/my/plan", "/my/participation", "/my/interpreting"):
                     asyncio.run(hammer(base, path, cookies))  # warm-up round
                     results[path] = report(path, *asyncio.run(hammer(base, path, cookies)))
                 ping = results["/ping"][0]
-                for path in ("/my", "/my/plan"):
+                for path in ("/my", "/my/plan", "/my/participation", "/my/interpreting"):
                     print(f"{path} costs {ping / results[path][0]:.1f}× the plain page")
             finally:
                 process.terminate()

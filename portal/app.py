@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +85,9 @@ def make_templates(manifest: dict[str, str]) -> jinja2.Environment:
         test_name=_label("test_name"),
         payment_status_name=_label("payment_status_name"),
         booking_status_name=_label("booking_status_name"),
+        activity_kind_name=_label("activity_kind_name"),
+        activity_status_name=_label("activity_status_name"),
+        activity_event_name=_label("activity_event_name"),
         level_name=_label("level_name"),
     )
     return env
@@ -122,6 +126,22 @@ class Portal:
     mailer: Mailer
     oauth: Any = None
     payments: Any = None
+    files: Any = None  # portal.adapters.storage.FileStore (pillar-4 evidence)
+
+
+def file_store(settings: Settings) -> Any:
+    """Where uploads are kept, as the settings say (a local folder, or S3-compatible storage)."""
+    from pathlib import Path
+
+    from portal.adapters.storage import open_store
+
+    return open_store(
+        settings.storage,
+        local_root=Path(settings.upload_dir),
+        s3_bucket=settings.s3_bucket,
+        s3_endpoint_url=settings.s3_endpoint_url or None,
+        s3_region=settings.s3_region,
+    )
 
 
 def create_app(
@@ -131,10 +151,11 @@ def create_app(
     engine: Engine | None = None,
     mailer: Mailer | None = None,
     payments: Any = None,
+    files: Any = None,
 ) -> Starlette:
     from portal.web import auth, errors, routes
     from portal.web.locale import LocaleMiddleware
-    from portal.web.security import SecurityHeadersMiddleware
+    from portal.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
     from portal.web.sessions import SessionMiddleware
 
     settings = settings or Settings.from_env()
@@ -156,6 +177,7 @@ def create_app(
 
         payments = MolliePayments(settings.mollie_api_key, settings.mollie_api_endpoint)
     portal.payments = payments
+    portal.files = files if files is not None else file_store(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -172,6 +194,12 @@ def create_app(
         routes=all_routes,
         middleware=[
             Middleware(SecurityHeadersMiddleware, settings=settings),
+            Middleware(
+                BodyLimitMiddleware,
+                limit=1024 * 1024,
+                large_limit=settings.upload_max_files * settings.upload_max_bytes + 512 * 1024,
+                large_paths=re.compile(r"^/my/participation/activities/\d+/edit$"),
+            ),
             Middleware(GZipMiddleware, minimum_size=400),
             Middleware(SessionMiddleware, settings=settings, engine=engine, clock=clock),
             Middleware(LocaleMiddleware, settings=settings),
@@ -196,6 +224,7 @@ async def _housekeeping(portal: Portal) -> None:
     from portal.services.booking import expire_holds
     from portal.services.notify import deliver_outbox
     from portal.services.payments import reconcile
+    from portal.services.ratelimit import sweep as sweep_rate_limits
     from portal.web.sessions import delete_expired_sessions
 
     def run_once() -> None:
@@ -203,6 +232,11 @@ async def _housekeeping(portal: Portal) -> None:
             deliver_outbox(db, portal.mailer, portal.clock.now())
         delete_expired_sessions(portal.engine, portal.settings, portal.clock.now())
         expire_holds(portal.engine, portal.clock.now())
+        sweep_rate_limits(
+            portal.engine,
+            portal.clock.now(),
+            timedelta(minutes=portal.settings.check_window_minutes),
+        )
         reconcile(
             portal.engine,
             portal.payments,

@@ -46,9 +46,14 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     if settings.production:
         print("portal: demo data is refused in production mode", file=sys.stderr)
         return 2
+    from portal.app import file_store
+
+    files = file_store(settings)
     engine = make_engine(settings.database_url)
     with session_scope(engine) as db:
-        created = load_demo_data(db, Clock.from_settings(settings).today(), args.bookable)
+        created = load_demo_data(
+            db, Clock.from_settings(settings).today(), args.bookable, files=files
+        )
     engine.dispose()
     print(f"demo data loaded ({len(created)} new)" if created else "demo data already loaded")
     return 0
@@ -224,6 +229,35 @@ def cmd_admin(args: argparse.Namespace) -> int:
                 )
             elif args.admin_command == "revoke":
                 admin.revoke(db, actor, args.subject, args.role)
+            elif args.admin_command == "api-key":
+                from sqlmodel import select
+
+                from portal.db import models as m
+                from portal.services import interpreting
+
+                if args.key_action == "issue":
+                    service = db.exec(
+                        select(m.InterpretingService).where(
+                            m.InterpretingService.name == args.service
+                        )
+                    ).first()
+                    if service is None:
+                        raise ServiceError("unknown_service")
+                    key, raw = interpreting.issue_api_key(
+                        db, actor, int(service.id or 0), args.label
+                    )
+                    print(f"API key {key.id} for {service.name} (shown once, keep it secret):")
+                    print(raw)
+                    return 0
+                if args.key_action == "revoke":
+                    from datetime import UTC, datetime
+
+                    interpreting.revoke_api_key(db, actor, args.id, datetime.now(UTC))
+                else:
+                    for key, name in interpreting.api_keys(db):
+                        state = "revoked" if key.revoked_at else "active"
+                        print(f"{key.id}\t{key.prefix}…\t{name}\t{key.label}\t{state}")
+                    return 0
             elif args.admin_command == "list":
                 from sqlmodel import select
 
@@ -314,6 +348,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("subject")
     p.add_argument("role")
     adm_sub.add_parser("list", help="list the role grants")
+    p = adm_sub.add_parser("api-key", help="API keys of interpreting services")
+    key_sub = p.add_subparsers(dest="key_action", required=True)
+    issue = key_sub.add_parser("issue", help="issue a key (printed once)")
+    issue.add_argument("service", help="the interpreting service's name")
+    issue.add_argument("--label", default="", help="what the key is for, e.g. the system's name")
+    revoke = key_sub.add_parser("revoke", help="revoke a key")
+    revoke.add_argument("id", type=int)
+    key_sub.add_parser("list", help="list the keys")
     adm.set_defaults(func=cmd_admin)
     catalogs = sub.add_parser("catalogs", help="translation catalogs")
     catalogs_sub = catalogs.add_subparsers(dest="catalogs_command", required=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_time as babel_format_time
 from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
 
@@ -106,6 +107,11 @@ def format_datetime(moment: datetime, form: str = "medium", language: str | None
     return babel_format_datetime(
         moment, format=form, tzinfo=BRUSSELS, locale=_babel_locale(language)
     )
+
+
+def format_time(moment: datetime, form: str = "short", language: str | None = None) -> str:
+    """The time of day in Europe/Brussels, in the reader's locale."""
+    return babel_format_time(moment, format=form, tzinfo=BRUSSELS, locale=_babel_locale(language))
 
 
 def format_money(cents: int, language: str | None = None) -> str:

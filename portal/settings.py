@@ -90,6 +90,19 @@ class Settings:
     reconcile_after_minutes: int = 10
     # the origin of Mollie's hosted checkout (allowed as a form-action target); empty: derived
     mollie_checkout_origin: str = ""
+    # proof for interpreting (§2J): share codes and the check rate limit
+    share_code_days: int = 30
+    check_limit: int = 10  # wrong codes per window, per service and per client address
+    check_window_minutes: int = 15
+    # pillar-4 evidence uploads
+    upload_max_bytes: int = 10 * 1024 * 1024
+    upload_max_files: int = 5
+    storage: str = "local"  # local | s3
+    upload_dir: str = str(ROOT / "var" / "uploads")
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = "eu-west-1"
+    confirmation_link_days: int = 14
 
     @property
     def mollie_mode(self) -> str:
@@ -159,6 +172,25 @@ class Settings:
         ):
             if key in env:
                 kwargs[name] = _int(env[key], key)
+        for key, name in (
+            ("PORTAL_SHARE_CODE_DAYS", "share_code_days"),
+            ("PORTAL_CHECK_LIMIT", "check_limit"),
+            ("PORTAL_CHECK_WINDOW_MINUTES", "check_window_minutes"),
+            ("PORTAL_UPLOAD_MAX_BYTES", "upload_max_bytes"),
+            ("PORTAL_UPLOAD_MAX_FILES", "upload_max_files"),
+            ("PORTAL_CONFIRMATION_LINK_DAYS", "confirmation_link_days"),
+        ):
+            if key in env:
+                kwargs[name] = _int(env[key], key)
+        for key, name in (
+            ("PORTAL_STORAGE", "storage"),
+            ("PORTAL_UPLOAD_DIR", "upload_dir"),
+            ("PORTAL_S3_BUCKET", "s3_bucket"),
+            ("PORTAL_S3_ENDPOINT_URL", "s3_endpoint_url"),
+            ("PORTAL_S3_REGION", "s3_region"),
+        ):
+            if key in env:
+                kwargs[name] = env[key].strip()
         if "PORTAL_RECONCILE_AFTER_MINUTES" in env:
             kwargs["reconcile_after_minutes"] = _int(
                 env["PORTAL_RECONCILE_AFTER_MINUTES"], "PORTAL_RECONCILE_AFTER_MINUTES"
@@ -183,6 +215,10 @@ class Settings:
         """Refuse unsafe combinations; production refuses every development convenience."""
         if self.default_language not in self.languages:
             raise SettingsError("the default language must be one of PORTAL_LANGUAGES")
+        if self.storage not in {"local", "s3"}:
+            raise SettingsError("PORTAL_STORAGE must be local or s3")
+        if self.storage == "s3" and not self.s3_bucket:
+            raise SettingsError("PORTAL_STORAGE=s3 needs PORTAL_S3_BUCKET")
         if not self.production:
             return
         problems = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -92,6 +93,17 @@ def idp() -> Iterator[Idp]:
 # ---------------------------------------------------------------- the Mollie sandbox
 
 MOLLIE_TEST_KEY = "test_" + "s" * 30
+# Uploaded evidence of every app in this test process (random keys never collide; the demo
+# data's photos live here too, so every copy of the template database finds them).
+UPLOAD_DIR = tempfile.mkdtemp(prefix="portal-uploads-")
+
+
+def _upload_dir() -> str:
+    """A folder of uploads for one app: a copy of the demo data's files (so a test that deletes
+    one never takes it from another test)."""
+    target = tempfile.mkdtemp(prefix="portal-uploads-")
+    shutil.copytree(UPLOAD_DIR, target, dirs_exist_ok=True)
+    return target
 
 
 @pytest.fixture(scope="session")
@@ -106,6 +118,7 @@ def sandbox() -> Iterator[Any]:
 
 
 def _load_template(url: str) -> None:
+    from portal.adapters.storage import LocalFileStore
     from portal.db import migrate
     from portal.db.engine import make_engine, session_scope
     from portal.services.demo import load_demo_data
@@ -115,7 +128,7 @@ def _load_template(url: str) -> None:
     from portal.services.course import load_course
 
     with session_scope(engine) as db:
-        load_demo_data(db, NOW.date())
+        load_demo_data(db, NOW.date(), files=LocalFileStore(Path(UPLOAD_DIR)))
         load_course(db, "tests")
     engine.dispose()  # the last connection to close checkpoints SQLite's WAL into the file
 
@@ -194,6 +207,7 @@ def make_settings(database_url: str, issuer: str, **extra: str) -> Settings:
         "PORTAL_NOW": NOW.isoformat(),
         "PORTAL_MAIL_INTERVAL_SECONDS": "0",
         "PORTAL_MOLLIE_API_KEY": MOLLIE_TEST_KEY,
+        "PORTAL_UPLOAD_DIR": _upload_dir(),
         **extra,
     }
     return Settings.from_env(env)

@@ -65,3 +65,26 @@ def test_production_refuses_demo_data(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("PORTAL_ENV", "production")
     with pytest.raises(SystemExit):
         cli.main(["demo-data"])
+
+
+def test_api_keys_issued_listed_and_revoked(db_url, capsys):
+    from portal.services.demo import INTERPRETING_SERVICE
+    from portal.services.interpreting import authenticate_api_key
+
+    capsys.readouterr()
+    assert cli.main(["admin", "api-key", "issue", INTERPRETING_SERVICE, "--label", "planner"]) == 0
+    raw = capsys.readouterr().out.strip().splitlines()[-1]
+    assert raw.startswith("isk_")
+    assert cli.main(["admin", "api-key", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "planner" in listing and "active" in listing and raw not in listing
+    engine = make_engine(db_url)
+    with session_scope(engine) as db:
+        key = db.exec(select(m.ApiKey)).one()
+        assert authenticate_api_key(db, raw, key.created_at) is not None
+    assert cli.main(["admin", "api-key", "revoke", str(key.id)]) == 0
+    with session_scope(engine) as db:
+        assert authenticate_api_key(db, raw, key.created_at) is None
+    engine.dispose()
+    assert cli.main(["admin", "api-key", "issue", "No such service"]) == 2
+    assert cli.main(["admin", "api-key", "revoke", "999"]) == 2

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from enum import StrEnum
 
 from portal.domain.contract import directional_deadline
 from portal.domain.model import FactKind, PersonFacts
@@ -25,3 +26,39 @@ def contract_valid_on(person: PersonFacts, day: date) -> bool:
         return False
     until = valid_until(person)
     return until is not None and day <= until
+
+
+class Validity(StrEnum):
+    """Why a contract is, or is not, valid on a day (shown to the person in their language)."""
+
+    VALID = "valid"
+    NOT_SIGNED = "not_signed"  # no contract yet, or signed only later
+    NO_DEADLINE = "no_deadline"  # signed, but no completion deadline agreed
+    ENDED = "ended"  # ended by the agency
+    EXPIRED = "expired"  # the completion deadline has passed
+
+
+def validity_on(person: PersonFacts, day: date) -> Validity:
+    """The reason behind `contract_valid_on` (which is `validity_on(...) is Validity.VALID`)."""
+    if person.contract_signed_on is None or person.contract_signed_on > day:
+        return Validity.NOT_SIGNED
+    if any(f.kind is FactKind.CONTRACT_ENDED and f.on <= day for f in person.facts):
+        return Validity.ENDED
+    until = valid_until(person)
+    if until is None:
+        return Validity.NO_DEADLINE
+    return Validity.VALID if day <= until else Validity.EXPIRED
+
+
+def last_valid_day(person: PersonFacts) -> date | None:
+    """The last day the contract is valid: its completion deadline, or the day before the agency
+    ended it when that comes first. None without a signed contract or a deadline."""
+    if person.contract_signed_on is None:
+        return None
+    until = valid_until(person)
+    if until is None:
+        return None
+    ends = [f.on for f in person.facts if f.kind is FactKind.CONTRACT_ENDED]
+    if ends:
+        until = min(until, min(ends) - timedelta(days=1))
+    return until

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from portal.adapters.storage import FileStore
 from portal.db import models as m
 from portal.domain.dates import add_months
 from portal.domain.nrn import make_nrn
@@ -217,8 +218,11 @@ def _test_sessions(db: Session, a: date) -> None:
     db.flush()
 
 
-def load_demo_data(db: Session, today: date, bookable: int = 0) -> list[str]:
-    """Create what is missing; returns the subjects created now."""
+def load_demo_data(
+    db: Session, today: date, bookable: int = 0, files: FileStore | None = None
+) -> list[str]:
+    """Create what is missing; returns the subjects created now. With `files` (where uploads
+    are kept), also the participation demo (offers, submissions with a photo)."""
     _reference_data(db)
     a = anchor_day(db, today)
     created: list[str] = []
@@ -698,4 +702,9 @@ def load_demo_data(db: Session, today: date, bookable: int = 0) -> list[str]:
                 module_id,
                 datetime.combine(a, time(0, 0), BRUSSELS),
             )
+    if files is not None:
+        from portal.services.demo_participation import load_participation_demo
+
+        db.flush()
+        load_participation_demo(db, files, a, today)
     return created

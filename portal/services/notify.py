@@ -133,6 +133,42 @@ KINDS: dict[str, MessageKind] = {
             'print it on the page "My integration".'
         ),
     ),
+    "participation_submitted": MessageKind(
+        N_("Your activity is sent to your municipality"),
+        N_(
+            "You sent your activity at %(organisation)s (%(hours)s hours) to your municipality. "
+            "You get a message when they decide."
+        ),
+    ),
+    "participation_confirmed": MessageKind(
+        N_("Your participation hours are confirmed"),
+        N_(
+            "Your municipality confirmed %(hours)s hours for your activity at %(organisation)s. "
+            'You can see your hours on the page "Participation".'
+        ),
+    ),
+    "participation_partly_confirmed": MessageKind(
+        N_("Some of your participation hours are confirmed"),
+        N_(
+            "Your municipality confirmed %(hours)s of %(claimed)s hours for your activity at "
+            '%(organisation)s. Reason: %(reason)s. Questions? Answer on the page "Participation".'
+        ),
+    ),
+    "participation_rejected": MessageKind(
+        N_("Your participation hours are not confirmed"),
+        N_(
+            "Your municipality did not confirm your activity at %(organisation)s. Reason: "
+            '%(reason)s. You can change the activity and send it again on the page "Participation".'
+        ),
+    ),
+    "participation_info_requested": MessageKind(
+        N_("Your municipality has a question about your activity"),
+        N_(
+            "Your municipality asks for more information about your activity at "
+            '%(organisation)s: %(reason)s. Open the activity on the page "Participation", add '
+            "what they ask and send it again."
+        ),
+    ),
     "deadline_reminder": MessageKind(
         N_("A deadline is coming"),
         N_('Your deadline for "%(pillar)s" is on %(date)s. Do you need help? Ask your counsellor.'),

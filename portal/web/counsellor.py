@@ -45,6 +45,7 @@ from portal.services.people import add_exemption as add_exemption_service
 from portal.services.people import add_suspension as add_suspension_service
 from portal.web import labels
 from portal.web.citizen import dossier_context
+from portal.web.exports import csv_safe
 from portal.web.forms import Form
 from portal.web.pages import render
 from portal.web.routing import Audience, Principal, principal_of, route
@@ -350,6 +351,13 @@ def person_page(request: Request) -> Response:
         reviews = db.exec(
             select(m.SanctionReview).where(m.SanctionReview.person_id == dossier.person.id)
         ).all()
+        from portal.services import participation as participation_service
+
+        activities = [
+            (a, participation_service.files_of(db, a.id))  # type: ignore[arg-type]
+            for a in participation_service.activities_of(db, dossier.person.id)  # type: ignore[arg-type]
+            if a.status != "draft"
+        ]
         history = db.exec(
             select(m.AuditLog)
             .where(m.AuditLog.details["person_id"].as_integer() == dossier.person.id)  # type: ignore[index]
@@ -368,6 +376,7 @@ def person_page(request: Request) -> Response:
             "done": request.query_params.get("done", ""),
             "fact_kinds": FACT_KINDS,
             "course_counts": course_counts,
+            "activities": activities,
         }
     )
     return render(request, "staff/person.html", context, personal=True)
@@ -841,15 +850,15 @@ def sanctions_csv(request: Request) -> Response:
         person, fact, review = item["person"], item["fact"], item["review"]
         writer.writerow(
             [
-                _csv_safe(person.national_number or ""),
-                _csv_safe(person.family_name),
-                _csv_safe(person.given_name),
+                csv_safe(person.national_number or ""),
+                csv_safe(person.family_name),
+                csv_safe(person.given_name),
                 fact.kind,
                 fact.pillar.value,
                 fact.deadline.isoformat(),
                 review.decision,
-                _csv_safe(review.reason),
-                _csv_safe(review.reviewed_by),
+                csv_safe(review.reason),
+                csv_safe(review.reviewed_by),
                 review.reviewed_at.isoformat(),
             ]
         )
@@ -861,11 +870,6 @@ def sanctions_csv(request: Request) -> Response:
             "Cache-Control": "no-store",
         },
     )
-
-
-def _csv_safe(value: str) -> str:
-    """No spreadsheet formulas from free text (CSV injection)."""
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
 
 
 # ------------------------------------------------------------------------------- attest

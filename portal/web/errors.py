@@ -18,7 +18,9 @@ async def http_exception(request: Request, exc: Exception) -> Response:
     status = exc.status_code
     if status in {301, 302, 303, 304, 307, 308}:
         return Response(status_code=status, headers=exc.headers)
-    kind = {403: "403", 404: "404", 405: "405"}.get(status, "400" if status < 500 else "500")
+    kind = {403: "403", 404: "404", 405: "405", 413: "413"}.get(
+        status, "400" if status < 500 else "500"
+    )
     if exc.detail == "csrf":
         kind = "csrf"
     try:

@@ -63,6 +63,52 @@ MESSAGES = {
     "not_your_agency": N_("This person is not in your agency."),
     "session_not_started": N_("You can record attendance once the session has started."),
     "result_required": N_("Choose the result."),
+    # pillar 4: the uniform form and its proof
+    "email": N_("Enter an e-mail address like name@example.be, or leave it empty."),
+    "date_before_contract": N_("This date is before you signed your integration contract."),
+    "entry_outside_period": N_("This day is not between the start date and the end date."),
+    "day_over_24": N_("A day has 24 hours: you wrote more hours on this day."),
+    "duplicate_day": N_("This day is already in your logbook. Write it once, with all hours."),
+    "already_claimed": N_(
+        "You already sent hours for this day at this organisation. You cannot send them twice."
+    ),
+    "logbook_empty": N_("Write at least one day with the hours in your logbook."),
+    "too_many_entries": N_("The logbook can have at most 200 days. Make a second activity."),
+    "log_date_missing": N_("Write the day for these hours."),
+    "hours_missing": N_("Write the number of hours."),
+    "hours_not_number": N_("Write the hours as a number, for example 3."),
+    "hours_not_whole": N_("Write whole hours, for example 2 or 3 (not 2.5)."),
+    "hours_not_positive": N_("The hours must be 1 or more."),
+    "hours_over_day": N_("A day has 24 hours: write 24 or less."),
+    "file_required": N_("Add a photo or a PDF as proof."),
+    "file_empty": N_("This file is empty. Choose the file again."),
+    "file_too_large": N_(
+        "This file is too large: at most 10 MB. Take a new photo or make it smaller."
+    ),
+    "file_too_many": N_("You can add at most 5 files. Delete a file first."),
+    "file_name_long": N_("The name of this file is too long. Give the file a shorter name."),
+    "file_name_chars": N_(
+        "The name of this file has characters we do not accept. Give the file a simple name."
+    ),
+    "file_name_path": N_("The name of this file is not correct. Give the file a simple name."),
+    "file_name_extension": N_("Only photos (.jpg, .png) and PDF files (.pdf) are possible."),
+    "file_type": N_(
+        "This file is not a photo (JPEG, PNG) or a PDF. Only these files are possible."
+    ),
+    "file_corrupt": N_("We cannot open this file. It may be damaged. Choose another file."),
+    "file_pdf_encrypted": N_("This PDF has a password. Send a PDF without a password."),
+    "file_pdf_active": N_(
+        "This PDF contains a program or an attachment. Print it to a new PDF and send that."
+    ),
+    "file_pixels": N_("This picture is too big (too many pixels). Take a new photo."),
+    "body_too_large": N_(
+        "The files are too large together: at most 5 files of 10 MB. Nothing was added. What "
+        "you saved before is still here."
+    ),
+    "confirmed_range": N_("Confirm at least 1 hour and fewer hours than were asked."),
+    "reason_missing": N_("Give the reason: the person will read it."),
+    "reason_long": N_("The reason is too long: at most 2000 characters."),
+    "not_waiting": N_("This activity is not waiting for a decision any more."),
 }
 
 

@@ -157,3 +157,51 @@ def level_name(level: str) -> str:
 
 def level_options() -> list[tuple[str, str]]:
     return [(code, level_name(code)) for code in LEVELS]
+
+
+def _named(names: dict[str, str], key: str) -> str:
+    """The translated name of a stored value; an unknown value is shown as it is."""
+    return gettext(names[key]) if key in names else key
+
+
+ACTIVITY_KIND_NAMES = {
+    "buddy": N_("buddy project"),
+    "internship": N_("introductory internship (at a company, association or local government)"),
+    "volunteering": N_("volunteering"),
+    "language_internship": N_("language internship"),
+}
+
+
+def activity_kind_name(kind: str) -> str:
+    return _named(ACTIVITY_KIND_NAMES, kind)
+
+
+ACTIVITY_STATUS_NAMES = {
+    "draft": N_("draft: not sent yet"),
+    "submitted": N_("waiting for the municipality"),
+    "info_requested": N_("question from the municipality"),
+    "confirmed": N_("confirmed"),
+    "partly_confirmed": N_("partly confirmed"),
+    "rejected": N_("not confirmed"),
+}
+
+
+def activity_status_name(status: str) -> str:
+    return _named(ACTIVITY_STATUS_NAMES, status)
+
+
+ACTIVITY_EVENT_NAMES = {
+    "submitted": N_("sent to the municipality"),
+    "resubmitted": N_("sent again to the municipality"),
+    "withdrawn": N_("taken back to change"),
+    "confirm_all": N_("all hours confirmed by the municipality"),
+    "confirm_part": N_("some hours confirmed by the municipality"),
+    "reject": N_("not confirmed by the municipality"),
+    "ask_info": N_("question from the municipality"),
+    "contact_agree": N_("the organisation confirmed the hours"),
+    "contact_disagree": N_("the organisation did not confirm the hours"),
+}
+
+
+def activity_event_name(kind: str) -> str:
+    return _named(ACTIVITY_EVENT_NAMES, kind)

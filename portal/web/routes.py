@@ -12,6 +12,8 @@ def all_routes() -> list[BaseRoute]:
         classroom,
         counsellor,
         course,
+        interpreting,
+        participation,
         payments,
         public,
         staff,
@@ -30,4 +32,6 @@ def all_routes() -> list[BaseRoute]:
         *tests_booking.routes(),
         *staff_tests.routes(),
         *staff.routes(),
+        *interpreting.routes(),
+        *participation.routes(),
     ]

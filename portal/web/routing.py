@@ -16,7 +16,7 @@ from urllib.parse import quote
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.web.security import CSRF_FIELD, CSRF_HEADER, token_matches
@@ -32,6 +32,9 @@ class Audience(StrEnum):
     MUNICIPALITY = "municipality"
     INTERPRETING = "interpreting"
     ADMIN = "admin"
+    # an interpreting service's own system, with an API key (Authorization: Bearer ...); no
+    # session, no cookie, so no CSRF token
+    API_KEY = "api_key"
 
 
 ROLES = ("citizen", "counsellor", "municipality", "interpreting", "admin")
@@ -74,9 +77,49 @@ def principal_of(request: Request) -> Principal:
     return principal
 
 
+API_MAX_BODY = 4096
+
+
+async def read_limited(request: Request, limit: int) -> bytes | None:
+    """The body, or None when it is larger than `limit` (not read further)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return body
+
+
+def api_key_of(request: Request) -> Any:
+    """The live API key of an `Authorization: Bearer <key>` header, or None."""
+    from portal.app import portal_of
+    from portal.db.engine import session_scope
+    from portal.services.interpreting import authenticate_api_key
+
+    header = request.headers.get("authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return None
+    portal = portal_of(request)
+    with session_scope(portal.engine) as db:
+        return authenticate_api_key(db, raw.strip(), portal.clock.now())
+
+
+def require_csrf(request: Request, submitted: str | None) -> None:
+    """For streaming handlers: the same check `route` makes for every other form."""
+    session = request.scope.get("session") or {}
+    if not token_matches(session, submitted):
+        raise HTTPException(status_code=403, detail="csrf")
+
+
 def allowed(audience: Audience, principal: Principal | None) -> bool:
     if audience is Audience.PUBLIC:
         return True
+    if audience is Audience.API_KEY:
+        return False
     if principal is None:
         return False
     if audience is Audience.SIGNED_IN:
@@ -84,7 +127,7 @@ def allowed(audience: Audience, principal: Principal | None) -> bool:
     return principal.role == audience.value
 
 
-Handler = Callable[[Request], Response]
+Handler = Callable[[Request], Any]  # a plain function; with stream=True an async one
 
 
 def route(
@@ -95,8 +138,24 @@ def route(
     *,
     csrf_exempt: bool = False,
     name: str | None = None,
+    stream: bool = False,
 ) -> Route:
+    """`stream=True`: the handler is `async`, reads the body itself (uploads, with limits) and
+    must call `require_csrf` with the token it read, before it changes anything."""
+
     async def endpoint(request: Request) -> Response:
+        if audience is Audience.API_KEY:
+            request.state.principal = None
+            key = await run_in_threadpool(api_key_of, request)
+            if key is None:
+                return JSONResponse(
+                    {"error": "unauthorized", "detail": "A valid API key is required."},
+                    status_code=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="portal"'},
+                )
+            request.state.api_key = key
+            request.state.body = await read_limited(request, API_MAX_BODY)
+            return await run_in_threadpool(handler, request)
         handle = request.scope.get("portal.session")
         principal = Principal.from_session(handle.data) if handle is not None else None
         request.state.principal = principal
@@ -107,6 +166,8 @@ def route(
                     target += "?" + request.url.query
                 return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
             raise HTTPException(status_code=403)
+        if stream:
+            return await handler(request)  # type: ignore[misc,no-any-return]
         if request.method not in SAFE_METHODS and not csrf_exempt:
             submitted = request.headers.get(CSRF_HEADER)
             if submitted is None and request.headers.get("content-type", "").startswith(
@@ -126,5 +187,6 @@ def route(
 
     endpoint.audience = audience  # type: ignore[attr-defined]
     endpoint.csrf_exempt = csrf_exempt  # type: ignore[attr-defined]
+    endpoint.stream = stream  # type: ignore[attr-defined]
     endpoint.__name__ = handler.__name__
     return Route(path, endpoint, methods=list(methods), name=name or handler.__name__)

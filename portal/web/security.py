@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import hmac
+import re
 import secrets
 from collections.abc import MutableMapping
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.settings import Settings
@@ -109,3 +111,40 @@ def token_matches(session: MutableMapping[str, Any], submitted: str | None) -> b
     pad, masked = raw[:TOKEN_BYTES], raw[TOKEN_BYTES:]
     unmasked = bytes(a ^ b for a, b in zip(pad, masked, strict=True))
     return hmac.compare_digest(unmasked, token)
+
+
+class BodyLimitMiddleware:
+    """Every request body has a ceiling the app enforces itself (not only a proxy): `limit`
+    bytes, or more on the paths that take files. A body over it is refused with 413 as soon as
+    the route starts reading it (a declared Content-Length at once; a chunked body once it passes
+    the ceiling), so nothing of it is used."""
+
+    def __init__(
+        self, app: ASGIApp, *, limit: int, large_limit: int, large_paths: re.Pattern[str]
+    ) -> None:
+        self.app = app
+        self.limit = limit
+        self.large_limit = large_limit
+        self.large_paths = large_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.large_limit if self.large_paths.match(scope["path"]) else self.limit
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        too_large = declared.isdigit() and int(declared) > limit
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            if too_large:
+                raise HTTPException(status_code=413)
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise HTTPException(status_code=413)
+            return message
+
+        await self.app(scope, limited, send)

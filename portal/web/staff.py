@@ -13,25 +13,7 @@ from portal.app import portal_of
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.web.pages import render
-from portal.web.routing import Audience, Principal, route
-
-
-def municipality_home(request: Request) -> Response:
-    portal = portal_of(request)
-    principal: Principal = request.state.principal
-    with session_scope(portal.engine) as db:
-        municipality = db.get(m.Municipality, principal.municipality_id)
-    return render(
-        request, "staff/municipality_home.html", {"municipality": municipality}, personal=True
-    )
-
-
-def interpreting_home(request: Request) -> Response:
-    portal = portal_of(request)
-    principal: Principal = request.state.principal
-    with session_scope(portal.engine) as db:
-        service = db.get(m.InterpretingService, principal.interpreting_service_id)
-    return render(request, "staff/interpreting_home.html", {"service": service}, personal=True)
+from portal.web.routing import Audience, route
 
 
 def admin_home(request: Request) -> Response:
@@ -55,8 +37,6 @@ def admin_mailbox(request: Request) -> Response:
 
 def routes() -> list[Any]:
     return [
-        route("/municipality", municipality_home, Audience.MUNICIPALITY),
-        route("/interpreting", interpreting_home, Audience.INTERPRETING),
         route("/admin", admin_home, Audience.ADMIN),
         route("/admin/mailbox", admin_mailbox, Audience.ADMIN),
     ]

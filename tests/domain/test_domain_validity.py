@@ -22,7 +22,13 @@ from portal.domain.model import (
     Suspension,
     TestKind,
 )
-from portal.domain.validity import contract_valid_on, valid_until
+from portal.domain.validity import (
+    Validity,
+    contract_valid_on,
+    last_valid_day,
+    valid_until,
+    validity_on,
+)
 
 SIGNED = date(2024, 3, 15)
 NT2_DL = date(2025, 9, 15)
@@ -139,3 +145,34 @@ def test_valid_on_a_day_means_valid_on_every_earlier_day_since_signing(
 def test_never_valid_before_signing(p: PersonFacts, days_before: int) -> None:
     assert p.contract_signed_on is not None
     assert not contract_valid_on(p, p.contract_signed_on - timedelta(days=days_before))
+
+
+@pytest.mark.parametrize(
+    ("changes", "day", "expected"),
+    [
+        pytest.param({"contract_signed_on": None}, SIGNED, Validity.NOT_SIGNED, id="no contract"),
+        pytest.param({}, SIGNED - timedelta(days=1), Validity.NOT_SIGNED, id="signed later"),
+        pytest.param({"component_deadlines": ()}, SIGNED, Validity.NO_DEADLINE, id="no deadline"),
+        pytest.param({"facts": (ENDED,)}, date(2024, 12, 1), Validity.ENDED, id="ended"),
+        pytest.param({}, NT2_DL + timedelta(days=1), Validity.EXPIRED, id="deadline passed"),
+        pytest.param({}, NT2_DL, Validity.VALID, id="deadline day"),
+    ],
+)
+def test_the_reason_is_given(changes: dict[str, object], day: date, expected: Validity) -> None:
+    assert validity_on(person(**changes), day) is expected
+
+
+def test_last_valid_day() -> None:
+    assert last_valid_day(person()) == NT2_DL
+    assert last_valid_day(person(facts=(ENDED,))) == date(2024, 11, 30)
+    late_end = Fact(FactKind.CONTRACT_ENDED, NT2_DL + timedelta(days=30))
+    assert last_valid_day(person(facts=(late_end,))) == NT2_DL
+    assert last_valid_day(person(contract_signed_on=None)) is None
+
+
+@given(people(), st.dates(min_value=date(2021, 1, 1), max_value=date(2031, 12, 31)))
+def test_validity_reason_agrees_with_validity(someone: PersonFacts, day: date) -> None:
+    assert (validity_on(someone, day) is Validity.VALID) == contract_valid_on(someone, day)
+    last = last_valid_day(someone)
+    if contract_valid_on(someone, day):
+        assert last is not None and day <= last

@@ -26,6 +26,8 @@ def allowed_roles(audience: Audience) -> set[str]:
         return set(ROLE_SUBJECTS)
     if audience is Audience.SIGNED_IN:
         return set(ROLE_SUBJECTS) - {"anonymous"}
+    if audience is Audience.API_KEY:
+        return set()
     return {audience.value}
 
 
@@ -59,7 +61,20 @@ def test_only_the_declared_audience_gets_through(client, app, role):
                 response = client.get(path)
             else:
                 response = client.request(method, path, data={"csrf_token": token})
-            if role in allowed_roles(audience):
+            if audience is Audience.API_KEY:
+                # no session role gets through: an API key is required (401, not a redirect)
+                assert response.status_code == 401, (role, method, path)
+                assert response.headers["www-authenticate"].startswith("Bearer")
+            elif (
+                role == "anonymous"
+                and audience is Audience.PUBLIC
+                and method == "POST"
+                and not r.endpoint.csrf_exempt
+            ):
+                # a public form (the host organisation's confirmation link) still needs the
+                # CSRF token of the page it was on; without one nothing gets through
+                assert response.status_code == 403, (role, method, path)
+            elif role in allowed_roles(audience):
                 assert response.status_code not in {401, 403}, (role, method, path)
                 assert not response.headers.get("location", "").startswith("/login"), (role, path)
                 if response.status_code == 200 and "text/html" in response.headers["content-type"]:

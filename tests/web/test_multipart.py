@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections.abc import Iterable
 
 import pytest
@@ -303,7 +304,10 @@ def make_request(receive, *, content_length: int | None, content_type: str = MUL
 
 def read(request: Request, **limits: int) -> ParsedForm:
     limits = {"max_body": 100 * MB, "max_file_bytes": MB, "max_files": 3} | limits
-    return asyncio.run(read_multipart(request, **limits))
+    # In a thread of its own: in the same process the browser tests' Playwright (sync API)
+    # may have left an event loop running on this thread.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, read_multipart(request, **limits)).result()
 
 
 @pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])

@@ -130,7 +130,7 @@ def test_plan_lists_suspensions_and_moves_deadlines(client, app):
         ("demo-counsellor-brussels", "/staff", "Caseload"),
         ("demo-gent-officer", "/municipality", "Municipality"),
         ("demo-antwerp-officer", "/municipality", "Municipality"),
-        ("demo-interpreter", "/interpreting", "Interpreting service"),
+        ("demo-interpreter", "/interpreting", "Check a status"),
         ("demo-admin", "/admin", "Administration"),
     ],
 )

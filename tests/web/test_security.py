@@ -112,3 +112,29 @@ def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
+
+
+def test_request_bodies_have_a_ceiling_the_app_enforces(client):
+    sign_in(client, "demo-gent-new")
+    token = csrf_token(client.get("/my").text)
+    big = {"csrf_token": token, "filler": "x" * (1024 * 1024 + 10)}
+    response = client.post("/my/interpreting/codes?lang=en", data=big)
+    assert response.status_code == 413
+    assert "What you sent is too large" in response.text
+
+
+def test_a_chunked_body_over_the_ceiling_is_refused_too(client):
+    sign_in(client, "demo-gent-new")
+    token = csrf_token(client.get("/my").text)
+
+    def chunks():
+        yield f"csrf_token={token}&filler=".encode()
+        for _ in range(300):
+            yield b"x" * 4096
+
+    response = client.post(
+        "/my/interpreting/codes",
+        content=chunks(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 413

@@ -1,0 +1,447 @@
+"""Proof for free social interpreting (§2J).
+
+- The newcomer (`/my/interpreting`): makes a share code (shown once, with a QR code and a
+  printable one-page proof), revokes codes, and sees every check of their status.
+- An interpreting service (`/interpreting`): types a code (or opens the QR, whose code rides in
+  the URL fragment and is filled in by a small script) and gets one clear answer.
+- Their own systems: `POST /api/v1/status-checks` with an API key; `GET /api/v1/openapi.json`.
+
+A code never travels in a query string: forms and the API post it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import segno
+from markupsafe import Markup
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from portal.app import portal_of
+from portal.db import models as m
+from portal.db.engine import session_scope
+from portal.domain import share_codes
+from portal.domain.share_codes import Outcome
+from portal.services import interpreting as svc
+from portal.services.people import ServiceError
+from portal.web.forms import Form
+from portal.web.pages import render
+from portal.web.routing import API_MAX_BODY, Audience, principal_of, route
+
+
+def _person_id(request: Request) -> int:
+    person_id = principal_of(request).person_id
+    if person_id is None:
+        raise HTTPException(status_code=404)
+    return person_id
+
+
+def _proof_context(request: Request, **extra: Any) -> dict[str, Any]:
+    portal = portal_of(request)
+    person_id = _person_id(request)
+    now = portal.clock.now()
+    with session_scope(portal.engine) as db:
+        state = svc.proof_state(db, person_id, svc.today_in_brussels(now))
+        codes = svc.active_codes(db, person_id, now)
+        checks = svc.checks_of(db, person_id)
+    return {
+        "state": state,
+        "codes": codes,
+        "checks": checks,
+        "error": None,
+        "revoked": False,
+        **extra,
+    }
+
+
+def proof_page(request: Request) -> Response:
+    context = _proof_context(request, revoked=request.query_params.get("revoked") == "1")
+    return render(request, "citizen/interpreting.html", context, personal=True)
+
+
+def qr_svg(url: str, title: str) -> Markup:
+    """The QR code of `url` as inline SVG (drawn by segno; no script, no external image)."""
+    qr = segno.make(url, error="m")
+    svg = qr.svg_inline(scale=6, border=2, title=title, dark="#000", light="#fff")
+    return Markup(svg)  # noqa: S704 - segno escapes the title and writes only path data
+
+
+def create_code(request: Request) -> Response:
+    portal = portal_of(request)
+    principal = principal_of(request)
+    person_id = _person_id(request)
+    now = portal.clock.now()
+    try:
+        with session_scope(portal.engine) as db:
+            row, code = svc.create_code(
+                db, person_id, now, days=portal.settings.share_code_days, actor=principal.subject
+            )
+            person = db.get(m.Person, person_id)
+    except ServiceError as error:
+        context = _proof_context(request, error=error.code)
+        return render(request, "citizen/interpreting.html", context, status=409, personal=True)
+    shown = share_codes.formatted(code)
+    url = f"{portal.settings.base_url}/interpreting#code={shown}"
+    response = render(
+        request,
+        "citizen/interpreting_code.html",
+        {
+            "code": shown,
+            "row": row,
+            "person": person,
+            "qr": qr_svg(url, shown),
+            "check_url": f"{portal.settings.base_url}/interpreting",
+        },
+        status=201,
+        personal=True,
+    )
+    return response
+
+
+def revoke_code(request: Request) -> Response:
+    portal = portal_of(request)
+    principal = principal_of(request)
+    try:
+        code_id = int(request.path_params["code_id"])
+    except ValueError:
+        raise HTTPException(status_code=404) from None
+    try:
+        with session_scope(portal.engine) as db:
+            svc.revoke_code(
+                db, _person_id(request), code_id, portal.clock.now(), actor=principal.subject
+            )
+    except ServiceError:
+        raise HTTPException(status_code=404) from None
+    return RedirectResponse("/my/interpreting?revoked=1", status_code=303)
+
+
+# --- the interpreting service ---------------------------------------------------------------
+
+
+def _service(request: Request) -> m.InterpretingService:
+    portal = portal_of(request)
+    service_id = principal_of(request).interpreting_service_id
+    with session_scope(portal.engine) as db:
+        service = db.get(m.InterpretingService, service_id) if service_id else None
+    if service is None:
+        raise HTTPException(status_code=403)
+    return service
+
+
+def check_page(request: Request) -> Response:
+    return render(request, "staff/interpreting_check.html", _check_context(request), personal=True)
+
+
+def _check_context(request: Request, **extra: Any) -> dict[str, Any]:
+    return {"service": _service(request), "answer": None, "error": None, "typed": "", **extra}
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def check(request: Request) -> Response:
+    portal = portal_of(request)
+    principal = principal_of(request)
+    text = str(request.state.form.get("code", ""))[:64]
+    context = _check_context(request, typed=text)
+    if not text.strip():
+        context["error"] = "code_missing"
+        return render(request, "staff/interpreting_check.html", context, status=400, personal=True)
+    settings = portal.settings
+    answer = svc.check_code(
+        portal.engine,
+        text,
+        portal.clock.now(),
+        service_id=int(context["service"].id or 0),
+        actor=principal.subject,
+        client_address=client_address(request),
+        channel="web",
+        limit=settings.check_limit,
+        window=timedelta(minutes=settings.check_window_minutes),
+    )
+    context["answer"] = answer
+    status = 200
+    headers: dict[str, str] = {}
+    if answer.outcome is Outcome.RATE_LIMITED:
+        status = 429
+        headers["Retry-After"] = str(answer.retry_after_seconds)
+        context["wait_minutes"] = max(1, -(-answer.retry_after_seconds // 60))
+    if answer.outcome is not Outcome.WRONG:
+        context["typed"] = ""  # a good code is not kept in the form
+    response = render(
+        request, "staff/interpreting_check.html", context, status=status, personal=True
+    )
+    response.headers.update(headers)
+    return response
+
+
+# --- the API --------------------------------------------------------------------------------
+
+
+def _problem(status: int, error: str, detail: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
+
+
+def api_status_check(request: Request) -> Response:
+    portal = portal_of(request)
+    key: m.ApiKey = request.state.api_key
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return _problem(415, "unsupported_media_type", "Send the body as application/json.")
+    body = request.state.body
+    if body is None:
+        return _problem(413, "too_large", f"The body may be at most {API_MAX_BODY} bytes.")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _problem(400, "bad_json", "The body is not valid JSON.")
+    code = data.get("code") if isinstance(data, dict) else None
+    if not isinstance(code, str) or not code.strip() or len(code) > 64:
+        return _problem(422, "code_missing", 'Give the share code as {"code": "K7M-29P-XQ4"}.')
+    settings = portal.settings
+    now = portal.clock.now()
+    answer = svc.check_code(
+        portal.engine,
+        code,
+        now,
+        service_id=key.service_id,
+        actor=f"api-key:{key.id}",
+        client_address=client_address(request),
+        channel="api",
+        limit=settings.check_limit,
+        window=timedelta(minutes=settings.check_window_minutes),
+        api_key_id=key.id,
+    )
+    if answer.outcome is Outcome.RATE_LIMITED:
+        return _problem(
+            429,
+            "rate_limited",
+            "Too many wrong codes. Wait before you try again.",
+            **{"Retry-After": str(answer.retry_after_seconds)},
+        )
+    person = None
+    if answer.outcome is not Outcome.WRONG:
+        person = {
+            "name": answer.name,
+            "birth_date": answer.birth_date.isoformat() if answer.birth_date else None,
+            "contract_valid_until": answer.valid_until.isoformat() if answer.valid_until else None,
+        }
+    return JSONResponse(
+        {
+            "result": answer.outcome.value,
+            "valid_today": answer.valid_today,
+            "checked_at": now.isoformat(timespec="seconds"),
+            "person": person,
+        },
+        status_code=200,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def openapi(request: Request) -> Response:
+    portal = portal_of(request)
+    return JSONResponse(openapi_document(portal.settings.base_url))
+
+
+def openapi_document(base_url: str) -> dict[str, Any]:
+    problem = {"$ref": "#/components/schemas/Problem"}
+
+    def error(description: str) -> dict[str, Any]:
+        return {"description": description, "content": {"application/json": {"schema": problem}}}
+
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Integration in Flanders: status checks for social interpreting",
+            "version": "1.0.0",
+            "description": (
+                "An interpreting service checks whether a person's integration contract is "
+                "valid today (then interpreting is paid for them). The person gives a share code "
+                "(e.g. K7M-29P-XQ4) from their portal. Every check is recorded and shown to the "
+                "person. Wrong codes are limited per service and per client address (by default "
+                "10 per 15 minutes)."
+            ),
+        },
+        "servers": [{"url": base_url}],
+        "components": {
+            "securitySchemes": {
+                "apiKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API key issued to the interpreting service by an admin.",
+                }
+            },
+            "schemas": {
+                "StatusCheckRequest": {
+                    "type": "object",
+                    "required": ["code"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "code": {
+                            "type": "string",
+                            "maxLength": 64,
+                            "description": "The share code; case, spaces and dashes are ignored.",
+                            "examples": ["K7M-29P-XQ4"],
+                        }
+                    },
+                },
+                "StatusCheck": {
+                    "type": "object",
+                    "required": ["result", "valid_today", "checked_at", "person"],
+                    "properties": {
+                        "result": {
+                            "type": "string",
+                            "enum": ["valid", "not_valid_today", "wrong"],
+                            "description": (
+                                "wrong: the code is unknown, expired or withdrawn (the answer "
+                                "does not say which, and gives no personal data)."
+                            ),
+                        },
+                        "valid_today": {"type": "boolean"},
+                        "checked_at": {"type": "string", "format": "date-time"},
+                        "person": {
+                            "oneOf": [
+                                {"type": "null"},
+                                {
+                                    "type": "object",
+                                    "required": ["name", "birth_date", "contract_valid_until"],
+                                    "properties": {
+                                        "name": {"type": "string"},
+                                        "birth_date": {"type": "string", "format": "date"},
+                                        "contract_valid_until": {
+                                            "type": ["string", "null"],
+                                            "format": "date",
+                                        },
+                                    },
+                                },
+                            ]
+                        },
+                    },
+                },
+                "Problem": {
+                    "type": "object",
+                    "required": ["error", "detail"],
+                    "properties": {"error": {"type": "string"}, "detail": {"type": "string"}},
+                },
+            },
+        },
+        "security": [{"apiKey": []}],
+        "paths": {
+            "/api/v1/status-checks": {
+                "post": {
+                    "operationId": "checkStatus",
+                    "summary": "Check a share code: is the contract valid today?",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/StatusCheckRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The check was made and recorded.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/StatusCheck"}
+                                }
+                            },
+                        },
+                        "400": error("The body is not valid JSON."),
+                        "401": error("No valid API key (missing, wrong or revoked)."),
+                        "413": error("The body is too large."),
+                        "415": error("The body is not application/json."),
+                        "422": error("No code in the body."),
+                        "429": {
+                            **error("Too many wrong codes: wait (see Retry-After)."),
+                            "headers": {
+                                "Retry-After": {
+                                    "schema": {"type": "integer"},
+                                    "description": "Seconds to wait.",
+                                }
+                            },
+                        },
+                    },
+                }
+            }
+        },
+    }
+
+
+# --- admin: API keys -------------------------------------------------------------------------
+
+
+def _keys_context(request: Request, form: Form | None = None, **extra: Any) -> dict[str, Any]:
+    from sqlmodel import select
+
+    portal = portal_of(request)
+    with session_scope(portal.engine) as db:
+        keys = svc.api_keys(db)
+        services = db.exec(
+            select(m.InterpretingService).order_by(m.InterpretingService.name)  # type: ignore[arg-type]
+        ).all()
+    options = [(str(s.id), s.name) for s in services]
+    return {
+        "keys": keys,
+        "options": options,
+        "form": form or Form(),
+        "new_key": None,
+        "revoked": False,
+        **extra,
+    }
+
+
+def api_keys_page(request: Request) -> Response:
+    context = _keys_context(request, revoked=request.query_params.get("revoked") == "1")
+    return render(request, "staff/api_keys.html", context, personal=True)
+
+
+def issue_api_key(request: Request) -> Response:
+    portal = portal_of(request)
+    form = Form(request.state.form)
+    service = form.integer("service", maximum=2**31)
+    label = form.text("label", required=False, max_length=100)
+    if form.ok and service is not None:
+        try:
+            with session_scope(portal.engine) as db:
+                key, raw = svc.issue_api_key(db, principal_of(request).subject, service, label)
+        except ServiceError:
+            form.error("service", "choose")
+    if not form.ok or service is None:
+        if "service" in form.errors:
+            form.errors["service"] = "choose"
+        context = _keys_context(request, form)
+        return render(request, "staff/api_keys.html", context, status=400, personal=True)
+    context = _keys_context(request, new_key=raw, new_key_row=key)
+    return render(request, "staff/api_keys.html", context, status=201, personal=True)
+
+
+def revoke_api_key(request: Request) -> Response:
+    portal = portal_of(request)
+    try:
+        key_id = int(request.path_params["key_id"])
+        with session_scope(portal.engine) as db:
+            svc.revoke_api_key(db, principal_of(request).subject, key_id, portal.clock.now())
+    except (ValueError, ServiceError):
+        raise HTTPException(status_code=404) from None
+    return RedirectResponse("/admin/api-keys?revoked=1", status_code=303)
+
+
+def routes() -> list[Any]:
+    return [
+        route("/my/interpreting", proof_page, Audience.CITIZEN),
+        route("/my/interpreting/codes", create_code, Audience.CITIZEN, ("POST",)),
+        route("/my/interpreting/codes/{code_id}/revoke", revoke_code, Audience.CITIZEN, ("POST",)),
+        route("/interpreting", check_page, Audience.INTERPRETING),
+        route("/interpreting/check", check, Audience.INTERPRETING, ("POST",)),
+        route("/api/v1/status-checks", api_status_check, Audience.API_KEY, ("POST",)),
+        route("/api/v1/openapi.json", openapi, Audience.PUBLIC),
+        route("/admin/api-keys", api_keys_page, Audience.ADMIN),
+        route("/admin/api-keys", issue_api_key, Audience.ADMIN, ("POST",), name="issue_api_key"),
+        route("/admin/api-keys/{key_id}/revoke", revoke_api_key, Audience.ADMIN, ("POST",)),
+    ]

@@ -1,0 +1,112 @@
+"""The rate limit on wrong codes holds across app processes: two real `uvicorn` processes on one
+database, wrong codes spread over both, and the eleventh is refused by either of them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from portal.db import models as m
+from portal.db.engine import make_engine, session_scope
+from portal.domain import share_codes
+from portal.services import interpreting
+from tests.conftest import MOLLIE_TEST_KEY, NOW
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def app_process(database_url: str, issuer: str) -> Iterator[str]:
+    """`uvicorn portal.asgi:app` in its own OS process, settings from the environment."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PORTAL_ENV": "test",
+        "PORTAL_DATABASE_URL": database_url,
+        "PORTAL_OIDC_ISSUER": issuer,
+        "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
+        "PORTAL_NOW": NOW.isoformat(),
+        "PORTAL_MAIL_INTERVAL_SECONDS": "0",
+        "PORTAL_MOLLIE_API_KEY": MOLLIE_TEST_KEY,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "portal.asgi:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/ping", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(process.stderr.read().decode() if process.stderr else "")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(10)
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def test_wrong_codes_spread_over_two_processes_are_counted_together(database_url, idp):
+    engine = make_engine(database_url)
+    with session_scope(engine) as db:
+        service = db.exec(select(m.InterpretingService)).first()
+        _, raw = interpreting.issue_api_key(db, "test", service.id, "two processes")
+        person = db.exec(select(m.Person).where(m.Person.subject == "demo-gent-new")).one()
+        _, good = interpreting.create_code(db, person.id, NOW, days=30, actor="test")
+    engine.dispose()
+    headers = {"Authorization": f"Bearer {raw}"}
+    with ExitStack() as stack:
+        first = stack.enter_context(app_process(database_url, idp.issuer))
+        second = stack.enter_context(app_process(database_url, idp.issuer))
+        for i in range(10):  # the default limit: 10 wrong codes per 15 minutes
+            base = (first, second)[i % 2]
+            wrong = "K7M29PXQ" + share_codes.ALPHABET[i]
+            answer = httpx.post(
+                f"{base}/api/v1/status-checks", json={"code": wrong}, headers=headers
+            )
+            assert answer.status_code == 200 and answer.json()["result"] == "wrong"
+        for base in (first, second):
+            stopped = httpx.post(
+                f"{base}/api/v1/status-checks", json={"code": good}, headers=headers
+            )
+            assert stopped.status_code == 429, stopped.text
+    engine = make_engine(database_url)
+    with session_scope(engine) as db:
+        outcomes = [
+            c.outcome for c in db.exec(select(m.StatusCheck).order_by(m.StatusCheck.id)).all()
+        ]
+    engine.dispose()
+    assert outcomes == ["wrong"] * 10 + ["rate_limited"] * 2
