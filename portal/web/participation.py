@@ -255,7 +255,7 @@ def _edit_context(
         offers = svc.offers_in(db, person.municipality_id)
         events = svc.events_of(db, activity.id)
     state = state or _form_from_activity(activity, lines)
-    rows = list(state.rows)
+    rows = [r for r in state.rows if r.on or r.hours or r.error]  # blank lines: added below
     rows += [Row("", "") for _ in range(BLANK_ROWS)]
     summary: list[tuple[str, str]] = [(name, code) for name, code in state.form.errors.items()]
     for index, row in enumerate(rows):
