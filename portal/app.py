@@ -93,10 +93,10 @@ def make_templates(manifest: dict[str, str]) -> jinja2.Environment:
     return env
 
 
-def _form_message(code: str) -> str:
+def _form_message(code: str, **variables: object) -> str:
     from portal.web.forms import message
 
-    return message(code)
+    return message(code, **variables)
 
 
 def _label(name: str) -> Any:

@@ -83,9 +83,9 @@ MESSAGES = {
     "file_required": N_("Add a photo or a PDF as proof."),
     "file_empty": N_("This file is empty. Choose the file again."),
     "file_too_large": N_(
-        "This file is too large: at most 10 MB. Take a new photo or make it smaller."
+        "This file is too large: at most %(mb)d MB. Take a new photo or make it smaller."
     ),
-    "file_too_many": N_("You can add at most 5 files. Delete a file first."),
+    "file_too_many": N_("You can add at most %(num)d files. Delete a file first."),
     "file_name_long": N_("The name of this file is too long. Give the file a shorter name."),
     "file_name_chars": N_(
         "The name of this file has characters we do not accept. Give the file a simple name."
@@ -102,8 +102,8 @@ MESSAGES = {
     ),
     "file_pixels": N_("This picture is too big (too many pixels). Take a new photo."),
     "body_too_large": N_(
-        "The files are too large together: at most 5 files of 10 MB. Nothing was added. What "
-        "you saved before is still here."
+        "The files are too large together: at most %(num)d files of %(mb)d MB. Nothing was "
+        "added. What you saved before is still here."
     ),
     "confirmed_range": N_("Confirm at least 1 hour and fewer hours than were asked."),
     "reason_missing": N_("Give the reason: the person will read it."),
@@ -112,8 +112,11 @@ MESSAGES = {
 }
 
 
-def message(code: str) -> str:
-    return gettext(MESSAGES.get(code, MESSAGES["required"]))
+def message(code: str, **variables: object) -> str:
+    """The translated message of an error code; a message about a limit names the limit
+    (`mb`, `num`) that the page passes in, since the limits are settings."""
+    text = gettext(MESSAGES.get(code, MESSAGES["required"]))
+    return text % variables if variables and "%(" in text else text
 
 
 class Form:

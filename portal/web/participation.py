@@ -279,7 +279,7 @@ def _edit_context(
         "kinds_options": [(k, labels.activity_kind_name(k)) for k in KINDS],
         "offer_options": [(str(o.id), f"{o.title} – {o.organisation}") for o in offers],
         "max_files": settings.upload_max_files,
-        "max_megabytes": settings.upload_max_bytes // (1024 * 1024),
+        "max_megabytes": max(1, settings.upload_max_bytes // (1024 * 1024)),
         "saved": False,
         **extra,
     }
