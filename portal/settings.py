@@ -92,6 +92,9 @@ class Settings:
     mollie_checkout_origin: str = ""
     # proof for interpreting (§2J): share codes and the check rate limit
     share_code_days: int = 30
+    # the key of the share codes' HMAC: PORTAL_SECRET_KEY when set (required in production), a
+    # fixed development value otherwise (so codes survive a restart and work across processes)
+    code_key: str = field(default="development-only-share-code-key", repr=False)
     check_limit: int = 10  # wrong codes per window, per service and per client address
     check_window_minutes: int = 15
     # pillar-4 evidence uploads
@@ -203,6 +206,8 @@ class Settings:
                 env["PORTAL_MAIL_INTERVAL_SECONDS"], "PORTAL_MAIL_INTERVAL_SECONDS", minimum=0
             )
         secret = get("PORTAL_SECRET_KEY", "")
+        if secret:
+            kwargs["code_key"] = secret
         if not secret and mode != "production":
             # Development and tests: a fresh key per process is fine (sessions live in the DB).
             secret = secrets.token_urlsafe(32)

@@ -91,3 +91,15 @@ def test_the_pay_form_may_redirect_to_mollies_checkout_and_nowhere_else():
         Settings.from_env({"PORTAL_MOLLIE_API_ENDPOINT": "http://127.0.0.1:8002"})
     )
     assert local.endswith("form-action 'self' http://127.0.0.1:8002")
+
+
+def test_the_share_code_key_is_the_secret_key_or_a_stable_development_value():
+    from portal.settings import Settings
+
+    first = Settings.from_env({"PORTAL_ENV": "development"})
+    second = Settings.from_env({"PORTAL_ENV": "development"})
+    assert first.secret_key != second.secret_key  # random per process in development
+    assert first.code_key == second.code_key  # but codes survive a restart
+    keyed = Settings.from_env({"PORTAL_ENV": "development", "PORTAL_SECRET_KEY": "k" * 40})
+    assert keyed.code_key == "k" * 40
+    assert "k" * 40 not in repr(keyed)

@@ -2,13 +2,15 @@
 
 A code is short, easy to read aloud and to type: nine characters from an alphabet without the
 look-alikes 0/O, 1/I/L and U/V, shown in three groups (`K7M-29P-XQ4`). Nine characters from 29
-give 43.7 bits of randomness. Only a hash of the canonical form is stored; the person sees the code
-once, when it is made. Pure: no I/O, the caller passes the time and the randomness source.
+give 43.7 bits of randomness. Only a keyed hash (HMAC) of the canonical form is stored; the
+person sees the code once, when it is made. Pure: no I/O, the caller passes the time, the key
+and the randomness source.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import unicodedata
 from collections.abc import Callable
@@ -51,9 +53,10 @@ def canonical(text: str) -> str | None:
     return cleaned
 
 
-def digest(code: str) -> str:
-    """The stored form: SHA-256 of the canonical code (hex)."""
-    return hashlib.sha256(code.encode("ascii")).hexdigest()
+def digest(code: str, key: str) -> str:
+    """The stored form: HMAC-SHA256 of the canonical code with the server's key (hex). Without
+    the key, a copy of the database does not let anyone try all codes offline."""
+    return hmac.new(key.encode("utf-8"), code.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def same_digest(stored: str, candidate: str) -> bool:

@@ -73,7 +73,7 @@ def active_codes(db: Session, person_id: int, now: datetime) -> list[m.ShareCode
 
 
 def create_code(
-    db: Session, person_id: int, now: datetime, *, days: int, actor: str
+    db: Session, person_id: int, now: datetime, *, days: int, actor: str, key: str
 ) -> tuple[m.ShareCode, str]:
     """A new code for the person, valid `days` days; returns the row and the code itself (shown
     once). Refused while the contract is not valid today."""
@@ -84,7 +84,7 @@ def create_code(
         raise ServiceError("too_many_codes")
     while True:
         code = share_codes.generate()
-        digest = share_codes.digest(code)
+        digest = share_codes.digest(code, key)
         taken = db.exec(select(m.ShareCode.id).where(m.ShareCode.code_hash == digest)).first()
         if taken is None:
             break
@@ -156,6 +156,7 @@ def check_code(
     channel: str,
     limit: int,
     window: timedelta,
+    key: str,
     api_key_id: int | None = None,
 ) -> CheckAnswer:
     """Check a typed or posted code for an interpreting service, and record the check."""
@@ -177,7 +178,7 @@ def check_code(
     with session_scope(engine) as db:
         row: m.ShareCode | None = None
         if canonical is not None:
-            digest = share_codes.digest(canonical)
+            digest = share_codes.digest(canonical, key)
             found = db.exec(select(m.ShareCode).where(m.ShareCode.code_hash == digest)).first()
             if found is not None and share_codes.same_digest(found.code_hash, digest):
                 row = found

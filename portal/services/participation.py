@@ -196,8 +196,23 @@ def save_draft(
         activity = m.Activity(person_id=person_id, created_at=now)
     else:
         activity = own_activity(db, person_id, activity_id)
-        if not editable(SubmissionStatus(activity.status)):
+        # claim the row while it is editable: a save that races with "send" loses cleanly
+        claimed = db.execute(
+            update(m.Activity)
+            .where(
+                col(m.Activity.id) == activity_id,
+                col(m.Activity.status).in_(EDITABLE),
+            )
+            .values(updated_at=now)
+        )
+        if getattr(claimed, "rowcount", 0) != 1:
             raise ServiceError("not_editable")
+        db.refresh(activity)
+        if activity.contact_answer and _confirmed_content(db, activity) != _content_of(data):
+            # the contact confirmed other hours: that answer no longer says anything
+            activity.contact_answer = ""
+            activity.contact_note = ""
+            activity.contact_answered_at = None
     activity.kind = data.kind
     activity.offer_id = data.offer_id
     activity.organisation = data.organisation
@@ -223,6 +238,37 @@ def save_draft(
     return activity
 
 
+EDITABLE = [SubmissionStatus.DRAFT.value, SubmissionStatus.INFO_REQUESTED.value]
+
+
+def _content_of(data: ActivityInput) -> tuple[object, ...]:
+    """What the host organisation's contact confirms: who, where, and which hours."""
+    return (
+        normalise_organisation(data.organisation),
+        data.contact_email.strip().lower(),
+        tuple(sorted((e.on, e.hours) for e in data.entries)),
+    )
+
+
+def _confirmed_content(db: Session, activity: m.Activity) -> tuple[object, ...]:
+    assert activity.id is not None
+    return _content_of(
+        ActivityInput(
+            organisation=activity.organisation,
+            contact_email=activity.contact_email,
+            entries=[LogEntry(x.on, x.hours) for x in lines_of(db, activity.id)],
+        )
+    )
+
+
+def store_file(store: FileStore, checked: CheckedFile) -> str:
+    """Put a checked file's bytes in the store under a new random key (no database work, so a
+    slow store never holds a transaction open)."""
+    key = new_key()
+    store.put(key, checked.data, checked.content_type)
+    return key
+
+
 def add_file(
     db: Session,
     store: FileStore,
@@ -232,15 +278,17 @@ def add_file(
     max_files: int,
     actor: str,
     now: datetime,
+    key: str | None = None,
 ) -> m.EvidenceFile:
-    """Store one checked file under a random key (the name is only ever displayed)."""
+    """Keep one checked file under a random key (the name is only ever displayed). With `key`,
+    the bytes are in the store already (put there before the transaction, see `store_file`)."""
     if not editable(SubmissionStatus(activity.status)):
         raise ServiceError("not_editable")
     assert activity.id is not None
     if len(files_of(db, activity.id)) >= max_files:
         raise ServiceError("file_too_many")
-    key = new_key()
-    store.put(key, checked.data, checked.content_type)
+    if key is None:
+        key = store_file(store, checked)
     row = m.EvidenceFile(
         activity_id=activity.id,
         storage_key=key,
@@ -349,15 +397,20 @@ def submit(
     if problems:
         raise ActivityProblems(problems)
     again = activity.status == SubmissionStatus.INFO_REQUESTED
-    activity.status = status.value
-    activity.submitted_at = now
-    activity.updated_at = now
-    db.add(activity)
+    # one "send" only, also after a double click or from two tabs
+    sent = db.execute(
+        update(m.Activity)
+        .where(col(m.Activity.id) == activity.id, col(m.Activity.status) == activity.status)
+        .values(status=status.value, submitted_at=now, updated_at=now)
+    )
+    if getattr(sent, "rowcount", 0) != 1:
+        raise ServiceError("not_editable")
+    db.refresh(activity)
     _event(db, activity, actor, "resubmitted" if again else "submitted", response.strip(), now)
     audit(db, actor, "activity.submit", "activity", activity.id, hours=activity.hours_claimed)
     person = db.get(m.Person, person_id)
     assert person is not None
-    if activity.contact_email and not (again and activity.contact_answer):
+    if activity.contact_email and not activity.contact_answer:
         _send_confirmation_link(db, activity, person, now, base_url, link_days)
     notify(
         db,

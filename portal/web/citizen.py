@@ -279,5 +279,5 @@ def routes() -> list[Any]:
         route("/my", dashboard, Audience.CITIZEN),
         route("/my/plan", plan, Audience.CITIZEN),
         route("/my/inbox", inbox, Audience.CITIZEN),
-        route("/my/inbox/{message_id:int}", message_detail, Audience.CITIZEN),
+        route("/my/inbox/{message_id:id}", message_detail, Audience.CITIZEN),
     ]

@@ -217,9 +217,9 @@ def routes() -> list[Any]:
     return [
         route("/staff/classroom", sessions_page, Audience.COUNSELLOR),
         route("/staff/classroom/new", create, Audience.COUNSELLOR, methods=("POST",)),
-        route("/staff/classroom/{session_id:int}", session_page, Audience.COUNSELLOR),
+        route("/staff/classroom/{session_id:id}", session_page, Audience.COUNSELLOR),
         route(
-            "/staff/classroom/{session_id:int}/attendance",
+            "/staff/classroom/{session_id:id}/attendance",
             record,
             Audience.COUNSELLOR,
             methods=("POST",),

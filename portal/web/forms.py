@@ -112,6 +112,21 @@ MESSAGES = {
 }
 
 
+MAX_ID = 2**31 - 1
+
+
+def row_id(text: object) -> int | None:
+    """A database id typed or posted by anyone: ASCII digits only ("²" and "٣" are digits to
+    Python, not to us), within what every database stores; otherwise None."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        number = text  # from a `{name:id}` path parameter
+    elif isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= 10:
+        number = int(text)
+    else:
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 def message(code: str, **variables: object) -> str:
     """The translated message of an error code; a message about a limit names the limit
     (`mb`, `num`) that the page passes in, since the limits are settings."""
@@ -178,7 +193,7 @@ class Form:
             if required:
                 self.error(name, "required")
             return None
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()) or len(value) > 12:
             self.error(name, "number")
             return None
         number = int(value)

@@ -28,7 +28,7 @@ from portal.domain import share_codes
 from portal.domain.share_codes import Outcome
 from portal.services import interpreting as svc
 from portal.services.people import ServiceError
-from portal.web.forms import Form
+from portal.web.forms import Form, row_id
 from portal.web.pages import render
 from portal.web.routing import API_MAX_BODY, Audience, principal_of, route
 
@@ -78,7 +78,12 @@ def create_code(request: Request) -> Response:
     try:
         with session_scope(portal.engine) as db:
             row, code = svc.create_code(
-                db, person_id, now, days=portal.settings.share_code_days, actor=principal.subject
+                db,
+                person_id,
+                now,
+                days=portal.settings.share_code_days,
+                actor=principal.subject,
+                key=portal.settings.code_key,
             )
             person = db.get(m.Person, person_id)
     except ServiceError as error:
@@ -105,10 +110,9 @@ def create_code(request: Request) -> Response:
 def revoke_code(request: Request) -> Response:
     portal = portal_of(request)
     principal = principal_of(request)
-    try:
-        code_id = int(request.path_params["code_id"])
-    except ValueError:
-        raise HTTPException(status_code=404) from None
+    code_id = row_id(request.path_params["code_id"])
+    if code_id is None:
+        raise HTTPException(status_code=404)
     try:
         with session_scope(portal.engine) as db:
             svc.revoke_code(
@@ -163,6 +167,7 @@ def check(request: Request) -> Response:
         channel="web",
         limit=settings.check_limit,
         window=timedelta(minutes=settings.check_window_minutes),
+        key=settings.code_key,
     )
     context["answer"] = answer
     status = 200
@@ -197,7 +202,7 @@ def api_status_check(request: Request) -> Response:
         return _problem(413, "too_large", f"The body may be at most {API_MAX_BODY} bytes.")
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _problem(400, "bad_json", "The body is not valid JSON.")
     code = data.get("code") if isinstance(data, dict) else None
     if not isinstance(code, str) or not code.strip() or len(code) > 64:
@@ -214,6 +219,7 @@ def api_status_check(request: Request) -> Response:
         channel="api",
         limit=settings.check_limit,
         window=timedelta(minutes=settings.check_window_minutes),
+        key=settings.code_key,
         api_key_id=key.id,
     )
     if answer.outcome is Outcome.RATE_LIMITED:
@@ -423,11 +429,13 @@ def issue_api_key(request: Request) -> Response:
 
 def revoke_api_key(request: Request) -> Response:
     portal = portal_of(request)
+    key_id = row_id(request.path_params["key_id"])
     try:
-        key_id = int(request.path_params["key_id"])
+        if key_id is None:
+            raise ServiceError("unknown_api_key")
         with session_scope(portal.engine) as db:
             svc.revoke_api_key(db, principal_of(request).subject, key_id, portal.clock.now())
-    except (ValueError, ServiceError):
+    except ServiceError:
         raise HTTPException(status_code=404) from None
     return RedirectResponse("/admin/api-keys?revoked=1", status_code=303)
 
@@ -436,12 +444,14 @@ def routes() -> list[Any]:
     return [
         route("/my/interpreting", proof_page, Audience.CITIZEN),
         route("/my/interpreting/codes", create_code, Audience.CITIZEN, ("POST",)),
-        route("/my/interpreting/codes/{code_id}/revoke", revoke_code, Audience.CITIZEN, ("POST",)),
+        route(
+            "/my/interpreting/codes/{code_id:id}/revoke", revoke_code, Audience.CITIZEN, ("POST",)
+        ),
         route("/interpreting", check_page, Audience.INTERPRETING),
         route("/interpreting/check", check, Audience.INTERPRETING, ("POST",)),
         route("/api/v1/status-checks", api_status_check, Audience.API_KEY, ("POST",)),
         route("/api/v1/openapi.json", openapi, Audience.PUBLIC),
         route("/admin/api-keys", api_keys_page, Audience.ADMIN),
         route("/admin/api-keys", issue_api_key, Audience.ADMIN, ("POST",), name="issue_api_key"),
-        route("/admin/api-keys/{key_id}/revoke", revoke_api_key, Audience.ADMIN, ("POST",)),
+        route("/admin/api-keys/{key_id:id}/revoke", revoke_api_key, Audience.ADMIN, ("POST",)),
     ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 from urllib.parse import quote
 
@@ -39,7 +39,7 @@ from portal.services import participation as svc
 from portal.services.people import ServiceError, audit
 from portal.web import labels
 from portal.web.exports import csv_safe
-from portal.web.forms import Form
+from portal.web.forms import Form, row_id
 from portal.web.multipart import BadMultipart, BodyTooLarge, ParsedForm, read_multipart
 from portal.web.pages import render
 from portal.web.routing import Audience, principal_of, require_csrf, route
@@ -51,10 +51,10 @@ MAX_ROWS = 200
 
 
 def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise HTTPException(status_code=404) from None
+    number = row_id(value)
+    if number is None:
+        raise HTTPException(status_code=404)
+    return number
 
 
 def _person_id(request: Request) -> int:
@@ -109,7 +109,7 @@ def read_activity_form(values: dict[str, str], ons: list[str], hours: list[str])
     form = Form(values)
     kind = form.choice("kind", KINDS, required=False)
     offer_text = form.get("offer")
-    offer_id = int(offer_text) if offer_text.isdigit() and len(offer_text) < 10 else None
+    offer_id = row_id(offer_text)
     texts = {}
     for name in TEXT_FIELDS:
         limit = 2000 if name == "description" else 200
@@ -226,8 +226,9 @@ def new_activity(request: Request) -> Response:
     with session_scope(portal.engine) as db:
         person = db.get(m.Person, person_id)
         assert person is not None
-        if offer_text.isdigit() and len(offer_text) < 10:
-            offer = db.get(m.ActivityOffer, int(offer_text))
+        if offer_text:
+            offer_id = row_id(offer_text)
+            offer = db.get(m.ActivityOffer, offer_id) if offer_id else None
             if offer is None or offer.municipality_id != person.municipality_id:
                 raise HTTPException(status_code=404)
             data = svc.ActivityInput(
@@ -281,8 +282,14 @@ def _edit_context(
         "max_files": settings.upload_max_files,
         "max_megabytes": max(1, settings.upload_max_bytes // (1024 * 1024)),
         "saved": False,
+        "draft_version": draft_version(activity),
         **extra,
     }
+
+
+def draft_version(activity: m.Activity) -> str:
+    """Which saved state of a draft a page shows (draft.js keeps the phone's copy against it)."""
+    return activity.updated_at.astimezone(UTC).isoformat()
 
 
 def edit_page(request: Request) -> Response:
@@ -360,46 +367,66 @@ def _save(request: Request, activity_id: int, person_id: int, parsed: ParsedForm
             activity = svc.own_activity(db, person_id, activity_id)
         except ServiceError:
             raise HTTPException(status_code=404) from None
-        if not editable(SubmissionStatus(activity.status)):
-            return RedirectResponse(f"/my/participation/activities/{activity_id}", status_code=303)
+    if not editable(SubmissionStatus(activity.status)):
+        return RedirectResponse(f"/my/participation/activities/{activity_id}", status_code=303)
+    # Files are checked and stored before the transaction: decoding photos and talking to S3
+    # take time, and no database lock is held meanwhile.
+    stored: list[tuple[str, Any, str]] = []
+    for incoming in parsed.files:
+        name = shown_file_name(incoming.filename)
+        if incoming.too_large:
+            state.file_errors.append((name, "file_too_large"))
+            continue
         try:
-            activity = svc.save_draft(db, person_id, activity_id, state.data, now, actor=actor)
-        except svc.ActivityProblems as problems:
-            state.apply(problems.problems)
-            # keep what is valid: save again without the refused values
-            for problem in problems.problems:
-                if problem.field == "offer":
-                    state.data.offer_id = None
-                elif problem.field in TEXT_FIELDS:
-                    setattr(state.data, problem.field, "")
-            activity = svc.save_draft(db, person_id, activity_id, state.data, now, actor=actor)
-        for incoming in parsed.files:
-            name = shown_file_name(incoming.filename)
-            if incoming.too_large:
-                state.file_errors.append((name, "file_too_large"))
-                continue
+            checked = inspect_upload(
+                incoming.data,
+                incoming.filename,
+                incoming.content_type,
+                max_bytes=settings.upload_max_bytes,
+            )
+        except UploadRejected as rejected:
+            state.file_errors.append((name, rejected.code))
+            continue
+        stored.append((name, checked, svc.store_file(portal.files, checked)))
+    if parsed.too_many_files:
+        state.file_errors.append(("", "file_too_many"))
+    kept: set[str] = set()
+    committed = False
+    try:
+        with session_scope(portal.engine) as db:
             try:
-                checked = inspect_upload(
-                    incoming.data,
-                    incoming.filename,
-                    incoming.content_type,
-                    max_bytes=settings.upload_max_bytes,
-                )
-                svc.add_file(
-                    db,
-                    portal.files,
-                    activity,
-                    checked,
-                    max_files=settings.upload_max_files,
-                    actor=actor,
-                    now=now,
-                )
-            except UploadRejected as rejected:
-                state.file_errors.append((name, rejected.code))
-            except ServiceError as error:
-                state.file_errors.append((name, error.code))
-        if parsed.too_many_files:
-            state.file_errors.append(("", "file_too_many"))
+                activity = svc.save_draft(db, person_id, activity_id, state.data, now, actor=actor)
+            except svc.ActivityProblems as problems:
+                state.apply(problems.problems)
+                # keep what is valid: save again without the refused values
+                for problem in problems.problems:
+                    if problem.field == "offer":
+                        state.data.offer_id = None
+                    elif problem.field in TEXT_FIELDS:
+                        setattr(state.data, problem.field, "")
+                activity = svc.save_draft(db, person_id, activity_id, state.data, now, actor=actor)
+            for name, checked, key in stored:
+                try:
+                    svc.add_file(
+                        db,
+                        portal.files,
+                        activity,
+                        checked,
+                        max_files=settings.upload_max_files,
+                        actor=actor,
+                        now=now,
+                        key=key,
+                    )
+                    kept.add(key)
+                except ServiceError as error:
+                    state.file_errors.append((name, error.code))
+        committed = True
+    except ServiceError:  # sent or decided meanwhile (another tab)
+        return RedirectResponse(f"/my/participation/activities/{activity_id}", status_code=303)
+    finally:
+        for _, _, key in stored:  # nothing stored that no row points to
+            if not (committed and key in kept):
+                portal.files.delete(key)
     if not state.ok:
         context = _edit_context(request, activity, state)
         return render(request, "citizen/activity_form.html", context, status=400, personal=True)
@@ -425,8 +452,9 @@ def autosave(request: Request) -> Response:
             svc.own_activity(db, person_id, activity_id)
         except ServiceError:
             raise HTTPException(status_code=404) from None
+        refused = bool(state.form.errors) or any(r.error for r in state.rows)
         try:
-            svc.save_draft(
+            saved = svc.save_draft(
                 db,
                 person_id,
                 activity_id,
@@ -434,14 +462,40 @@ def autosave(request: Request) -> Response:
                 portal.clock.now(),
                 actor=principal_of(request).subject,
             )
-        except svc.ActivityProblems:
-            pass  # a refused value stays on the page (and on the phone) until it is corrected
+        except svc.ActivityProblems as problems:
+            refused = True  # keep the rest: save again without the refused values
+            for problem in problems.problems:
+                if problem.field == "offer":
+                    state.data.offer_id = None
+                elif problem.field in TEXT_FIELDS:
+                    setattr(state.data, problem.field, "")
+            saved = svc.save_draft(
+                db,
+                person_id,
+                activity_id,
+                state.data,
+                portal.clock.now(),
+                actor=principal_of(request).subject,
+            )
         except ServiceError:
-            return Response(status_code=409)
+            return PlainTextResponse(
+                i18n.gettext("Not saved: this activity was sent meanwhile. Reload the page."),
+                status_code=409,
+            )
+    if refused:
+        # 422: the page (and draft.js's copy on the phone) keeps everything; the status says so
+        return PlainTextResponse(
+            i18n.gettext(
+                'Not everything is saved yet: press "Save as draft" to see what to change.'
+            ),
+            status_code=422,
+            headers={"Cache-Control": "no-store", "X-Draft-Version": draft_version(saved)},
+        )
     # a status line for htmx to put in the form's live region (plain text: nothing to escape)
     time = i18n.format_time(portal.clock.now())
     return PlainTextResponse(
-        i18n.gettext("Saved at %(time)s.", time=time), headers={"Cache-Control": "no-store"}
+        i18n.gettext("Saved at %(time)s.", time=time),
+        headers={"Cache-Control": "no-store", "X-Draft-Version": draft_version(saved)},
     )
 
 
@@ -920,7 +974,7 @@ def offer_active(request: Request) -> Response:
 
 
 def routes() -> list[Any]:
-    activity = "/my/participation/activities/{activity_id}"
+    activity = "/my/participation/activities/{activity_id:id}"
     return [
         route("/my/participation", overview, Audience.CITIZEN),
         route("/my/participation/activities", new_activity, Audience.CITIZEN, ("POST",)),
@@ -933,20 +987,27 @@ def routes() -> list[Any]:
         route(activity + "/withdraw", withdraw, Audience.CITIZEN, ("POST",)),
         route(activity + "/copy", copy, Audience.CITIZEN, ("POST",)),
         route(activity + "/delete", delete_draft, Audience.CITIZEN, ("POST",)),
-        route(activity + "/files/{file_id}/delete", delete_file, Audience.CITIZEN, ("POST",)),
-        route("/my/participation/files/{file_id}", _download, Audience.CITIZEN, name="own_file"),
+        route(activity + "/files/{file_id:id}/delete", delete_file, Audience.CITIZEN, ("POST",)),
+        route("/my/participation/files/{file_id:id}", _download, Audience.CITIZEN, name="own_file"),
         route(
-            "/municipality/files/{file_id}", _download, Audience.MUNICIPALITY, name="resident_file"
+            "/municipality/files/{file_id:id}",
+            _download,
+            Audience.MUNICIPALITY,
+            name="resident_file",
         ),
-        route("/counsellor/files/{file_id}", _download, Audience.COUNSELLOR, name="caseload_file"),
+        route(
+            "/counsellor/files/{file_id:id}", _download, Audience.COUNSELLOR, name="caseload_file"
+        ),
         route("/confirm-hours/{token}", confirm_page, Audience.PUBLIC),
         route("/confirm-hours/{token}", confirm, Audience.PUBLIC, ("POST",), name="confirm"),
         route("/municipality", municipality_home, Audience.MUNICIPALITY),
         route(
-            "/municipality/activities/{activity_id}", officer_activity_page, Audience.MUNICIPALITY
+            "/municipality/activities/{activity_id:id}",
+            officer_activity_page,
+            Audience.MUNICIPALITY,
         ),
         route(
-            "/municipality/activities/{activity_id}/decision",
+            "/municipality/activities/{activity_id:id}/decision",
             decide,
             Audience.MUNICIPALITY,
             ("POST",),
@@ -957,6 +1018,9 @@ def routes() -> list[Any]:
             "/municipality/offers", add_offer, Audience.MUNICIPALITY, ("POST",), name="add_offer"
         ),
         route(
-            "/municipality/offers/{offer_id}/active", offer_active, Audience.MUNICIPALITY, ("POST",)
+            "/municipality/offers/{offer_id:id}/active",
+            offer_active,
+            Audience.MUNICIPALITY,
+            ("POST",),
         ),
     ]

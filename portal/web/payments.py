@@ -351,13 +351,13 @@ def routes() -> list[Any]:
     return [
         route("/my/payments", overview, Audience.CITIZEN),
         route("/my/payments/pay", pay, Audience.CITIZEN, methods=("POST",)),
-        route("/my/payments/{payment_id:int}/return", payment_return, Audience.CITIZEN),
-        route("/my/payments/{payment_id:int}/status", payment_status, Audience.CITIZEN),
-        route("/my/payments/{payment_id:int}/receipt", receipt, Audience.CITIZEN),
+        route("/my/payments/{payment_id:id}/return", payment_return, Audience.CITIZEN),
+        route("/my/payments/{payment_id:id}/status", payment_status, Audience.CITIZEN),
+        route("/my/payments/{payment_id:id}/receipt", receipt, Audience.CITIZEN),
         webhook,
-        route("/staff/persons/{person_id:int}/payments", staff_payments, Audience.COUNSELLOR),
+        route("/staff/persons/{person_id:id}/payments", staff_payments, Audience.COUNSELLOR),
         route(
-            "/staff/persons/{person_id:int}/payments/{action}",
+            "/staff/persons/{person_id:id}/payments/{action}",
             staff_action,
             Audience.COUNSELLOR,
             methods=("POST",),

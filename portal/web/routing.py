@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -22,6 +24,22 @@ from starlette.routing import Route
 from portal.web.security import CSRF_FIELD, CSRF_HEADER, token_matches
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class IdConvertor(Convertor[int]):
+    """`{name:id}`: a database id in a path. At most 9 digits, so every value fits the databases'
+    integer columns; anything else is simply not a matching path (404), never a crash."""
+
+    regex = "[0-9]{1,9}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(int(value))
+
+
+register_url_convertor("id", IdConvertor())
 
 
 class Audience(StrEnum):
@@ -179,10 +197,13 @@ def route(
             session = request.scope.get("session") or {}
             if not token_matches(session, submitted):
                 raise HTTPException(status_code=403, detail="csrf")
-        if request.method not in SAFE_METHODS and request.headers.get(
-            "content-type", ""
-        ).startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            request.state.form = await request.form()
+        if request.method not in SAFE_METHODS:
+            if request.headers.get("content-type", "").startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")
+            ):
+                request.state.form = await request.form()
+            else:  # a POST that is not a form (a script's JSON, say): no fields at all
+                request.state.form = FormData()
         return await run_in_threadpool(handler, request)
 
     endpoint.audience = audience  # type: ignore[attr-defined]

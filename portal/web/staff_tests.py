@@ -259,21 +259,21 @@ def routes() -> list[Any]:
         route("/staff/tests", sessions_page, Audience.COUNSELLOR),
         route("/staff/tests/new", create, Audience.COUNSELLOR, methods=("POST",)),
         route(
-            "/staff/tests/{session_id:int}/cancel", cancel, Audience.COUNSELLOR, methods=("POST",)
+            "/staff/tests/{session_id:id}/cancel", cancel, Audience.COUNSELLOR, methods=("POST",)
         ),
         route(
-            "/staff/persons/{person_id:int}/screening",
+            "/staff/persons/{person_id:id}/screening",
             screening,
             Audience.COUNSELLOR,
             methods=("POST",),
         ),
-        route("/staff/tests/{session_id:int}/results", results, Audience.COUNSELLOR),
+        route("/staff/tests/{session_id:id}/results", results, Audience.COUNSELLOR),
         route(
-            "/staff/tests/{session_id:int}/results/save",
+            "/staff/tests/{session_id:id}/results/save",
             save_results,
             Audience.COUNSELLOR,
             methods=("POST",),
         ),
         route("/staff/appeals", appeals, Audience.COUNSELLOR),
-        route("/staff/appeals/{appeal_id:int}", decide, Audience.COUNSELLOR, methods=("POST",)),
+        route("/staff/appeals/{appeal_id:id}", decide, Audience.COUNSELLOR, methods=("POST",)),
     ]

@@ -357,16 +357,16 @@ def reschedule(request: Request) -> Response:
 def routes() -> list[Any]:
     return [
         route("/my/tests", overview, Audience.CITIZEN),
-        route("/my/tests/bookings/{booking_id:int}", booking_page, Audience.CITIZEN),
-        route("/my/tests/bookings/{booking_id:int}/calendar.ics", calendar, Audience.CITIZEN),
+        route("/my/tests/bookings/{booking_id:id}", booking_page, Audience.CITIZEN),
+        route("/my/tests/bookings/{booking_id:id}/calendar.ics", calendar, Audience.CITIZEN),
         route(
-            "/my/tests/bookings/{booking_id:int}/cancel",
+            "/my/tests/bookings/{booking_id:id}/cancel",
             cancel,
             Audience.CITIZEN,
             methods=("POST",),
         ),
         route(
-            "/my/tests/bookings/{booking_id:int}/reschedule",
+            "/my/tests/bookings/{booking_id:id}/reschedule",
             reschedule,
             Audience.CITIZEN,
             methods=("POST",),

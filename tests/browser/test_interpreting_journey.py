@@ -102,7 +102,8 @@ def share_code_row(portal: LivePortal, code: str) -> m.ShareCode:
     with session_scope(engine_of(portal)) as db:
         row = db.exec(
             select(m.ShareCode).where(
-                m.ShareCode.code_hash == share_codes.digest(code.replace("-", ""))
+                m.ShareCode.code_hash
+                == share_codes.digest(code.replace("-", ""), portal.settings.code_key)
             )
         ).one_or_none()
     assert row is not None, f"no share code {code} in the database"

@@ -413,6 +413,11 @@ def test_nothing_typed_is_lost_when_the_session_expires(
 
     # The session is gone (its cookie with it); the typing goes on.
     context.clear_cookies()
+    # every logbook line of the page, then the description
+    day = NOW.date().isoformat()
+    for i in range(3):
+        form.locator(f"#log_on-{i}").fill(day)
+        form.locator(f"#log_hours-{i}").fill(str(i + 1))
     more = " Daarna ruimde ik de tafels op en waste ik af."
     form.locator("#description").press_sequentially(more)
     signed_out = form.get_attribute("data-msg-signed-out") or ""
@@ -435,6 +440,8 @@ def test_nothing_typed_is_lost_when_the_session_expires(
     assert restored.get_attribute("role") == "status"
     assert page.locator("#description").input_value() == first + more
     assert page.locator("#organisation").input_value() == "Soepbar De Pollepel"
+    # the lines come back by name, however many lines the page has now
+    assert [page.locator(f"#log_hours-{i}").input_value() for i in range(3)] == ["1", "2", "3"]
 
 
 # ---------------------------------------------------------------- 3. axe-core

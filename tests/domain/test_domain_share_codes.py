@@ -54,10 +54,12 @@ def test_what_a_person_may_type(typed: str, expected: str | None) -> None:
 
 
 def test_only_a_digest_is_stored_and_compared_in_constant_time() -> None:
-    digest = sc.digest("K7M29PXQ4")
+    digest = sc.digest("K7M29PXQ4", "server key")
     assert len(digest) == 64 and "K7M29PXQ4" not in digest
-    assert sc.same_digest(digest, sc.digest("K7M29PXQ4"))
-    assert not sc.same_digest(digest, sc.digest("K7M29PXQ5"))
+    assert sc.same_digest(digest, sc.digest("K7M29PXQ4", "server key"))
+    assert not sc.same_digest(digest, sc.digest("K7M29PXQ5", "server key"))
+    # keyed: the same code under another key is another digest (a stolen table is not enough)
+    assert not sc.same_digest(digest, sc.digest("K7M29PXQ4", "another key"))
 
 
 CREATED = NOW - timedelta(days=1)

@@ -108,3 +108,25 @@ def test_a_citizen_cannot_read_another_persons_message(client, app):
         ).first()
     sign_in(client, "demo-gent-new")
     assert client.get(f"/my/inbox/{other.id}").status_code == 404
+
+
+HOSTILE_IDS = ("99999999999999999999", "2147483648", "%C2%B2", "-1", "0x10", "1e3")
+
+
+@pytest.mark.parametrize("role", ["citizen", "counsellor", "municipality", "admin"])
+def test_hostile_ids_in_paths_are_404_never_a_crash(client, app, role):
+    sign_in(client, ROLE_SUBJECTS[role])
+    token = csrf_token(client.get("/").text)
+    for r in app_routes(app):
+        if "{" not in r.path or r.path.startswith("/static/") or "token" in r.path:
+            continue
+        if r.endpoint.audience.value != role:
+            continue
+        for value in HOSTILE_IDS:
+            path = re.sub(r"\{[^}]+\}", value, r.path)
+            for method in sorted(r.methods - {"HEAD"}):
+                if method == "GET":
+                    response = client.get(path)
+                else:
+                    response = client.request(method, path, data={"csrf_token": token})
+                assert response.status_code in {400, 404, 405}, (method, path, response.status_code)

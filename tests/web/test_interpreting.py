@@ -58,7 +58,9 @@ def test_newcomer_gets_a_code_with_qr_and_sees_what_is_shown(client, app):
     # only the hash is kept, the person sees the hint
     with session_scope(app.state.portal.engine) as db:
         row = db.exec(select(m.ShareCode)).one()
-    assert row.code_hash == share_codes.digest(code.replace("-", ""))
+    assert row.code_hash == share_codes.digest(
+        code.replace("-", ""), app.state.portal.settings.code_key
+    )
     assert code.replace("-", "") not in str(row.model_dump())
     page_before = client.get("/my/interpreting?lang=en").text
     assert f"Code ending in {code[-3:]}" in page_before
@@ -98,12 +100,14 @@ def test_revoked_expired_unknown_and_malformed_codes_all_answer_the_same(client,
     with session_scope(app.state.portal.engine) as db:
         first_row = db.exec(
             select(m.ShareCode).where(
-                m.ShareCode.code_hash == share_codes.digest(code.replace("-", ""))
+                m.ShareCode.code_hash
+                == share_codes.digest(code.replace("-", ""), app.state.portal.settings.code_key)
             )
         ).one()
         second_row = db.exec(
             select(m.ShareCode).where(
-                m.ShareCode.code_hash == share_codes.digest(second.replace("-", ""))
+                m.ShareCode.code_hash
+                == share_codes.digest(second.replace("-", ""), app.state.portal.settings.code_key)
             )
         ).one()
         second_row.expires_at = app.state.portal.clock.now() - timedelta(seconds=1)
@@ -324,3 +328,13 @@ def test_admin_issues_and_revokes_keys_on_the_page(client, app):
         headers={"Authorization": f"Bearer {raw}"},
     )
     assert answer.status_code == 401
+
+
+def test_api_survives_deeply_nested_json(client, app):
+    _, raw = api_key(app)
+    response = client.post(
+        "/api/v1/status-checks",
+        content=b"[" * 3000,
+        headers={"Authorization": f"Bearer {raw}", "Content-Type": "application/json"},
+    )
+    assert response.status_code in {400, 413}

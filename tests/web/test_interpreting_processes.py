@@ -19,6 +19,7 @@ from portal.db import models as m
 from portal.db.engine import make_engine, session_scope
 from portal.domain import share_codes
 from portal.services import interpreting
+from portal.settings import Settings
 from tests.conftest import MOLLIE_TEST_KEY, NOW
 
 pytestmark = pytest.mark.slow
@@ -85,7 +86,9 @@ def test_wrong_codes_spread_over_two_processes_are_counted_together(database_url
         service = db.exec(select(m.InterpretingService)).first()
         _, raw = interpreting.issue_api_key(db, "test", service.id, "two processes")
         person = db.exec(select(m.Person).where(m.Person.subject == "demo-gent-new")).one()
-        _, good = interpreting.create_code(db, person.id, NOW, days=30, actor="test")
+        _, good = interpreting.create_code(
+            db, person.id, NOW, days=30, actor="test", key=Settings().code_key
+        )
     engine.dispose()
     headers = {"Authorization": f"Bearer {raw}"}
     with ExitStack() as stack:

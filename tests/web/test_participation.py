@@ -828,3 +828,40 @@ def test_at_40_confirmed_hours_the_pillar_is_done(client, app):
             if v.pillar.value == "participation"
         )
     assert view.status.value == "done" and view.hours == 40
+
+
+def test_digits_that_are_not_ascii_are_refused_not_a_crash(client, app):
+    sign_in(client, "demo-gent-new")
+    page = client.get("/my/participation")
+    for offer in ("²", "٣", "99999999999999999999"):
+        response = client.post(
+            "/my/participation/activities",
+            data={"csrf_token": csrf_token(page.text), "offer": offer},
+        )
+        assert response.status_code == 404
+    activity_id = record_and_submit(client, app)
+    sign_in(client, "demo-gent-officer")
+    for confirmed in ("²", "٣", "9" * 40):
+        response = decide(
+            client, activity_id, decision="confirm_part", confirmed=confirmed, reason="x"
+        )
+        assert response.status_code == 400 and "Enter a whole number." in response.text
+
+
+def test_autosave_keeps_what_it_can_and_says_when_not_everything_is_saved(client, app):
+    sign_in(client, "demo-gent-new")
+    activity_id = new_draft(client)
+    page = client.get(f"/my/participation/activities/{activity_id}/edit")
+    saved = client.post(
+        f"/my/participation/activities/{activity_id}/autosave?lang=en",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "organisation": "Repair Café",
+            "description": "x" * 2001,
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert saved.status_code == 422 and "Not everything is saved yet" in saved.text
+    assert saved.headers["x-draft-version"]
+    with session_scope(app.state.portal.engine) as db:
+        assert db.get(m.Activity, activity_id).organisation == "Repair Café"
