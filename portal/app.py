@@ -26,7 +26,7 @@ from portal import i18n
 from portal.adapters.mail import Mailer, make_mailer
 from portal.clock import Clock
 from portal.db.engine import make_engine
-from portal.settings import ROOT, Settings
+from portal.settings import BRUSSELS, ROOT, Settings
 
 log = logging.getLogger("portal")
 
@@ -70,6 +70,7 @@ def make_templates(manifest: dict[str, str]) -> jinja2.Environment:
     env.filters["todate"] = _date.fromisoformat
     env.globals.update(
         static_url=static_url,
+        brussels=BRUSSELS,
         format_date=i18n.format_date,
         format_datetime=i18n.format_datetime,
         format_money=i18n.format_money,

@@ -136,22 +136,23 @@ KINDS: dict[str, MessageKind] = {
     "participation_submitted": MessageKind(
         N_("Your activity is sent to your municipality"),
         N_(
-            "You sent your activity at %(organisation)s (%(hours)s hours) to your municipality. "
-            "You get a message when they decide."
+            "You sent your activity at %(organisation)s to your municipality. Hours: "
+            "%(hours)s. You get a message when they decide."
         ),
     ),
     "participation_confirmed": MessageKind(
         N_("Your participation hours are confirmed"),
         N_(
-            "Your municipality confirmed %(hours)s hours for your activity at %(organisation)s. "
-            'You can see your hours on the page "Participation".'
+            "Your municipality confirmed your activity at %(organisation)s. Hours confirmed: "
+            '%(hours)s. You can see all your hours on the page "Participation".'
         ),
     ),
     "participation_partly_confirmed": MessageKind(
         N_("Some of your participation hours are confirmed"),
         N_(
-            "Your municipality confirmed %(hours)s of %(claimed)s hours for your activity at "
-            '%(organisation)s. Reason: %(reason)s. Questions? Answer on the page "Participation".'
+            "Your municipality confirmed part of your activity at %(organisation)s. Hours "
+            "confirmed: %(hours)s of %(claimed)s. Reason: %(reason)s. Do you have a question? "
+            "Ask your municipality or your counsellor."
         ),
     ),
     "participation_rejected": MessageKind(

@@ -496,8 +496,8 @@ def _event(
 N_ = i18n.lazy_gettext
 CONTACT_SUBJECT = N_("Please confirm the hours of %(name)s")
 CONTACT_BODY = N_(
-    "Hello %(contact)s,\n\n%(name)s recorded %(hours)s hours of participation at "
-    "%(organisation)s for their integration programme. Can you confirm these hours? "
+    "Hello %(contact)s,\n\n%(name)s recorded participation hours at %(organisation)s for "
+    "their integration programme (total: %(hours)s). Can you confirm these hours? "
     "Open this link (it works once, until %(until)s):\n\n%(link)s\n\n"
     "Your answer helps the municipality decide. Thank you."
 )

@@ -21,8 +21,8 @@ async def http_exception(request: Request, exc: Exception) -> Response:
     kind = {403: "403", 404: "404", 405: "405", 413: "413"}.get(
         status, "400" if status < 500 else "500"
     )
-    if exc.detail == "csrf":
-        kind = "csrf"
+    if exc.detail in {"csrf", "signed_out"}:
+        kind = str(exc.detail)
     try:
         return render(request, "errors/error.html", {"kind": kind}, status=status)
     except Exception:  # pragma: no cover - the error page itself failed

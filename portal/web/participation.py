@@ -37,6 +37,7 @@ from portal.domain.participation import (
 )
 from portal.services import participation as svc
 from portal.services.people import ServiceError, audit
+from portal.settings import BRUSSELS
 from portal.web import labels
 from portal.web.exports import csv_safe
 from portal.web.forms import Form, row_id
@@ -520,6 +521,8 @@ def _detail_context(db: Any, activity: m.Activity) -> dict[str, Any]:
     assert activity.id is not None
     offer = db.get(m.ActivityOffer, activity.offer_id) if activity.offer_id else None
     return {
+        "response": "",
+        "response_error": None,
         "activity": activity,
         "lines": svc.lines_of(db, activity.id),
         "files": svc.files_of(db, activity.id),
@@ -532,7 +535,13 @@ def submit(request: Request) -> Response:
     portal = portal_of(request)
     person_id = _person_id(request)
     activity_id = _int(request.path_params["activity_id"])
-    response_note = str(request.state.form.get("response", "")).strip()
+    # browsers send new lines as CRLF: count them as one character, as the page's maxlength does
+    response_note = str(request.state.form.get("response", "")).replace("\r\n", "\n").strip()
+    if len(response_note) > 2000:
+        with session_scope(portal.engine) as db:
+            context = _detail_context(db, _own(db, request))
+        context.update(response=response_note, response_error="too_long")
+        return render(request, "citizen/activity_check.html", context, status=400, personal=True)
     try:
         with session_scope(portal.engine) as db:
             svc.submit(
@@ -745,7 +754,15 @@ def confirm(request: Request) -> Response:
             try:
                 svc.answer_link(db, token, answer, note, portal.clock.now())
             except ServiceError as error:
-                form.error("answer", error.code)
+                if error.code not in LINK_ERRORS:
+                    raise
+                problem = error.code  # e.g. a double click: the first answer counted
+                return render(
+                    request,
+                    "public/confirm_hours.html",
+                    {"view": None, "problem": problem, "form": form, "done": None},
+                    status=410,
+                )
     if not form.ok:
         context = {"view": view, "problem": None, "form": form, "done": None}
         return render(request, "public/confirm_hours.html", context, status=400)
@@ -811,6 +828,7 @@ def officer_activity_page(request: Request) -> Response:
             context["activity"].id,
         )
     context["form"] = Form()
+    context["stale"] = request.query_params.get("stale") == "1"
     return render(request, "staff/municipality_activity.html", context, personal=True)
 
 
@@ -850,6 +868,10 @@ def decide(request: Request) -> Response:
         except ServiceError as error:
             if error.code == "unknown_activity":
                 raise HTTPException(status_code=404) from None
+            if error.code == "not_waiting":  # another officer decided meanwhile
+                return RedirectResponse(
+                    f"/municipality/activities/{activity_id}?stale=1", status_code=303
+                )
             error_code = error.code
     if form.ok and error_code is None:
         return RedirectResponse(f"/municipality?done={decision}", status_code=303)
@@ -859,6 +881,7 @@ def decide(request: Request) -> Response:
     with session_scope(portal.engine) as db:
         context = _officer_context(db, municipality_id, activity_id)
     context["form"] = form
+    context["stale"] = False
     return render(request, "staff/municipality_activity.html", context, status=400, personal=True)
 
 
@@ -897,7 +920,9 @@ def export_csv(request: Request) -> Response:
                 activity.end_on.isoformat() if activity.end_on else "",
                 activity.hours_claimed,
                 activity.hours_confirmed,
-                activity.decided_at.date().isoformat() if activity.decided_at else "",
+                activity.decided_at.astimezone(BRUSSELS).date().isoformat()
+                if activity.decided_at
+                else "",
                 csv_safe(activity.decided_by),
             ]
         )

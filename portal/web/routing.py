@@ -183,7 +183,8 @@ def route(
                 if request.url.query:
                     target += "?" + request.url.query
                 return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-            raise HTTPException(status_code=403)
+            # a form sent after the session ended: say so (not "no access")
+            raise HTTPException(status_code=403, detail="signed_out" if principal is None else None)
         if stream:
             return await handler(request)  # type: ignore[misc,no-any-return]
         if request.method not in SAFE_METHODS and not csrf_exempt:

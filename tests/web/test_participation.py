@@ -166,7 +166,7 @@ def test_record_submit_confirm_part_and_see_it_counted(client, app):
     )
     assert done.status_code == 303
     again = decide(client, activity_id, decision="confirm_all")
-    assert again.status_code in {400, 404}  # decided: no second decision
+    assert again.headers["location"].endswith("?stale=1")  # decided: no second decision
 
     sign_in(client, "demo-gent-new")
     assert dashboard_hours(client) == "10/40"
@@ -865,3 +865,83 @@ def test_autosave_keeps_what_it_can_and_says_when_not_everything_is_saved(client
     assert saved.headers["x-draft-version"]
     with session_scope(app.state.portal.engine) as db:
         assert db.get(m.Activity, activity_id).organisation == "Repair Café"
+
+
+def test_a_late_second_decision_is_told_and_changes_nothing(client, app):
+    sign_in(client, "demo-gent-new")
+    activity_id = record_and_submit(client, app)
+    sign_in(client, "demo-gent-officer")
+    page = client.get(f"/municipality/activities/{activity_id}")
+    token = csrf_token(page.text)
+    first = client.post(
+        f"/municipality/activities/{activity_id}/decision",
+        data={"csrf_token": token, "decision": "confirm_all"},
+    )
+    assert first.status_code == 303
+    late = client.post(
+        f"/municipality/activities/{activity_id}/decision",
+        data={"csrf_token": token, "decision": "reject", "reason": "Nee."},
+    )
+    assert late.status_code == 303 and late.headers["location"].endswith("?stale=1")
+    told = client.get(late.headers["location"] + "&lang=en")
+    assert "decided meanwhile" in told.text
+    with session_scope(app.state.portal.engine) as db:
+        assert db.get(m.Activity, activity_id).status == "confirmed"
+
+
+def test_an_answer_to_the_municipality_is_kept_when_it_is_too_long(client, app):
+    sign_in(client, "demo-gent-new")
+    activity_id = record_and_submit(client, app)
+    sign_in(client, "demo-gent-officer")
+    assert (
+        decide(client, activity_id, decision="ask_info", reason="Wie tekende?").status_code == 303
+    )
+    sign_in(client, "demo-gent-new")
+    check = client.get(f"/my/participation/activities/{activity_id}/check?lang=en")
+    answer = "Lotte.\r\n" * 300  # 2400 characters as sent, 2100 after the new lines
+    response = client.post(
+        f"/my/participation/activities/{activity_id}/submit?lang=en",
+        data={"csrf_token": csrf_token(check.text), "response": answer},
+    )
+    assert response.status_code == 400
+    assert "This is too long." in response.text and "Lotte." in response.text
+    fits = "Lotte.\r\n" * 250  # 2000 characters once the new lines are counted as one
+    sent = client.post(
+        f"/my/participation/activities/{activity_id}/submit",
+        data={"csrf_token": csrf_token(check.text), "response": fits},
+    )
+    assert sent.status_code == 303
+
+
+def test_a_form_sent_after_the_session_ended_says_so(client, app):
+    sign_in(client, "demo-gent-new")
+    activity_id = new_draft(client)
+    page = client.get(f"/my/participation/activities/{activity_id}/edit")
+    token = csrf_token(page.text)
+    client.cookies.clear()
+    response = client.post(
+        f"/my/participation/activities/{activity_id}/edit?lang=en",
+        data={"csrf_token": token, "organisation": "Kwijt?"},
+    )
+    assert response.status_code == 403 and "You are signed out" in response.text
+
+
+def test_the_contacts_answer_no_longer_counts_when_the_hours_change(client, app):
+    from starlette.testclient import TestClient
+
+    sign_in(client, "demo-gent-new")
+    activity_id = record_and_submit(client, app)
+    link = link_of(app)
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as contact:
+        page = contact.get(link)
+        contact.post(link, data={"csrf_token": csrf_token(page.text), "answer": "agree"})
+    page = client.get(f"/my/participation/activities/{activity_id}")
+    client.post(
+        f"/my/participation/activities/{activity_id}/withdraw",
+        data={"csrf_token": csrf_token(page.text)},
+    )
+    assert post_form(client, activity_id, form_fields(app, log_hours=["14"])).status_code == 303
+    with session_scope(app.state.portal.engine) as db:
+        assert db.get(m.Activity, activity_id).contact_answer == ""
+    assert submit(client, activity_id).status_code == 303
+    assert link_of(app) != link  # a new link for the new hours
