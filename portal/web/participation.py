@@ -355,6 +355,24 @@ def _too_large(request: Request, activity_id: int, person_id: int) -> Response:
     return render(request, "citizen/activity_form.html", context, status=413, personal=True)
 
 
+def save_what_is_valid(
+    db: Any, person_id: int, activity_id: int, state: ActivityForm, now: Any, actor: str
+) -> tuple[m.Activity, bool]:
+    """Save the draft with every value that is right; a refused value is left out (and marked
+    on the form). Returns the activity and whether anything typed was left out."""
+    refused = bool(state.form.errors) or any(r.error for r in state.rows)
+    try:
+        return svc.save_draft(db, person_id, activity_id, state.data, now, actor=actor), refused
+    except svc.ActivityProblems as problems:
+        state.apply(problems.problems)
+        for problem in problems.problems:
+            if problem.field == "offer":
+                state.data.offer_id = None
+            elif problem.field in TEXT_FIELDS:
+                setattr(state.data, problem.field, "")
+        return svc.save_draft(db, person_id, activity_id, state.data, now, actor=actor), True
+
+
 def _save(request: Request, activity_id: int, person_id: int, parsed: ParsedForm) -> Response:
     portal = portal_of(request)
     settings = portal.settings
@@ -395,17 +413,7 @@ def _save(request: Request, activity_id: int, person_id: int, parsed: ParsedForm
     committed = False
     try:
         with session_scope(portal.engine) as db:
-            try:
-                activity = svc.save_draft(db, person_id, activity_id, state.data, now, actor=actor)
-            except svc.ActivityProblems as problems:
-                state.apply(problems.problems)
-                # keep what is valid: save again without the refused values
-                for problem in problems.problems:
-                    if problem.field == "offer":
-                        state.data.offer_id = None
-                    elif problem.field in TEXT_FIELDS:
-                        setattr(state.data, problem.field, "")
-                activity = svc.save_draft(db, person_id, activity_id, state.data, now, actor=actor)
+            activity, _ = save_what_is_valid(db, person_id, activity_id, state, now, actor)
             for name, checked, key in stored:
                 try:
                     svc.add_file(
@@ -453,30 +461,9 @@ def autosave(request: Request) -> Response:
             svc.own_activity(db, person_id, activity_id)
         except ServiceError:
             raise HTTPException(status_code=404) from None
-        refused = bool(state.form.errors) or any(r.error for r in state.rows)
         try:
-            saved = svc.save_draft(
-                db,
-                person_id,
-                activity_id,
-                state.data,
-                portal.clock.now(),
-                actor=principal_of(request).subject,
-            )
-        except svc.ActivityProblems as problems:
-            refused = True  # keep the rest: save again without the refused values
-            for problem in problems.problems:
-                if problem.field == "offer":
-                    state.data.offer_id = None
-                elif problem.field in TEXT_FIELDS:
-                    setattr(state.data, problem.field, "")
-            saved = svc.save_draft(
-                db,
-                person_id,
-                activity_id,
-                state.data,
-                portal.clock.now(),
-                actor=principal_of(request).subject,
+            saved, refused = save_what_is_valid(
+                db, person_id, activity_id, state, portal.clock.now(), principal_of(request).subject
             )
         except ServiceError:
             return PlainTextResponse(
