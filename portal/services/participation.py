@@ -386,6 +386,9 @@ def submit(
 ) -> m.Activity:
     """Send the activity to the municipality (again, after a question); the contact person,
     when an e-mail address is given, gets a link to confirm the hours."""
+    # One send at a time per person (PostgreSQL row lock; SQLite serialises writers anyway): the
+    # "24 hours a day" and "the same day twice" checks then see the person's other activities.
+    db.exec(select(m.Person.id).where(m.Person.id == person_id).with_for_update()).first()
     activity = own_activity(db, person_id, activity_id)
     try:
         status = next_status(SubmissionStatus(activity.status), "submit")

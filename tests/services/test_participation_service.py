@@ -70,3 +70,70 @@ def test_two_officers_deciding_at_once_make_one_decision(engine):
         facts = db.exec(select(m.Fact).where(m.Fact.source == f"participation:{activity.id}")).all()
     assert row.status == "confirmed" and row.decided_by == "officer-1"
     assert [f.hours for f in facts] == [8]
+
+
+def test_two_activities_sent_at_once_cannot_both_fill_the_same_day(engine, tmp_path):
+    """demo-gent-new has 8 hours waiting today; two drafts of 10 hours each for today, sent at the
+    same moment from two tabs: 8 + 10 fits, 8 + 10 + 10 does not, so exactly one goes."""
+    import threading
+
+    from portal.adapters.storage import LocalFileStore
+    from portal.adapters.uploads import inspect_upload
+    from portal.domain.participation import LogEntry
+    from portal.services.demo_participation import attendance_sheet_photo
+
+    store = LocalFileStore(tmp_path / "files")
+    photo = inspect_upload(attendance_sheet_photo("x", 1), "p.jpg", None, max_bytes=10**7)
+    with Session(engine, expire_on_commit=False) as db:
+        person = db.exec(select(m.Person).where(m.Person.subject == "demo-gent-new")).one()
+        drafts = []
+        for name in ("Kringloopwinkel", "Voedselbank"):
+            activity = svc.save_draft(
+                db,
+                person.id,
+                None,
+                svc.ActivityInput(
+                    kind="volunteering",
+                    organisation=name,
+                    contact_name="X",
+                    place="Gent",
+                    start_on=NOW.date(),
+                    end_on=NOW.date(),
+                    description="Hielp mee.",
+                    entries=[LogEntry(NOW.date(), 10)],
+                ),
+                NOW,
+                actor="test",
+            )
+            svc.add_file(db, store, activity, photo, max_files=5, actor="test", now=NOW)
+            drafts.append(activity.id)
+        db.commit()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def send(activity_id: int) -> None:
+        with Session(engine) as db:
+            barrier.wait()
+            try:
+                svc.submit(
+                    db,
+                    person.id,
+                    activity_id,
+                    NOW,
+                    NOW.date(),
+                    actor="test",
+                    base_url="http://x",
+                    link_days=14,
+                )
+                db.commit()
+                outcomes.append("sent")
+            except ServiceError as error:
+                db.rollback()
+                outcomes.append(error.code)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in drafts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["day_over_24", "sent"], outcomes
