@@ -143,7 +143,7 @@ def report(path: str, elapsed: float, latencies: list[float]) -> tuple[float, fl
     q = statistics.quantiles(latencies, n=100)
     rps = len(latencies) / elapsed
     print(
-        f"{path:<12} {rps:8.0f} req/s   p50 {q[49] * 1000:6.1f} ms   p95 {q[94] * 1000:6.1f} ms   "
+        f"{path:<18} {rps:8.0f} req/s   p50 {q[49] * 1000:6.1f} ms   p95 {q[94] * 1000:6.1f} ms   "
         f"p99 {q[98] * 1000:6.1f} ms"
     )
     return rps, q[49]
