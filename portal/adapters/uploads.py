@@ -146,6 +146,13 @@ def display_name(filename: str) -> str:
     return stem[:keep].rstrip() + "…." + ext
 
 
+def harmless_name(filename: str, limit: int = 60) -> str:
+    """A refused file's name, made harmless to echo next to its error (control and direction
+    characters dropped, the end kept, where the extension is); "?" when nothing is left."""
+    cleaned = "".join(c for c in filename if c.isprintable() and not _is_bad_char(c))
+    return cleaned[-limit:] or "?"
+
+
 # ------------------------------------------------------------------------------------ names
 
 

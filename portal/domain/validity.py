@@ -58,7 +58,13 @@ def last_valid_day(person: PersonFacts) -> date | None:
     until = valid_until(person)
     if until is None:
         return None
-    ends = [f.on for f in person.facts if f.kind is FactKind.CONTRACT_ENDED]
-    if ends:
-        until = min(until, min(ends) - timedelta(days=1))
+    ended = ended_on(person)
+    if ended is not None:
+        until = min(until, ended - timedelta(days=1))
     return until
+
+
+def ended_on(person: PersonFacts) -> date | None:
+    """The day the agency ended the contract (the first such fact), or None."""
+    ends = [f.on for f in person.facts if f.kind is FactKind.CONTRACT_ENDED]
+    return min(ends) if ends else None

@@ -19,7 +19,7 @@ from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.domain import share_codes
 from portal.domain.share_codes import CodeState, Outcome
-from portal.domain.validity import Validity, last_valid_day, validity_on
+from portal.domain.validity import Validity, ended_on, last_valid_day, validity_on
 from portal.services import ratelimit
 from portal.services.dossier import load_dossier
 from portal.services.people import ServiceError, audit
@@ -51,11 +51,10 @@ def proof_state(db: Session, person_id: int, today: date) -> ProofState:
     if dossier is None:
         raise ServiceError("unknown_person")
     facts = dossier.person_facts()
-    ended = [f.on for f in facts.facts if f.kind.value == "contract_ended"]
     return ProofState(
         validity=validity_on(facts, today),
         last_valid_day=last_valid_day(facts),
-        ended_on=min(ended) if ended else None,
+        ended_on=ended_on(facts),
     )
 
 

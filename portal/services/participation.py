@@ -319,6 +319,40 @@ def remove_file(
     audit(db, actor, "evidence.delete", "evidence_file", file_id, activity_id=activity.id)
 
 
+def delete_draft(
+    db: Session, store: FileStore, person_id: int, activity_id: int, *, actor: str
+) -> None:
+    """Delete a draft that was never sent, with its lines and files."""
+    activity = own_activity(db, person_id, activity_id)
+    if activity.status != SubmissionStatus.DRAFT or activity.submitted_at is not None:
+        raise ServiceError("not_a_draft")
+    for file in files_of(db, activity_id):
+        remove_file(db, store, person_id, activity_id, int(file.id or 0), actor=actor)
+    for row in [*lines_of(db, activity_id), *events_of(db, activity_id)]:
+        db.delete(row)
+    db.flush()
+    db.delete(activity)
+    audit(db, actor, "activity.delete", "activity", activity_id)
+
+
+def start_draft(
+    db: Session, person_id: int, offer_id: int | None, now: datetime, *, actor: str
+) -> m.Activity:
+    """A new draft, empty or filled in from an activity the person's municipality offers."""
+    data = ActivityInput()
+    if offer_id is not None:
+        offer = db.get(m.ActivityOffer, offer_id)
+        if offer is None:
+            raise ServiceError("unknown_offer")
+        data = ActivityInput(
+            kind=offer.kind, offer_id=offer.id, organisation=offer.organisation, place=offer.place
+        )
+    try:
+        return save_draft(db, person_id, None, data, now, actor=actor)
+    except ActivityProblems:  # an offer of another municipality
+        raise ServiceError("unknown_offer") from None
+
+
 def problems_of(db: Session, activity: m.Activity, today: date) -> list[Problem]:
     """Everything that keeps an activity from being sent, in form order."""
     assert activity.id is not None
@@ -336,22 +370,30 @@ def problems_of(db: Session, activity: m.Activity, today: date) -> list[Problem]
         problems.append(Problem("end_on", "required"))
     if not activity.description.strip():
         problems.append(Problem("description", "required"))
-    dossier = load_dossier(db, activity.person_id)
-    signed = dossier.contract.signed_on if dossier and dossier.contract else None
+    signed = db.exec(
+        select(col(m.Contract.signed_on)).where(m.Contract.person_id == activity.person_id)
+    ).first()
     entries = [LogEntry(line.on, line.hours) for line in lines_of(db, activity.id)]
     taken: dict[date, int] = {}
     elsewhere: set[date] = set()
     mine = normalise_organisation(activity.organisation)
-    for other in activities_of(db, activity.person_id):
-        if other.id == activity.id or other.status == SubmissionStatus.DRAFT:
+    # the person's other sent activities and their days, in one query
+    others = db.exec(
+        select(
+            col(m.Activity.status),
+            col(m.Activity.organisation),
+            col(m.LogbookLine.on),
+            col(m.LogbookLine.hours),
+        )
+        .join(m.LogbookLine, col(m.LogbookLine.activity_id) == col(m.Activity.id))
+        .where(col(m.Activity.person_id) == activity.person_id, col(m.Activity.id) != activity.id)
+    ).all()
+    for status, organisation, on, hours in others:
+        if status == SubmissionStatus.DRAFT or not active(SubmissionStatus(status)):
             continue
-        if not active(SubmissionStatus(other.status)):
-            continue
-        assert other.id is not None
-        for line in lines_of(db, other.id):
-            taken[line.on] = taken.get(line.on, 0) + line.hours
-            if mine and normalise_organisation(other.organisation) == mine:
-                elsewhere.add(line.on)
+        taken[on] = taken.get(on, 0) + hours
+        if mine and normalise_organisation(organisation) == mine:
+            elsewhere.add(on)
     if activity.start_on is not None and activity.end_on is not None:
         problems.extend(
             validate_activity(

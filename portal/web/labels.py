@@ -48,6 +48,11 @@ VARIANT_NAMES = {
 }
 
 
+def _named(names: dict[str, str], key: str) -> str:
+    """The translated name of a stored value; an unknown value is shown as it is."""
+    return gettext(names[key]) if key in names else key
+
+
 def pillar_name(pillar: str, region: str = "flanders") -> str:
     if region == "brussels" and pillar in PILLAR_NAMES_BRUSSELS:
         return gettext(PILLAR_NAMES_BRUSSELS[pillar])
@@ -112,11 +117,11 @@ TEST_NAMES = {
 
 
 def action_name(action: str) -> str:
-    return gettext(ACTION_NAMES[action]) if action in ACTION_NAMES else action
+    return _named(ACTION_NAMES, action)
 
 
 def test_name(test: str) -> str:
-    return gettext(TEST_NAMES[test]) if test in TEST_NAMES else test
+    return _named(TEST_NAMES, test)
 
 
 PAYMENT_STATUS_NAMES = {
@@ -131,7 +136,7 @@ PAYMENT_STATUS_NAMES = {
 
 
 def payment_status_name(status: str) -> str:
-    return gettext(PAYMENT_STATUS_NAMES[status]) if status in PAYMENT_STATUS_NAMES else status
+    return _named(PAYMENT_STATUS_NAMES, status)
 
 
 BOOKING_STATUS_NAMES = {
@@ -144,7 +149,7 @@ BOOKING_STATUS_NAMES = {
 
 
 def booking_status_name(status: str) -> str:
-    return gettext(BOOKING_STATUS_NAMES[status]) if status in BOOKING_STATUS_NAMES else status
+    return _named(BOOKING_STATUS_NAMES, status)
 
 
 LEVELS = ("A1", "A2_adapted", "A2", "B1")  # CEFR codes stay as they are, in every language
@@ -152,16 +157,11 @@ LEVEL_NAMES = {"A2_adapted": N_("A2 (adapted level)")}
 
 
 def level_name(level: str) -> str:
-    return gettext(LEVEL_NAMES[level]) if level in LEVEL_NAMES else level
+    return _named(LEVEL_NAMES, level)
 
 
 def level_options() -> list[tuple[str, str]]:
     return [(code, level_name(code)) for code in LEVELS]
-
-
-def _named(names: dict[str, str], key: str) -> str:
-    """The translated name of a stored value; an unknown value is shown as it is."""
-    return gettext(names[key]) if key in names else key
 
 
 ACTIVITY_KIND_NAMES = {

@@ -22,7 +22,13 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from portal import i18n
-from portal.adapters.uploads import UploadRejected, display_name, inspect_upload
+from portal.adapters.uploads import (
+    ALLOWED,
+    UploadRejected,
+    display_name,
+    harmless_name,
+    inspect_upload,
+)
 from portal.app import portal_of
 from portal.db import models as m
 from portal.db.engine import session_scope
@@ -180,16 +186,6 @@ def _form_from_activity(activity: m.Activity, lines: list[m.LogbookLine]) -> Act
     )
 
 
-def shown_file_name(name: str) -> str:
-    """A hostile file name made harmless to show (control and direction characters dropped)."""
-    cleaned = "".join(
-        ch
-        for ch in name
-        if ch.isprintable() and ch not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-    )
-    return cleaned[-60:] or "?"
-
-
 # --- pages for the newcomer --------------------------------------------------------------------
 
 
@@ -220,27 +216,21 @@ def overview(request: Request) -> Response:
 def new_activity(request: Request) -> Response:
     """Start a draft (empty, or from an activity the municipality offers) and open its form."""
     portal = portal_of(request)
-    person_id = _person_id(request)
-    form = request.state.form
-    offer_text = str(form.get("offer", ""))
-    data = svc.ActivityInput()
-    with session_scope(portal.engine) as db:
-        person = db.get(m.Person, person_id)
-        assert person is not None
-        if offer_text:
-            offer_id = row_id(offer_text)
-            offer = db.get(m.ActivityOffer, offer_id) if offer_id else None
-            if offer is None or offer.municipality_id != person.municipality_id:
-                raise HTTPException(status_code=404)
-            data = svc.ActivityInput(
-                kind=offer.kind,
-                offer_id=offer.id,
-                organisation=offer.organisation,
-                place=offer.place,
+    offer_text = str(request.state.form.get("offer", ""))
+    offer_id = row_id(offer_text)
+    if offer_text and offer_id is None:
+        raise HTTPException(status_code=404)
+    try:
+        with session_scope(portal.engine) as db:
+            activity = svc.start_draft(
+                db,
+                _person_id(request),
+                offer_id,
+                portal.clock.now(),
+                actor=principal_of(request).subject,
             )
-        activity = svc.save_draft(
-            db, person_id, None, data, portal.clock.now(), actor=principal_of(request).subject
-        )
+    except ServiceError:
+        raise HTTPException(status_code=404) from None
     return RedirectResponse(f"/my/participation/activities/{activity.id}/edit", status_code=303)
 
 
@@ -255,7 +245,6 @@ def _edit_context(
         person = db.get(m.Person, activity.person_id)
         assert person is not None
         offers = svc.offers_in(db, person.municipality_id)
-        events = svc.events_of(db, activity.id)
     state = state or _form_from_activity(activity, lines)
     rows = [r for r in state.rows if r.on or r.hours or r.error]  # blank lines: added below
     rows += [Row("", "") for _ in range(BLANK_ROWS)]
@@ -276,7 +265,6 @@ def _edit_context(
         "file_errors": state.file_errors,
         "summary": summary,
         "offers": offers,
-        "events": events,
         "kinds": KINDS,
         "kinds_options": [(k, labels.activity_kind_name(k)) for k in KINDS],
         "offer_options": [(str(o.id), f"{o.title} – {o.organisation}") for o in offers],
@@ -392,7 +380,7 @@ def _save(request: Request, activity_id: int, person_id: int, parsed: ParsedForm
     # take time, and no database lock is held meanwhile.
     stored: list[tuple[str, Any, str]] = []
     for incoming in parsed.files:
-        name = shown_file_name(incoming.filename)
+        name = harmless_name(incoming.filename)
         if incoming.too_large:
             state.file_errors.append((name, "file_too_large"))
             continue
@@ -456,20 +444,18 @@ def autosave(request: Request) -> Response:
     activity_id = _int(request.path_params["activity_id"])
     values, ons, hours = _form_values(request.state.form)
     state = read_activity_form(values, ons, hours)
-    with session_scope(portal.engine) as db:
-        try:
-            svc.own_activity(db, person_id, activity_id)
-        except ServiceError:
-            raise HTTPException(status_code=404) from None
-        try:
+    try:
+        with session_scope(portal.engine) as db:
             saved, refused = save_what_is_valid(
                 db, person_id, activity_id, state, portal.clock.now(), principal_of(request).subject
             )
-        except ServiceError:
-            return PlainTextResponse(
-                i18n.gettext("Not saved: this activity was sent meanwhile. Reload the page."),
-                status_code=409,
-            )
+    except ServiceError as error:
+        if error.code == "unknown_activity":
+            raise HTTPException(status_code=404) from None
+        return PlainTextResponse(
+            i18n.gettext("Not saved: this activity was sent meanwhile. Reload the page."),
+            status_code=409,
+        )
     if refused:
         # 422: the page (and draft.js's copy on the phone) keeps everything; the status says so
         return PlainTextResponse(
@@ -608,27 +594,18 @@ def copy(request: Request) -> Response:
 
 def delete_draft(request: Request) -> Response:
     portal = portal_of(request)
-    with session_scope(portal.engine) as db:
-        activity = _own(db, request)
-        if activity.status != SubmissionStatus.DRAFT or activity.submitted_at is not None:
-            raise HTTPException(status_code=409)
-        assert activity.id is not None
-        for file in svc.files_of(db, activity.id):
-            svc.remove_file(
+    activity_id = _int(request.path_params["activity_id"])
+    try:
+        with session_scope(portal.engine) as db:
+            svc.delete_draft(
                 db,
                 portal.files,
-                activity.person_id,
-                activity.id,
-                int(file.id or 0),
+                _person_id(request),
+                activity_id,
                 actor=principal_of(request).subject,
             )
-        for line in svc.lines_of(db, activity.id):
-            db.delete(line)
-        for event in svc.events_of(db, activity.id):
-            db.delete(event)
-        db.flush()
-        db.delete(activity)
-        audit(db, principal_of(request).subject, "activity.delete", "activity", activity.id)
+    except ServiceError as error:
+        raise HTTPException(status_code=409 if error.code == "not_a_draft" else 404) from None
     return RedirectResponse("/my/participation?deleted=1", status_code=303)
 
 
@@ -677,10 +654,7 @@ def _download(request: Request) -> Response:
             db, principal.subject, "evidence.download", "evidence_file", row.id, role=principal.role
         )
     data = portal.files.get(row.storage_key)
-    extension = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}[
-        row.content_type
-    ]
-    fallback = f"proof-{row.id}{extension}"
+    fallback = f"proof-{row.id}{ALLOWED[row.content_type]}"
     name = display_name(row.display_name) if row.display_name else fallback
     return Response(
         data,
