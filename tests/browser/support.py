@@ -93,3 +93,38 @@ def describe_violations(violations: list[dict[str, Any]]) -> str:
             for line in summary.splitlines():
                 lines.append(f"      {line.strip()}")
     return "\n".join(lines)
+
+
+def plain(text: str) -> str:
+    """Text with its (narrow) no-break spaces made plain and its whitespace collapsed."""
+    return " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split())
+
+
+def template_parts(language: str, message: str) -> list[str]:
+    """The fixed parts of a translated message around its %(...)s / %(...)d placeholders."""
+    parts = re.split(r"%\(\w+\)[sd]", translated(language, message))
+    return [plain(part) for part in parts if plain(part)]
+
+
+def assert_no_violations(page: Any, axe_source: str, label: str) -> None:
+    violations = run_axe(page, axe_source)
+    assert not violations, (
+        f"axe-core found {len(violations)} violation(s) on {label}:\n"
+        + describe_violations(violations)
+    )
+
+
+def open_page(page: Any, url: str, language: str | None = None) -> Any:
+    """Open `url` (in `language` when given: ?lang=, remembered for the session); it answers
+    200 with one h1 in main."""
+    target = f"{url}{'&' if '?' in url else '?'}lang={language}" if language else url
+    response = page.goto(target)
+    assert response is not None and response.status == 200, (url, response and response.status)
+    if language:
+        assert html_attributes(page)["lang"] == language
+    assert page.locator("main h1").count() == 1
+    return response
+
+
+def engine_of(portal: Any) -> Any:
+    return portal.app.state.portal.engine

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.support import describe_violations, phone_context, run_axe, sign_in
+from tests.browser.support import (
+    assert_no_violations,
+    phone_context,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -21,14 +25,6 @@ def citizen_page(browser, live_portal):
     sign_in(page, live_portal.base_url, "demo-gent-new")
     yield page
     context.close()
-
-
-def assert_no_violations(page, axe_source, label):
-    violations = run_axe(page, axe_source)
-    assert not violations, (
-        f"axe-core found {len(violations)} violation(s) on {label}:\n"
-        + describe_violations(violations)
-    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

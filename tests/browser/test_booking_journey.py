@@ -28,11 +28,15 @@ from portal.db.engine import session_scope
 from portal.domain.rules import rules_on
 from tests.browser.server import LivePortal, serve_portal
 from tests.browser.support import (
+    assert_no_violations,
     describe_violations,
     html_attributes,
+    open_page,
     phone_context,
+    plain,
     run_axe,
     sign_in,
+    template_parts,
     translated,
 )
 from tests.conftest import NOW, fresh_database
@@ -46,19 +50,9 @@ RESULT_TIMEOUT_MS = 10_000  # the payment's return page polls every 3 s
 BOOKING_URL = re.compile(r"/my/tests/bookings/(\d+)$")
 
 
-def plain(text: str) -> str:
-    """Text with its (narrow) no-break spaces made plain and its whitespace collapsed."""
-    return " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split())
-
-
 def seats_left(language: str, count: int) -> str:
     message = i18n.translations(language).ngettext("%(num)d seat left", "%(num)d seats left", count)
     return plain(message % {"num": count})
-
-
-def template_parts(language: str, message: str) -> list[str]:
-    """The fixed parts of a translated message around its %(...)s placeholders."""
-    return [plain(part) for part in re.split(r"%\(\w+\)s", translated(language, message)) if part]
 
 
 # ---------------------------------------------------------------- portals on the sandbox
@@ -247,22 +241,6 @@ def press_cancel(page: Any, base: str, booking_id: int) -> None:
     with page.expect_navigation(url=url):
         form.locator("button[type=submit]").click()
     page.wait_for_load_state("load")
-
-
-def open_page(page: Any, url: str, language: str) -> None:
-    joiner = "&" if "?" in url else "?"
-    response = page.goto(f"{url}{joiner}lang={language}")
-    assert response is not None and response.status == 200, (url, response and response.status)
-    assert html_attributes(page)["lang"] == language
-    assert page.locator("main h1").count() == 1
-
-
-def assert_no_violations(page: Any, axe_source: str, label: str) -> None:
-    violations = run_axe(page, axe_source)
-    assert not violations, (
-        f"axe-core found {len(violations)} violation(s) on {label}:\n"
-        + describe_violations(violations)
-    )
 
 
 # ---------------------------------------------------------------- 1. the issue's journey

@@ -19,10 +19,9 @@ from portal.db import models as m
 from portal.db.engine import session_scope
 from tests.browser.server import LivePortal, serve_portal
 from tests.browser.support import (
-    describe_violations,
+    assert_no_violations,
     html_attributes,
     phone_context,
-    run_axe,
     sign_in,
     translated,
 )
@@ -145,14 +144,6 @@ def horizontal_overflow(page: Any) -> str:
     return (
         f"the page is {found['scroll']} px wide in a {found['width']} px viewport; sticking out: "
         + "; ".join(found["culprits"][:5])
-    )
-
-
-def assert_no_violations(page: Any, axe_source: str, label: str) -> None:
-    violations = run_axe(page, axe_source)
-    assert not violations, (
-        f"axe-core found {len(violations)} violation(s) on {label}:\n"
-        + describe_violations(violations)
     )
 
 

@@ -21,10 +21,11 @@ from portal.services.course import read_version
 from tests.browser.server import LivePortal
 from tests.browser.support import (
     PHONE,
-    describe_violations,
+    assert_no_violations,
     html_attributes,
+    open_page,
     phone_context,
-    run_axe,
+    plain,
     sign_in,
     translated,
 )
@@ -39,11 +40,6 @@ INTRODUCTION = "00-introduction"
 FIRST = "01-separation-of-powers"  # its lesson l1 has an image
 SECOND = "02-neutrality-of-government"
 PAGE_WEIGHT_LIMIT = 80_000  # bytes: document, CSS, JS and the image, as transferred
-
-
-def plain(text: str) -> str:
-    """Text with its no-break spaces made plain and its whitespace collapsed."""
-    return " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split())
 
 
 def numbers(text: str) -> list[int]:
@@ -93,14 +89,6 @@ def module_line(page: Any, module_id: str) -> Any:
     lines = page.locator("main ol.task-list > li.task")
     assert lines.count() == len(MODULES), f"{lines.count()} module lines on {page.url}"
     return lines.nth(list(CONTENT).index(module_id))
-
-
-def assert_no_violations(page: Any, axe_source: str, label: str) -> None:
-    violations = run_axe(page, axe_source)
-    assert not violations, (
-        f"axe-core found {len(violations)} violation(s) on {label}:\n"
-        + describe_violations(violations)
-    )
 
 
 # ---------------------------------------------------------------- 1. the issue's journey
@@ -300,14 +288,6 @@ def gent_new(browser: Any, live_portal: LivePortal) -> Iterator[Any]:
     sign_in(page, live_portal.base_url, "demo-gent-new")
     yield page
     context.close()
-
-
-def open_page(page: Any, url: str, language: str) -> None:
-    separator = "&" if "?" in url else "?"
-    response = page.goto(f"{url}{separator}lang={language}")
-    assert response is not None and response.status == 200, (url, response and response.status)
-    assert html_attributes(page)["lang"] == language
-    assert page.locator("main h1").count() == 1
 
 
 def submit_unanswered(page: Any, base: str, module_id: str, language: str, **chosen: str) -> Any:

@@ -33,8 +33,11 @@ from tests.browser.server import LivePortal
 from tests.browser.support import (
     PHONE,
     describe_violations,
+    engine_of,
     html_attributes,
+    open_page,
     phone_context,
+    plain,
     run_axe,
     sign_in,
     translated,
@@ -54,16 +57,6 @@ MAKE_CODE = "main form[method=post][action='/my/interpreting/codes']"
 CHECK_FORM = "main form[method=post][action='/interpreting/check']"
 
 
-def plain(text: str) -> str:
-    """Text with its (narrow) no-break spaces made plain and its whitespace collapsed."""
-    return " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split())
-
-
-def template_parts(language: str, message: str) -> list[str]:
-    """The fixed parts of a translated message around its %(...)s placeholders."""
-    return [plain(part) for part in re.split(r"%\(\w+\)s", translated(language, message)) if part]
-
-
 def submit(page: Any, button: Any) -> Any:
     """Click a submit button and wait for the page the form leads to; its response."""
     assert button.count() == 1 and button.is_visible(), f"no such button on {page.url}"
@@ -73,29 +66,7 @@ def submit(page: Any, button: Any) -> Any:
     return navigation.value
 
 
-def open_page(page: Any, url: str, language: str | None = None) -> None:
-    """Open `url` (in `language` when given: ?lang=, remembered for the session)."""
-    target = f"{url}{'&' if '?' in url else '?'}lang={language}" if language else url
-    response = page.goto(target)
-    assert response is not None and response.status == 200, (url, response and response.status)
-    if language:
-        assert html_attributes(page)["lang"] == language
-    assert page.locator("main h1").count() == 1
-
-
-def assert_no_violations(page: Any, axe_source: str, label: str) -> None:
-    violations = run_axe(page, axe_source)
-    assert not violations, (
-        f"axe-core found {len(violations)} violation(s) on {label}:\n"
-        + describe_violations(violations)
-    )
-
-
 # ---------------------------------------------------------------- the database
-
-
-def engine_of(portal: LivePortal) -> Any:
-    return portal.app.state.portal.engine
 
 
 def share_code_row(portal: LivePortal, code: str) -> m.ShareCode:

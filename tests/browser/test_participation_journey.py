@@ -35,10 +35,14 @@ from tests.browser.server import LivePortal
 from tests.browser.support import (
     PHONE,
     describe_violations,
+    engine_of,
     html_attributes,
+    open_page,
     phone_context,
+    plain,
     run_axe,
     sign_in,
+    template_parts,
     translated,
 )
 from tests.conftest import NOW
@@ -66,11 +70,6 @@ JOURNEY = {
 }
 
 
-def plain(text: str) -> str:
-    """Text with its (narrow) no-break spaces made plain and its whitespace collapsed."""
-    return " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split())
-
-
 def plural(language: str, singular: str, plural_: str, count: int, **values: Any) -> str:
     """The catalog's plural form for `count`, filled in (num=count and `values`)."""
     message = i18n.translations(language).ngettext(singular, plural_, count)
@@ -79,12 +78,6 @@ def plural(language: str, singular: str, plural_: str, count: int, **values: Any
 
 def hours(language: str, count: int) -> str:
     return plural(language, "%(num)d hour", "%(num)d hours", count)
-
-
-def template_parts(language: str, message: str) -> list[str]:
-    """The fixed parts of a translated message around its %(...)s placeholders."""
-    parts = re.split(r"%\(\w+\)[sd]", translated(language, message))
-    return [plain(part) for part in parts if plain(part)]
 
 
 def photo() -> bytes:
@@ -107,30 +100,7 @@ def submit(page: Any, button: Any) -> Any:
     return navigation.value
 
 
-def open_page(page: Any, url: str, language: str | None = None) -> Any:
-    """Open `url` (in `language` when given: ?lang=, remembered for the session)."""
-    target = f"{url}{'&' if '?' in url else '?'}lang={language}" if language else url
-    response = page.goto(target)
-    assert response is not None and response.status == 200, (url, response and response.status)
-    if language:
-        assert html_attributes(page)["lang"] == language
-    assert page.locator("main h1").count() == 1
-    return response
-
-
-def assert_no_violations(page: Any, axe_source: str, label: str) -> None:
-    violations = run_axe(page, axe_source)
-    assert not violations, (
-        f"axe-core found {len(violations)} violation(s) on {label}:\n"
-        + describe_violations(violations)
-    )
-
-
 # ---------------------------------------------------------------- the database
-
-
-def engine_of(portal: LivePortal) -> Any:
-    return portal.app.state.portal.engine
 
 
 def activity_row(portal: LivePortal, activity_id: int) -> m.Activity:

@@ -27,9 +27,12 @@ from portal.db import models as m
 from portal.db.engine import session_scope
 from tests.browser.server import LivePortal, serve_portal
 from tests.browser.support import (
+    assert_no_violations,
     describe_violations,
     html_attributes,
+    open_page,
     phone_context,
+    plain,
     run_axe,
     sign_in,
     translated,
@@ -41,11 +44,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 LANGUAGES = ("nl", "ar")
 MO_COURSE = "mo_course:1"
 RESULT_TIMEOUT_MS = 10_000  # the return page polls every 3 s
-
-
-def plain(text: str) -> str:
-    """Text with its (narrow) no-break spaces made plain and its whitespace collapsed."""
-    return " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split())
 
 
 # The MO course's fee as the Dutch pages write it: Belgian Dutch (CLDR nl_BE) puts the sign
@@ -215,14 +213,6 @@ def sandbox_control(sandbox_url: str, provider_id: str, status: str, webhook: bo
     )
     assert response.status_code == 200, response.text
     assert response.json()["status"] == status
-
-
-def assert_no_violations(page: Any, axe_source: str, label: str) -> None:
-    violations = run_axe(page, axe_source)
-    assert not violations, (
-        f"axe-core found {len(violations)} violation(s) on {label}:\n"
-        + describe_violations(violations)
-    )
 
 
 # ---------------------------------------------------------------- 1. the issue's journey
@@ -425,13 +415,6 @@ def counsellor(browser: Any, payments_portal: LivePortal) -> Iterator[Any]:
     sign_in(page, payments_portal.base_url, "demo-counsellor")
     yield page
     context.close()
-
-
-def open_page(page: Any, url: str, language: str) -> None:
-    response = page.goto(f"{url}?lang={language}")
-    assert response is not None and response.status == 200, (url, response and response.status)
-    assert html_attributes(page)["lang"] == language
-    assert page.locator("main h1").count() == 1
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -23,6 +23,7 @@ from tests.browser.support import (
     describe_violations,
     html_attributes,
     phone_context,
+    plain,
     run_axe,
     sign_in,
     translated,
@@ -34,10 +35,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 LANGUAGES = ("nl", "ar")
 AFTER_THE_SESSION = "2026-04-09T12:00"
 APPEAL_REASON = "De audio werkte niet tijdens vraag 12."
-
-
-def plain(text: str) -> str:
-    return " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split())
 
 
 def open_page(page: Any, url: str, language: str, status: int = 200) -> None:
