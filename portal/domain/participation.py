@@ -12,6 +12,7 @@ No clock reads and no I/O: `today` is a parameter, dates are Europe/Brussels cal
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -426,3 +427,40 @@ def normalise_organisation(name: str) -> str:
     if words and _legal_form(words[0]):
         words = words[1:]
     return _strip_punctuation(" ".join(words)) or whole
+
+
+EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
+
+
+def missing_answers(
+    *,
+    kind: str,
+    organisation: str,
+    contact_name: str,
+    contact_email: str,
+    place: str,
+    start_on: date | None,
+    end_on: date | None,
+    description: str,
+) -> list[Problem]:
+    """What the uniform form still needs before it can be sent, in form order (the logbook and
+    the proof are checked by `validate_activity` and by the caller)."""
+    problems: list[Problem] = []
+    if not kind:
+        problems.append(Problem("kind", "choose"))
+    for name, value in (
+        ("organisation", organisation),
+        ("contact_name", contact_name),
+        ("place", place),
+    ):
+        if not value.strip():
+            problems.append(Problem(name, "required"))
+    if contact_email and not EMAIL.match(contact_email):
+        problems.append(Problem("contact_email", "email"))
+    if start_on is None:
+        problems.append(Problem("start_on", "required"))
+    if end_on is None:
+        problems.append(Problem("end_on", "required"))
+    if not description.strip():
+        problems.append(Problem("description", "required"))
+    return problems

@@ -21,6 +21,7 @@ from enum import StrEnum
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"  # no 0 O 1 I L U V
 LENGTH = 9
 GROUP = 3
+MAX_ACTIVE = 5  # working codes a person may hold at once
 # 29 ** 9 ≈ 1.45e13 ≈ 2 ** 43.7: at least the 40 bits the issue asks for
 
 

@@ -25,7 +25,6 @@ from portal.services.dossier import load_dossier
 from portal.services.people import ServiceError, audit
 from portal.settings import BRUSSELS
 
-MAX_ACTIVE_CODES = 5
 API_KEY_PREFIX = "isk_"
 
 
@@ -79,7 +78,7 @@ def create_code(
     state = proof_state(db, person_id, today_in_brussels(now))
     if not state.valid:
         raise ServiceError("contract_not_valid")
-    if len(active_codes(db, person_id, now)) >= MAX_ACTIVE_CODES:
+    if len(active_codes(db, person_id, now)) >= share_codes.MAX_ACTIVE:
         raise ServiceError("too_many_codes")
     while True:
         code = share_codes.generate()

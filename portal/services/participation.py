@@ -10,7 +10,6 @@ queues and access follow the person's current municipality.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from portal.domain.participation import (
     counts_as_waiting,
     editable,
     hours_confirmed,
+    missing_answers,
     next_status,
     normalise_organisation,
     summarize,
@@ -48,7 +48,6 @@ from portal.services.dossier import load_dossier
 from portal.services.notify import notify
 from portal.services.people import ServiceError, audit, record_fact
 
-EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
 TEXT_LIMITS = {
     "organisation": 200,
     "contact_name": 200,
@@ -356,20 +355,16 @@ def start_draft(
 def problems_of(db: Session, activity: m.Activity, today: date) -> list[Problem]:
     """Everything that keeps an activity from being sent, in form order."""
     assert activity.id is not None
-    problems: list[Problem] = []
-    if not activity.kind:
-        problems.append(Problem("kind", "choose"))
-    for name in ("organisation", "contact_name", "place"):
-        if not getattr(activity, name).strip():
-            problems.append(Problem(name, "required"))
-    if activity.contact_email and not EMAIL.match(activity.contact_email):
-        problems.append(Problem("contact_email", "email"))
-    if activity.start_on is None:
-        problems.append(Problem("start_on", "required"))
-    if activity.end_on is None:
-        problems.append(Problem("end_on", "required"))
-    if not activity.description.strip():
-        problems.append(Problem("description", "required"))
+    problems = missing_answers(
+        kind=activity.kind,
+        organisation=activity.organisation,
+        contact_name=activity.contact_name,
+        contact_email=activity.contact_email,
+        place=activity.place,
+        start_on=activity.start_on,
+        end_on=activity.end_on,
+        description=activity.description,
+    )
     signed = db.exec(
         select(col(m.Contract.signed_on)).where(m.Contract.person_id == activity.person_id)
     ).first()

@@ -703,3 +703,40 @@ def test_normalise_organisation_never_leaves_loose_whitespace(name: str) -> None
     key = normalise_organisation(name)
     assert key == key.strip()
     assert "  " not in key
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        pytest.param({}, [], id="complete"),
+        pytest.param({"kind": ""}, [("kind", "choose")], id="no kind"),
+        pytest.param(
+            {"organisation": "  "}, [("organisation", "required")], id="blank organisation"
+        ),
+        pytest.param(
+            {"contact_email": "not-an-address"}, [("contact_email", "email")], id="bad e-mail"
+        ),
+        pytest.param({"contact_email": ""}, [], id="e-mail is optional"),
+        pytest.param(
+            {"start_on": None, "end_on": None},
+            [("start_on", "required"), ("end_on", "required")],
+            id="no dates",
+        ),
+        pytest.param({"description": ""}, [("description", "required")], id="no description"),
+    ],
+)
+def test_missing_answers(changes: dict[str, object], expected: list[tuple[str, str]]) -> None:
+    from portal.domain.participation import missing_answers
+
+    answers: dict[str, object] = {
+        "kind": "volunteering",
+        "organisation": "Buurtcentrum",
+        "contact_name": "Ann",
+        "contact_email": "ann@example.be",
+        "place": "Gent",
+        "start_on": date(2026, 3, 1),
+        "end_on": date(2026, 3, 2),
+        "description": "Koffie geschonken.",
+    }
+    answers.update(changes)
+    assert [(p.field, p.code) for p in missing_answers(**answers)] == expected  # type: ignore[arg-type]
