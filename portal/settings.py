@@ -57,6 +57,10 @@ def parse_now(value: str) -> datetime:
     return parsed.astimezone(BRUSSELS)
 
 
+# Mollie's methods that suit a fee paid in Belgium ("banktransfer" takes days: only if chosen)
+MOLLIE_METHODS = ("bancontact", "creditcard", "applepay", "googlepay", "banktransfer")
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "development"
@@ -88,6 +92,10 @@ class Settings:
     mollie_api_key: str = field(default="test_sandboxsandboxsandboxsandbox00", repr=False)
     mollie_api_endpoint: str = "http://127.0.0.1:8002"
     reconcile_after_minutes: int = 10
+    # the Mollie methods the checkout offers (never an open-ended bank transfer by accident)
+    payment_methods: tuple[str, ...] = ("bancontact", "creditcard")
+    # how long a periodic job's round lasts (each job runs once per round per deployment)
+    job_round_seconds: int = 60
     # the origin of Mollie's hosted checkout (allowed as a form-action target); empty: derived
     mollie_checkout_origin: str = ""
     # proof for interpreting (§2J): share codes and the check rate limit
@@ -197,6 +205,21 @@ class Settings:
         if "PORTAL_RECONCILE_AFTER_MINUTES" in env:
             kwargs["reconcile_after_minutes"] = _int(
                 env["PORTAL_RECONCILE_AFTER_MINUTES"], "PORTAL_RECONCILE_AFTER_MINUTES"
+            )
+        if "PORTAL_PAYMENT_METHODS" in env:
+            methods = tuple(
+                x.strip() for x in env["PORTAL_PAYMENT_METHODS"].split(",") if x.strip()
+            )
+            unknown = [x for x in methods if x not in MOLLIE_METHODS]
+            if unknown or not methods:
+                raise SettingsError(
+                    "PORTAL_PAYMENT_METHODS must list Mollie methods among "
+                    + ", ".join(MOLLIE_METHODS)
+                )
+            kwargs["payment_methods"] = tuple(dict.fromkeys(methods))
+        if "PORTAL_JOB_ROUND_SECONDS" in env:
+            kwargs["job_round_seconds"] = _int(
+                env["PORTAL_JOB_ROUND_SECONDS"], "PORTAL_JOB_ROUND_SECONDS", minimum=1
             )
         if mode == "production":
             kwargs.setdefault("mollie_api_key", "")

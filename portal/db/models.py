@@ -128,6 +128,9 @@ class Nt2Module(SQLModel, table=True):
     planned_start: date
     planned_end: date
     position: int = 0
+    # the module's lasting identity: its fee is keyed on it ("nt2_module:<fee_key>"), so
+    # amending the plan (which rewrites these rows) never makes a paid module due again
+    fee_key: str = Field(max_length=16)
 
 
 class Amendment(SQLModel, table=True):
@@ -312,6 +315,11 @@ class Payment(SQLModel, table=True):
         sa.CheckConstraint(
             "refunded_cents >= 0 AND refunded_cents <= amount_cents", name="refund_within_amount"
         ),
+        sa.CheckConstraint(
+            "settled_cents >= 0 AND surplus_cents >= 0 "
+            "AND settled_cents + surplus_cents <= amount_cents",
+            name="settled_within_amount",
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
@@ -335,8 +343,29 @@ class Payment(SQLModel, table=True):
     paid_at: datetime | None = None
     settled_at: datetime | None = None
     refunded_cents: int = 0
+    # what the payment settled of its charge (the rest, if any, is given back: surplus_cents)
+    settled_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    surplus_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    charged_back_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    charged_back_at: datetime | None = None
+    # what was sent to Mollie besides amount and description: the same again on a retry
+    locale: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
+    redirect_url: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     flagged: bool = False
     flag_reason: str = Field(default="", max_length=300)
+
+
+class JobRun(SQLModel, table=True):
+    """One round of a periodic job, claimed by the first app process that inserts it: each job
+    runs once per round per deployment, however many processes run (SQLite and PostgreSQL)."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (sa.UniqueConstraint("job", "round", name="uq_job_run_round"),)
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=40)
+    round: int
+    started_at: datetime = Field(default_factory=utcnow, index=True)
+    worker: str = Field(default="", max_length=100)
 
 
 class PaymentEvent(SQLModel, table=True):

@@ -41,6 +41,7 @@ class FeeSource:
     lesson_periods: int = 0  # NT2_MODULE only (> 0)
     attempt: int = 1  # tests (1 = first), and MO_COURSE (1 = first course, 2+ = a repeat course)
     label: str = ""  # provider / module name, shown in the description (not translated)
+    exempt: Exempt | None = None  # not owed for a reason the caller knows (EXEMPTION_TEST)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Exempt(StrEnum):
     BRUSSELS = "brussels"
     WAIVER = "waiver"
     INCLUDED = "included"  # the first NT2 test, included in the course fee
+    EXEMPTION_TEST = "exemption_test"  # the MO course, after passing the MO exemption test
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,20 @@ class Charge:
     waiver_reason: str  # "" unless WAIVER
     rule_version: str  # the RuleSet.version in force on arose_on
     nt2_charged_before_cents: int = 0  # NT2_MODULE/NT2_UTC: already charged to the NT2 track
+    settled: bool = False  # paid (amount_cents is what was kept of the money): never asked again
+
+
+def kind_of_key(key: str) -> str:
+    """The kind part of a charge key ("nt2_module:ab12" → "nt2_module")."""
+    return key.split(":", 1)[0]
+
+
+def in_nt2_track(key: str) -> bool:
+    return kind_of_key(key) in {kind.value for kind in NT2_TRACK}
 
 
 _NO_WAIVERS: Mapping[str, str] = MappingProxyType({})
+_NOTHING_SETTLED: Mapping[str, int] = MappingProxyType({})
 
 
 def brussels_on(residences: Sequence[ResidencePeriod], day: date) -> bool:
@@ -135,6 +148,8 @@ def _charge(
         exempt = Exempt.WAIVER
     elif source.kind is ChargeKind.NT2_TEST and source.attempt == 1:
         exempt = Exempt.INCLUDED
+    elif source.exempt is not None:
+        exempt = source.exempt
 
     in_track = source.kind in NT2_TRACK
     due = base
@@ -152,38 +167,74 @@ def _charge(
     )
 
 
+def _settled(source: FeeSource, cents: int, rules: RuleSet) -> Charge:
+    """A charge that money settled: it shows what was kept, whatever the rules say today."""
+    return Charge(
+        source=source,
+        base_cents=_base_cents(source, rules),
+        amount_cents=cents,
+        capped=False,
+        exempt=None,
+        waiver_reason="",
+        rule_version=rules.version,
+        settled=True,
+    )
+
+
 def charges(
     sources: Iterable[FeeSource],
     residences: Sequence[ResidencePeriod],
     waivers: Mapping[str, str] = _NO_WAIVERS,
     rule_sets: tuple[RuleSet, ...] = RULE_SETS,
+    settled: Mapping[str, int] = _NOTHING_SETTLED,
 ) -> tuple[Charge, ...]:
     """The charge for every source, in the order given.
 
-    Each source is priced with the rules in force on its `arose_on` day. Brussels residence on that
-    day makes it free (exempt BRUSSELS), else a waiver does (exempt WAIVER, with its reason). NT2
-    modules and the UTC contribution fill the NT2 cap in the order of (arose_on, key); an item that
-    is free adds nothing to what the track has been charged.
+    A source whose key is in `settled` (key → cents kept from the money that paid it) is paid:
+    its charge shows that amount and is never asked again, whatever changed since (an amended
+    plan, another residence, new rules). Every other source is priced with the rules in force on
+    its `arose_on` day. Brussels residence on that day makes it free (exempt BRUSSELS), else a
+    waiver does (exempt WAIVER, with its reason), else the source's own `exempt`. The NT2 cap
+    counts first what was really paid towards the NT2 track (also for items no longer in the
+    plan), then fills what is left with the unpaid NT2 modules and the UTC contribution in the
+    order of (arose_on, key); an item that is free adds nothing to what the track has been charged.
 
-    Raises ValueError for an attempt below 1, an NT2 module without lesson periods, or a key given
-    twice.
+    Raises ValueError for an attempt below 1, an NT2 module without lesson periods, a key given
+    twice, or a negative settled amount.
     """
     given = tuple(sources)
     _validate(given)
+    if any(cents < 0 for cents in settled.values()):
+        raise ValueError("a settled amount cannot be negative")
 
     result: dict[str, Charge] = {}
-    nt2_charged = 0
+    nt2_charged = sum(cents for key, cents in settled.items() if in_nt2_track(key))
     for source in sorted(
         (s for s in given if s.kind in NT2_TRACK), key=lambda s: (s.arose_on, s.key)
     ):
-        charge = _charge(
-            source, residences, waivers, rules_on(source.arose_on, rule_sets), nt2_charged
-        )
+        rules = rules_on(source.arose_on, rule_sets)
+        if source.key in settled:
+            result[source.key] = _settled(source, settled[source.key], rules)
+            continue
+        charge = _charge(source, residences, waivers, rules, nt2_charged)
         nt2_charged += charge.amount_cents
         result[source.key] = charge
     for source in given:
-        if source.kind not in NT2_TRACK:
-            result[source.key] = _charge(
-                source, residences, waivers, rules_on(source.arose_on, rule_sets), 0
-            )
+        if source.kind in NT2_TRACK:
+            continue
+        rules = rules_on(source.arose_on, rule_sets)
+        if source.key in settled:
+            result[source.key] = _settled(source, settled[source.key], rules)
+        else:
+            result[source.key] = _charge(source, residences, waivers, rules, 0)
     return tuple(result[source.key] for source in given)
+
+
+def split_payment(due_cents: int, paid_cents: int) -> tuple[int, int]:
+    """Money that arrives for a charge: (kept, to refund). Only what is due is kept; the rest
+    (a second payment for a settled item, money for an item that became free or cheaper) goes
+    back. Raises ValueError for negative amounts."""
+    if due_cents < 0 or paid_cents < 0:
+        raise ValueError("amounts cannot be negative")
+    kept = min(due_cents, paid_cents)
+    return kept, paid_cents - kept

@@ -272,7 +272,7 @@ def cancel(
             terms=terms.value,
         )
         to_refund = paid.id if paid is not None and terms is CancelTerms.FREE else None
-        amount = paid.amount_cents if paid is not None else 0
+        amount = paid.settled_cents if paid is not None else 0
     if to_refund is not None:
         refund(
             engine, gateway, f"person:{person_id}", to_refund, amount, "Test booking cancelled", now
@@ -357,7 +357,7 @@ def cancel_session(engine: Engine, gateway: Any, actor: str, session_id: int, no
                 )
             ).first()
             if paid is not None:
-                refunds.append((paid.id, paid.amount_cents))
+                refunds.append((paid.id, paid.settled_cents))
             person = db.get(m.Person, booking.person_id)
             if person is not None:
                 notify.notify(

@@ -101,6 +101,29 @@ KINDS: dict[str, MessageKind] = {
             "on your account."
         ),
     ),
+    "payment_surplus": MessageKind(
+        N_("We pay back money you did not owe"),
+        N_(
+            'We received a payment for "%(description)s" that was not needed: it was already '
+            "paid, or it costs less now. We pay %(amount)s back to you. You do not have to do "
+            "anything."
+        ),
+    ),
+    "payment_refund_by_counsellor": MessageKind(
+        N_("We owe you money"),
+        N_(
+            'You paid %(amount)s too much for "%(description)s". We could not pay it back '
+            "automatically. Your counsellor will contact you to pay it back."
+        ),
+    ),
+    "payment_charged_back": MessageKind(
+        N_("Your payment was taken back by your bank"),
+        N_(
+            'Your bank took back your payment of %(amount)s for "%(description)s". So this is '
+            'not paid any more. Please pay again on the page "Payments", or ask your '
+            "counsellor for help."
+        ),
+    ),
     "appeal_decided": MessageKind(
         N_("The appeals committee has decided"),
         N_(

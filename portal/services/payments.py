@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -21,11 +22,13 @@ from sqlmodel import Session, select
 
 from portal.adapters.payments.base import (
     AUTHORIZED,
+    FAILED,
     FINAL,
     OPEN,
     PAID,
     PENDING,
     STATUSES,
+    GatewayConflict,
     GatewayNotFound,
     GatewayRejected,
     GatewayUnavailable,
@@ -34,7 +37,15 @@ from portal.adapters.payments.base import (
 )
 from portal.db import models as m
 from portal.db.engine import session_scope
-from portal.domain.fees import Charge, ChargeKind, FeeSource, ResidencePeriod, charges
+from portal.domain.fees import (
+    Charge,
+    ChargeKind,
+    Exempt,
+    FeeSource,
+    ResidencePeriod,
+    charges,
+    split_payment,
+)
 from portal.services import notify
 from portal.services.dossier import Dossier, load_dossier
 from portal.services.people import ServiceError, audit
@@ -54,8 +65,14 @@ def _event(**values: Any) -> m.PaymentEvent:
 
 def can_move(current: str, new: str) -> bool:
     """The state machine over Mollie's statuses: a final status is never overwritten, and an
-    older non-final status never overwrites a newer one (webhooks may arrive out of order)."""
-    if new not in STATUSES or current in FINAL or new == current:
+    older non-final status never overwrites a newer one (webhooks may arrive out of order).
+    One exception: money that arrived (paid) is always recorded, whatever the portal thought
+    of the attempt (it may have ended it itself)."""
+    if new not in STATUSES or new == current:
+        return False
+    if new == PAID:
+        return True
+    if current in FINAL:
         return False
     if new in FINAL:
         return True
@@ -73,13 +90,30 @@ TEST_CHARGES = {
 }
 
 
+def _passed_mo_exemption(dossier: Dossier) -> bool:
+    return any(
+        f.kind == "test_result" and f.test == "mo_exemption" and f.passed is True
+        for f in dossier.active_facts
+    )
+
+
 def fee_sources(dossier: Dossier, bookings: Sequence[m.Booking] = ()) -> list[FeeSource]:
     """What gives rise to a fee: the signed contract and plan, and each test booking (held or
-    confirmed, or one that was paid)."""
+    confirmed, or one that was paid). Keys are stable: the MO course is "mo_course:1", an NT2
+    module is keyed on its lasting fee key (amendments rewrite the plan rows, not the key), the
+    UTC contribution is one per person, a test on its booking."""
     contract = dossier.contract
     if contract is None or contract.signed_on is None:
         return []
-    sources = [FeeSource("mo_course:1", ChargeKind.MO_COURSE, contract.signed_on, label="")]
+    sources = [
+        FeeSource(
+            "mo_course:1",
+            ChargeKind.MO_COURSE,
+            contract.signed_on,
+            label="",
+            exempt=Exempt.EXEMPTION_TEST if _passed_mo_exemption(dossier) else None,
+        )
+    ]
     for booking in bookings:
         sources.append(
             FeeSource(
@@ -93,16 +127,14 @@ def fee_sources(dossier: Dossier, bookings: Sequence[m.Booking] = ()) -> list[Fe
     if nt2 is not None:
         if nt2.provider_type == "UTC":
             sources.append(
-                FeeSource(
-                    f"nt2_utc:{nt2.id}", ChargeKind.NT2_UTC, contract.signed_on, label=nt2.provider
-                )
+                FeeSource("nt2_utc:1", ChargeKind.NT2_UTC, contract.signed_on, label=nt2.provider)
             )
         elif nt2.provider_type in {"CVO", "CBE"}:
             for module in dossier.modules:
                 if module.component_id == nt2.id:
                     sources.append(
                         FeeSource(
-                            f"nt2_module:{module.id}",
+                            f"nt2_module:{module.fee_key}",
                             ChargeKind.NT2_MODULE,
                             max(module.planned_start, contract.signed_on),
                             lesson_periods=module.lesson_periods,
@@ -144,7 +176,9 @@ class Statement:
         return next((line for line in self.lines if line.key == key), None)
 
 
-def statement(db: Session, dossier: Dossier) -> Statement:
+def statement(db: Session, dossier: Dossier, leave_out: int | None = None) -> Statement:
+    """What the person owes and why, with every payment and refund. `leave_out`: a payment
+    not counted as settling anything (the one being settled)."""
     person_id = dossier.person.id
     residences = db.exec(
         select(m.Residence, m.Municipality)
@@ -178,7 +212,11 @@ def statement(db: Session, dossier: Dossier) -> Statement:
             )
         ).all()
     )
-    paid_keys = {p.charge_key for p in payments if p.settled_at}
+    settled: dict[str, int] = {}
+    for p in payments:
+        if p.settled_at is not None and p.id != leave_out:
+            settled[p.charge_key] = settled.get(p.charge_key, 0) + p.settled_cents
+    paid_keys = set(settled)
     bookings = [
         b
         for b in db.exec(
@@ -187,12 +225,18 @@ def statement(db: Session, dossier: Dossier) -> Statement:
         if b.status in {"held", "confirmed", "attended"} or f"test:{b.id}" in paid_keys
     ]
     computed = charges(
-        fee_sources(dossier, bookings), periods, {k: w.reason for k, w in waivers.items()}
+        fee_sources(dossier, bookings),
+        periods,
+        {k: w.reason for k, w in waivers.items()},
+        settled=settled,
     )
     lines = []
     for charge in computed:
         key = charge.source.key
-        settled = next((p for p in payments if p.charge_key == key and p.settled_at), None)
+        paid = next(
+            (p for p in payments if p.charge_key == key and p.settled_at and p.id != leave_out),
+            None,
+        )
         live = next(
             (
                 p
@@ -201,7 +245,7 @@ def statement(db: Session, dossier: Dossier) -> Statement:
             ),
             None,
         )
-        lines.append(Line(charge, settled, live, waivers.get(key)))
+        lines.append(Line(charge, paid, live, waivers.get(key)))
     return Statement(tuple(lines), payments, refunds)
 
 
@@ -214,8 +258,149 @@ class PayStart:
     checkout_url: str
 
 
+@dataclass(frozen=True)
+class _Attempt:
+    """What is sent to Mollie for one attempt: the same on every retry, so that Mollie's
+    idempotency key gives back the same payment."""
+
+    id: int
+    idempotency_key: str
+    amount_cents: int
+    description: str
+    locale: str
+    redirect_url: str
+
+
+# How long a request waits for another request that is creating the same attempt at Mollie
+# (just over the Mollie client's connect + read timeout).
+CREATION_WAIT_SECONDS = 11.0
+
+
 def _new_key() -> str:
     return secrets.token_hex(16)
+
+
+def _live(db: Session, active_key: str) -> m.Payment | None:
+    return db.exec(select(m.Payment).where(m.Payment.active_key == active_key)).first()
+
+
+def _retire(db: Session, payment: m.Payment, now: datetime, why: str) -> None:
+    """The attempt is no longer the one offered for its charge. It stays what Mollie says it is:
+    money that still comes in through it is kept up to what is due and the rest given back."""
+    payment.active_key = None
+    payment.updated_at = now
+    db.add(payment)
+    db.add(
+        _event(
+            payment_id=payment.id,
+            source="create",
+            from_status=payment.status,
+            to_status=payment.status,
+            at=now,
+            detail={"retired": why},
+        )
+    )
+    db.flush()
+
+
+class _Race(Exception):
+    """Another request inserted the live attempt for the same charge first."""
+
+
+def _prepare(
+    engine: Engine,
+    person_id: int,
+    charge_key: str,
+    *,
+    description: str,
+    redirect_base: str,
+    locale: str,
+    now: datetime,
+) -> PayStart | _Attempt:
+    """Under the database's write lock: the checkout to send the person to, or the attempt to
+    create (or create again) at Mollie. One live attempt per charge (a unique key)."""
+    active_key = f"{person_id}:{charge_key}"
+    with session_scope(engine) as db:
+        dossier = load_dossier(db, person_id)
+        if dossier is None:
+            raise ServiceError("unknown_person")
+        line = statement(db, dossier).line(charge_key)
+        if line is None:
+            raise ServiceError("unknown_charge")
+        if line.paid is not None:
+            raise ServiceError("already_paid")
+        due = line.charge.amount_cents
+        if due == 0:
+            raise ServiceError("nothing_to_pay")
+        live = _live(db, active_key)
+        if live is not None and live.provider_id is not None:
+            if live.checkout_url and live.amount_cents == due:
+                return PayStart(live.id, live.checkout_url)  # type: ignore[arg-type]
+            _retire(db, live, now, "the amount due changed" if live.checkout_url else "no checkout")
+            live = None
+        if live is None:
+            live = m.Payment(
+                person_id=person_id,
+                charge_key=charge_key,
+                description=description[:255],
+                amount_cents=due,
+                idempotency_key=_new_key(),
+                active_key=active_key,
+                status=OPEN,
+                locale=locale,
+                created_at=now,
+                updated_at=now,
+            )
+            db.add(live)
+            try:
+                db.flush()
+            except IntegrityError:
+                raise _Race from None
+            live.redirect_url = f"{redirect_base}/my/payments/{live.id}/return"
+            db.add(live)
+            db.add(
+                _event(
+                    payment_id=live.id,
+                    source="create",
+                    to_status=OPEN,
+                    at=now,
+                    detail={"amount_cents": due},
+                )
+            )
+            audit(
+                db,
+                f"person:{person_id}",
+                "start_payment",
+                "payment",
+                live.id,
+                person_id=person_id,
+                charge_key=charge_key,
+                amount_cents=due,
+            )
+        # else: an attempt whose creation at Mollie is under way in another request, or whose
+        # outcome is unknown (a time-out): it is created again with the same idempotency key.
+        return _Attempt(
+            live.id,  # type: ignore[arg-type]
+            live.idempotency_key,
+            live.amount_cents,
+            live.description,
+            live.locale,
+            live.redirect_url,
+        )
+
+
+def _wait_for_checkout(engine: Engine, payment_id: int, seconds: float) -> PayStart | None:
+    """Another request is creating this attempt at Mollie: wait for its checkout."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with session_scope(engine) as db:
+            row = db.get(m.Payment, payment_id)
+            if row is None or row.active_key is None:
+                return None
+            if row.checkout_url:
+                return PayStart(payment_id, row.checkout_url)
+        time.sleep(0.1)
+    return None
 
 
 def start_payment(
@@ -229,123 +414,102 @@ def start_payment(
     webhook_url: str,
     locale: str,
     now: datetime,
+    methods: Sequence[str] = (),
+    wait_seconds: float = CREATION_WAIT_SECONDS,
 ) -> PayStart:
-    """Pay a charge online. Tapping "Pay" twice, or reloading, gives the same Mollie payment:
-    one live attempt per charge (a unique key in the database), one idempotency key per
-    attempt at Mollie. A live attempt is first checked with Mollie: if the person closed the
-    checkout and it expired, a new attempt starts."""
+    """Pay a charge online. One charge has at most one live attempt, whatever the timing and
+    however many app processes run: a double tap, a reload or a second tab gives the same
+    Mollie payment. An attempt still being created is never taken for failed: it is created
+    again with its own idempotency key (Mollie answers with the same payment), so a time-out
+    never leads to a second payment. A live attempt is first checked with Mollie: if the person
+    abandoned it and it expired, a new attempt starts. Only `methods` are offered."""
+    active_key = f"{person_id}:{charge_key}"
     with session_scope(engine) as db:
-        live = db.exec(
-            select(m.Payment.id).where(
-                m.Payment.active_key == f"{person_id}:{charge_key}",
-                m.Payment.provider_id != None,  # noqa: E711
-            )
-        ).first()
-    if live is not None:
+        live = _live(db, active_key)
+        known = live.id if live is not None and live.provider_id is not None else None
+    if known is not None:
         try:
-            refresh_from_provider(engine, gateway, live, "create", now)
+            refresh_from_provider(engine, gateway, known, "create", now)
         except (GatewayUnavailable, GatewayRejected) as error:
-            log.info("could not check payment %s before a new attempt: %s", live, error)
-    with session_scope(engine) as db:
-        dossier = load_dossier(db, person_id)
-        if dossier is None:
-            raise ServiceError("unknown_person")
-        line = statement(db, dossier).line(charge_key)
-        if line is None:
-            raise ServiceError("unknown_charge")
-        if line.paid is not None:
-            raise ServiceError("already_paid")
-        if line.charge.amount_cents == 0:
-            raise ServiceError("nothing_to_pay")
-        existing = line.open_payment
-        if (
-            existing is not None
-            and existing.checkout_url
-            and existing.amount_cents == (line.charge.amount_cents)
-        ):
-            return PayStart(existing.id, existing.checkout_url)  # type: ignore[arg-type]
-        payment = m.Payment(
-            person_id=person_id,
-            charge_key=charge_key,
-            description=description[:255],
-            amount_cents=line.charge.amount_cents,
-            idempotency_key=_new_key(),
-            active_key=f"{person_id}:{charge_key}",
-            status=OPEN,
-            created_at=now,
-            updated_at=now,
-        )
-        if existing is not None:  # an attempt without checkout (Mollie was down): retire it
-            existing.active_key = None
-            existing.status = "failed" if existing.provider_id is None else existing.status
-            db.add(existing)
-            db.flush()
-        db.add(payment)
+            log.info("could not check payment %s before a new attempt: %s", known, error)
+    for _ in range(3):
         try:
-            db.flush()
-        except IntegrityError:
-            raise ServiceError("payment_in_progress") from None
-        db.add(
-            _event(
-                payment_id=payment.id,
-                source="create",
-                to_status=OPEN,
-                at=now,
-                detail={"amount_cents": payment.amount_cents},
+            prepared = _prepare(
+                engine,
+                person_id,
+                charge_key,
+                description=description,
+                redirect_base=redirect_base,
+                locale=locale,
+                now=now,
             )
-        )
-        audit(
-            db,
-            f"person:{person_id}",
-            "start_payment",
-            "payment",
-            payment.id,
-            person_id=person_id,
-            charge_key=charge_key,
-        )
-        payment_id, idempotency_key, amount = (
-            payment.id,
-            payment.idempotency_key,
-            payment.amount_cents,
-        )
+            break
+        except _Race:
+            continue
+    else:
+        raise ServiceError("payment_in_progress")
+    if isinstance(prepared, PayStart):
+        return prepared
+    attempt = prepared
     try:
         created = gateway.create_payment(
-            amount_cents=amount,
-            description=description,
-            redirect_url=f"{redirect_base}/my/payments/{payment_id}/return",
+            amount_cents=attempt.amount_cents,
+            description=attempt.description,
+            redirect_url=attempt.redirect_url,
             webhook_url=webhook_url,
-            locale=locale,
-            metadata={"payment_id": payment_id},
-            idempotency_key=idempotency_key,
+            locale=attempt.locale,
+            metadata={"payment_id": attempt.id},
+            idempotency_key=attempt.idempotency_key,
+            methods=tuple(methods),
         )
-    except (GatewayUnavailable, GatewayRejected) as error:
-        log.warning("creating payment %s failed: %s", payment_id, error)
+    except GatewayConflict:
+        waited = _wait_for_checkout(engine, attempt.id, wait_seconds)
+        if waited is None:
+            raise ServiceError("payment_in_progress") from None
+        return waited
+    except GatewayRejected as error:
+        # Mollie refused the request: no payment exists for this key. The attempt ends.
+        log.warning("creating payment %s was refused: %s", attempt.id, error)
         with session_scope(engine) as db:
-            row = db.get(m.Payment, payment_id)
-            assert row is not None
-            row.status = "failed"
-            row.active_key = None
-            db.add(row)
-            db.add(
-                _event(
-                    payment_id=payment_id,
-                    source="create",
-                    from_status=OPEN,
-                    to_status="failed",
-                    at=now,
-                    detail={"error": str(error)[:200]},
+            row = db.exec(
+                select(m.Payment).where(m.Payment.id == attempt.id).with_for_update()
+            ).one()
+            if row.provider_id is None:
+                row.status = FAILED
+                row.active_key = None
+                row.updated_at = now
+                db.add(row)
+                db.add(
+                    _event(
+                        payment_id=attempt.id,
+                        source="create",
+                        from_status=OPEN,
+                        to_status=FAILED,
+                        at=now,
+                        detail={"error": str(error)[:200]},
+                    )
                 )
-            )
+        raise ServiceError("provider_unavailable") from error
+    except GatewayUnavailable as error:
+        # Unknown whether Mollie made it: the attempt stays, and the next try sends the same
+        # idempotency key (never a second payment).
+        log.warning("creating payment %s: no answer from the provider: %s", attempt.id, error)
         raise ServiceError("provider_unavailable") from error
     with session_scope(engine) as db:
-        row = db.get(m.Payment, payment_id)
-        assert row is not None
-        row.provider_id = created.id
-        row.mode = created.mode
-        row.checkout_url = created.checkout_url
-        row.updated_at = now
-        db.add(row)
-    return PayStart(payment_id, created.checkout_url)  # type: ignore[arg-type]
+        row = db.exec(select(m.Payment).where(m.Payment.id == attempt.id).with_for_update()).one()
+        if row.provider_id is None:
+            row.provider_id = created.id
+            row.mode = created.mode
+            row.checkout_url = created.checkout_url
+            row.updated_at = now
+            db.add(row)
+        elif row.provider_id != created.id:  # never expected: Mollie broke idempotency
+            row.flagged = True
+            row.flag_reason = f"a second provider payment {created.id} for one attempt"
+            db.add(row)
+            log.error("payment %s: provider gave %s after %s", row.id, created.id, row.provider_id)
+        checkout_url = row.checkout_url or created.checkout_url
+    return PayStart(attempt.id, checkout_url)
 
 
 def _verify(payment: m.Payment, provider: ProviderPayment, expected_mode: str | None) -> str:
@@ -361,6 +525,10 @@ def _verify(payment: m.Payment, provider: ProviderPayment, expected_mode: str | 
     return ""
 
 
+def _actor(source: str) -> str:
+    return f"mollie:{source}"
+
+
 def apply_provider_status(
     db: Session,
     payment: m.Payment,
@@ -369,8 +537,8 @@ def apply_provider_status(
     now: datetime,
     expected_mode: str | None = None,
 ) -> bool:
-    """Apply what the provider says through the state machine; settle exactly once. Returns
-    whether anything changed."""
+    """Apply what the provider says through the state machine; settle exactly once; a
+    chargeback makes the fee due again. Returns whether anything changed."""
     mismatch = _verify(payment, provider, expected_mode)
     if mismatch:
         if not payment.flagged:
@@ -387,6 +555,15 @@ def apply_provider_status(
                     detail={"flag": mismatch, "provider_status": provider.status},
                 )
             )
+            audit(
+                db,
+                _actor(source),
+                "flag_payment",
+                "payment",
+                payment.id,
+                person_id=payment.person_id,
+                reason=mismatch,
+            )
             log.warning("payment %s flagged: %s", payment.id, mismatch)
         return False
     changed = False
@@ -395,6 +572,7 @@ def apply_provider_status(
         changed = True
     if can_move(payment.status, provider.status):
         previous = payment.status
+        was_live = payment.active_key is not None
         payment.status = provider.status
         payment.method = provider.method
         payment.updated_at = now
@@ -409,54 +587,159 @@ def apply_provider_status(
                 at=now,
             )
         )
+        audit(
+            db,
+            _actor(source),
+            "payment_status",
+            "payment",
+            payment.id,
+            person_id=payment.person_id,
+            before=previous,
+            after=provider.status,
+        )
         changed = True
         if provider.status == PAID:
-            _settle(db, payment, provider.paid_at or now, now)
-        elif provider.status in FINAL:
+            _settle(db, payment, provider.paid_at or now, now, _actor(source))
+        elif provider.status in FINAL and was_live:
             person = db.get(m.Person, payment.person_id)
             if person is not None:
                 notify.notify(db, person, "payment_failed", description=payment.description)
+    if provider.charged_back_cents > payment.charged_back_cents and payment.status == PAID:
+        _charge_back(db, payment, provider.charged_back_cents, now, _actor(source))
+        changed = True
     if changed:
         db.add(payment)
     return changed
 
 
-AUTO_REFUND = "hold expired and the session is full: refunded"
+def _due_for(db: Session, payment: m.Payment) -> int:
+    """What the payment's charge asks now, not counting this payment (0 when it is settled by
+    another payment, waived, free, or no longer owed)."""
+    dossier = load_dossier(db, payment.person_id)
+    if dossier is None:
+        return 0
+    line = statement(db, dossier, leave_out=payment.id).line(payment.charge_key)
+    if line is None or line.paid is not None:
+        return 0
+    return line.charge.amount_cents
 
 
-def _settle(db: Session, payment: m.Payment, paid_at: datetime, now: datetime) -> None:
-    """What a payment settles, decided in one place: the charge it was for, exactly once."""
+SURPLUS_REASONS = {
+    "twice": "paid twice: the charge was already settled",
+    "not_due": "the charge was no longer due (or less was due)",
+    "seat_gone": "hold expired and the session is full",
+    "chargeback": "charged back: what remained of the payment goes back",
+}
+
+
+def _settle(db: Session, payment: m.Payment, paid_at: datetime, now: datetime, actor: str) -> None:
+    """What a payment settles, decided in one place and once: the charge it was for, up to
+    what the charge asks now; the rest is surplus, refunded automatically (the caller does it
+    after the transaction). The person's row is locked so that two payments for one person
+    are settled one after the other (the NT2 cap is shared)."""
+    db.exec(select(m.Person.id).where(m.Person.id == payment.person_id).with_for_update()).one()
     payment.paid_at = paid_at
-    other = db.exec(
-        select(m.Payment).where(
+    settled_elsewhere = db.exec(
+        select(m.Payment.id).where(
             m.Payment.person_id == payment.person_id,
             m.Payment.charge_key == payment.charge_key,
             m.Payment.settled_at != None,  # noqa: E711
             m.Payment.id != payment.id,
         )
     ).first()
-    if other is not None:
-        payment.flagged = True
-        payment.flag_reason = "paid twice: refund this payment"
-        log.warning("payment %s paid a charge already settled by %s", payment.id, other.id)
-        return
-    if payment.charge_key.startswith("test:"):
+    reason = "twice" if settled_elsewhere is not None else "not_due"
+    seat = True
+    if settled_elsewhere is None and payment.charge_key.startswith("test:"):
         from portal.services.booking import settle_booking
 
-        if not settle_booking(db, int(payment.charge_key.split(":", 1)[1]), now):
-            payment.flagged = True
-            payment.flag_reason = AUTO_REFUND
+        seat = settle_booking(db, int(payment.charge_key.split(":", 1)[1]), now)
+        if not seat:
+            reason = "seat_gone"
             log.info("payment %s arrived after its hold ran out and the seat is gone", payment.id)
-            return
-    payment.settled_at = now
+    due = _due_for(db, payment) if seat else 0
+    kept, surplus = split_payment(due, payment.amount_cents - payment.refunded_cents)
+    payment.settled_cents = kept
+    payment.surplus_cents = surplus
+    if kept:
+        payment.settled_at = now
+    if surplus:
+        payment.flagged = True
+        payment.flag_reason = SURPLUS_REASONS[reason]
+    db.add(payment)
+    audit(
+        db,
+        actor,
+        "settle_payment",
+        "payment",
+        payment.id,
+        person_id=payment.person_id,
+        charge_key=payment.charge_key,
+        kept_cents=kept,
+        surplus_cents=surplus,
+        reason=reason if surplus else "",
+    )
     person = db.get(m.Person, payment.person_id)
-    if person is not None:
+    if person is None:
+        return
+    if kept:
         notify.notify(
             db,
             person,
             "payment_received",
             description=payment.description,
-            amount_cents=payment.amount_cents,
+            amount_cents=kept,
+        )
+    if surplus and payment.channel == "mollie":
+        notify.notify(
+            db, person, "payment_surplus", description=payment.description, amount_cents=surplus
+        )
+
+
+def _charge_back(
+    db: Session, payment: m.Payment, charged_back_cents: int, now: datetime, actor: str
+) -> None:
+    """The bank took the money back: the fee is due again (unless nothing was kept from this
+    payment), what is left of the payment goes back, the person and the counsellor are told."""
+    added = charged_back_cents - payment.charged_back_cents
+    payment.charged_back_cents = min(charged_back_cents, payment.amount_cents)
+    payment.charged_back_at = now
+    was_settled = payment.settled_at is not None
+    payment.settled_at = None
+    payment.settled_cents = 0
+    remaining = max(0, payment.amount_cents - payment.charged_back_cents - payment.refunded_cents)
+    payment.surplus_cents = remaining
+    payment.flagged = True
+    payment.flag_reason = SURPLUS_REASONS["chargeback"] if remaining else "charged back"
+    db.add(payment)
+    db.add(
+        _event(
+            payment_id=payment.id,
+            source="chargeback",
+            from_status=payment.status,
+            to_status=payment.status,
+            at=now,
+            detail={"charged_back_cents": payment.charged_back_cents, "was_settled": was_settled},
+        )
+    )
+    audit(
+        db,
+        actor,
+        "chargeback",
+        "payment",
+        payment.id,
+        person_id=payment.person_id,
+        charge_key=payment.charge_key,
+        amount_cents=added,
+        fee_due_again=was_settled,
+    )
+    person = db.get(m.Person, payment.person_id)
+    if person is not None:
+        notify.notify(
+            db,
+            person,
+            "payment_charged_back",
+            description=payment.description,
+            amount_cents=added,
         )
 
 
@@ -468,7 +751,8 @@ def refresh_from_provider(
     now: datetime,
     expected_mode: str | None = None,
 ) -> m.Payment | None:
-    """Fetch the payment from the provider and apply it (webhook, return page, reconcile)."""
+    """Fetch the payment from the provider and apply it (webhook, return page, reconcile);
+    money that came in beyond what is due is refunded right after."""
     with session_scope(engine) as db:
         payment = db.get(m.Payment, payment_id)
         if payment is None or payment.provider_id is None:
@@ -480,21 +764,78 @@ def refresh_from_provider(
             select(m.Payment).where(m.Payment.id == payment_id).with_for_update()
         ).one()
         apply_provider_status(db, payment, provider, source, now, expected_mode)
-        owes_refund = (
-            payment.flag_reason == AUTO_REFUND
-            and not db.exec(select(m.Refund).where(m.Refund.payment_id == payment_id)).first()
-        )
-    if owes_refund:
+    refund_surplus(engine, gateway, payment_id, now)
+    return payment
+
+
+def _surplus_refund_key(payment_id: int, tries: int) -> str:
+    return f"surplus-{payment_id}-{tries}"
+
+
+def refund_surplus(engine: Engine, gateway: PaymentGateway, payment_id: int, now: datetime) -> bool:
+    """Give back what a payment brought beyond what was due (paid twice, no longer due, the
+    seat gone, a chargeback's rest). Once: under the payment's row lock, and with a fixed
+    idempotency key per try at Mollie. Where Mollie refuses, a counsellor is asked to pay it
+    back. Returns whether a refund was asked."""
+    with session_scope(engine) as db:
+        payment = db.exec(
+            select(m.Payment).where(m.Payment.id == payment_id).with_for_update()
+        ).one()
+        if payment.surplus_cents <= 0 or payment.provider_id is None or payment.status != PAID:
+            return False
+        if payment.flag_reason.startswith("refund refused"):
+            return False  # a counsellor handles it
+        surplus_refunds = db.exec(
+            select(m.Refund).where(
+                m.Refund.payment_id == payment_id,
+                m.Refund.idempotency_key.startswith(f"surplus-{payment_id}-"),
+            )
+        ).all()
+        if any(r.status != "failed" for r in surplus_refunds):
+            return False  # asked already
+        key = _surplus_refund_key(payment_id, len(surplus_refunds) + 1)
+        amount = payment.surplus_cents
+    try:
         refund(
             engine,
             gateway,
-            "portal:booking",
+            "portal:treasury",
             payment_id,
-            payment.amount_cents,
-            "Seat no longer available",
+            amount,
+            "Paid more than was due",
             now,
+            idempotency_key=key,
         )
-    return payment
+    except ServiceError as error:
+        if error.code == "refund_refused":
+            with session_scope(engine) as db:
+                row = db.get(m.Payment, payment_id)
+                assert row is not None
+                row.flagged = True
+                row.flag_reason = "refund refused by the provider: a counsellor pays it back"
+                db.add(row)
+                audit(
+                    db,
+                    "portal:treasury",
+                    "refund_for_counsellor",
+                    "payment",
+                    payment_id,
+                    person_id=row.person_id,
+                    amount_cents=amount,
+                )
+                person = db.get(m.Person, row.person_id)
+                if person is not None:
+                    notify.notify(
+                        db,
+                        person,
+                        "payment_refund_by_counsellor",
+                        description=row.description,
+                        amount_cents=amount,
+                    )
+        else:
+            log.info("refunding the surplus of payment %s: %s (next round)", payment_id, error)
+        return False
+    return True
 
 
 def handle_webhook(
@@ -540,8 +881,9 @@ def reconcile(
     expected_mode: str | None = None,
     limit: int = 200,
 ) -> int:
-    """Fetch every payment still open or pending after `older_than` and apply its real status:
-    recovers lost webhooks. Safe on several instances (each apply is idempotent)."""
+    """Fetch every payment still open or pending after `older_than` and apply its real status
+    (recovers lost webhooks), and give back every surplus not yet refunded (Mollie was down at
+    the time). Safe on several instances: each apply is idempotent under the payment's lock."""
     with session_scope(engine) as db:
         ids = db.exec(
             select(m.Payment.id)
@@ -552,6 +894,15 @@ def reconcile(
             )
             .limit(limit)
         ).all()
+        surplus_ids = db.exec(
+            select(m.Payment.id)
+            .where(
+                m.Payment.surplus_cents > 0,
+                m.Payment.status == PAID,
+                m.Payment.provider_id != None,  # noqa: E711
+            )
+            .limit(limit)
+        ).all()
     applied = 0
     for payment_id in ids:
         try:
@@ -559,6 +910,8 @@ def reconcile(
             applied += 1
         except (GatewayUnavailable, GatewayRejected) as error:
             log.warning("reconciling payment %s failed: %s", payment_id, error)
+    for payment_id in surplus_ids:
+        refund_surplus(engine, gateway, payment_id, now)  # type: ignore[arg-type]
     return applied
 
 
@@ -652,7 +1005,7 @@ def record_external_payment(
             detail={"channel": channel, "reference": payment.reference},
         )
     )
-    _settle(db, payment, datetime.combine(paid_on, now.timetz()), now)
+    _settle(db, payment, datetime.combine(paid_on, now.timetz()), now, actor)
     db.add(payment)
     audit(
         db,
@@ -674,11 +1027,16 @@ def refund(
     amount_cents: int,
     reason: str,
     now: datetime,
+    *,
+    idempotency_key: str | None = None,
 ) -> m.Refund:
     """Refund (part of) a paid online payment through the provider; the refund has its own
-    status and the payment stays paid."""
+    status and the payment stays paid. The payment's row is locked while the refund is
+    written, so two processes never refund more than was paid."""
     with session_scope(engine) as db:
-        payment = db.get(m.Payment, payment_id)
+        payment = db.exec(
+            select(m.Payment).where(m.Payment.id == payment_id).with_for_update()
+        ).first()
         if payment is None or payment.status != PAID or payment.provider_id is None:
             raise ServiceError("not_refundable")
         pending = sum(
@@ -697,13 +1055,14 @@ def refund(
                 )
             ).all()
         )
-        if not 0 < amount_cents <= payment.amount_cents - pending:
+        available = payment.amount_cents - payment.charged_back_cents - pending
+        if not 0 < amount_cents <= available:
             raise ServiceError("refund_too_large")
         row = m.Refund(
             payment_id=payment_id,
             amount_cents=amount_cents,
             reason=reason[:300],
-            idempotency_key=_new_key(),
+            idempotency_key=idempotency_key or _new_key(),
             created_at=now,
             updated_at=now,
         )
@@ -728,6 +1087,17 @@ def refund(
             assert row is not None
             row.status = "failed"
             db.add(row)
+            audit(
+                db,
+                actor,
+                "refund_failed",
+                "payment",
+                payment_id,
+                amount_cents=amount_cents,
+                error=str(error)[:200],
+            )
+        if isinstance(error, GatewayRejected) and not isinstance(error, GatewayConflict):
+            raise ServiceError("refund_refused") from error
         raise ServiceError("provider_unavailable") from error
     with session_scope(engine) as db:
         row = db.get(m.Refund, refund_id)  # type: ignore[assignment]
@@ -778,6 +1148,3 @@ def refresh_refund(
             row.updated_at = now
             db.add(row)
         return row
-
-
-__all__ = ["Any"]

@@ -32,6 +32,7 @@ class ModuleInput:
     lesson_periods: int
     planned_start: date
     planned_end: date
+    key: str = ""  # the module's fee key when it was already in the plan ("" = a new module)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,25 @@ def _nt2_deadline(plan: PlanInput) -> date | None:
     return max((module.planned_end for module in plan.modules), default=None)
 
 
-def _write_components(db: Session, contract: m.Contract, plan: PlanInput) -> None:
+def _fee_keys(plan: PlanInput, known: set[str]) -> list[str]:
+    """Each module's lasting key: the one it had (when the form brought it back and no other
+    row claimed it first), or a new random one. Paid fees are keyed on it, so an amendment
+    never makes a paid module due again."""
+    keys: list[str] = []
+    for module in plan.modules:
+        if module.key in known and module.key not in keys:
+            keys.append(module.key)
+            continue
+        key = secrets.token_hex(4)
+        while key in known or key in keys:
+            key = secrets.token_hex(4)
+        keys.append(key)
+    return keys
+
+
+def _write_components(
+    db: Session, contract: m.Contract, plan: PlanInput, known_keys: set[str] | None = None
+) -> None:
     rows = [
         m.PlanComponent(
             contract_id=contract.id,  # type: ignore[arg-type]
@@ -136,7 +155,8 @@ def _write_components(db: Session, contract: m.Contract, plan: PlanInput) -> Non
         db.add(row)
     db.flush()
     nt2 = rows[1]
-    for position, module in enumerate(plan.modules):
+    keys = _fee_keys(plan, known_keys or set())
+    for position, (module, key) in enumerate(zip(plan.modules, keys, strict=True)):
         db.add(
             m.Nt2Module(
                 component_id=nt2.id,  # type: ignore[arg-type]
@@ -145,6 +165,7 @@ def _write_components(db: Session, contract: m.Contract, plan: PlanInput) -> Non
                 planned_start=module.planned_start,
                 planned_end=module.planned_end,
                 position=position,
+                fee_key=key,
             )
         )
 
@@ -188,17 +209,21 @@ def plan_snapshot(db: Session, contract: m.Contract) -> list[dict[str, Any]]:
     return out
 
 
-def _clear_plan(db: Session, contract: m.Contract) -> None:
+def _clear_plan(db: Session, contract: m.Contract) -> set[str]:
+    """Remove the plan rows; returns the fee keys of the modules that were in it."""
     components = db.exec(
         select(m.PlanComponent).where(m.PlanComponent.contract_id == contract.id)
     ).all()
+    keys: set[str] = set()
     for component in components:
         for module in db.exec(
             select(m.Nt2Module).where(m.Nt2Module.component_id == component.id)
         ).all():
+            keys.add(module.fee_key)
             db.delete(module)
         db.delete(component)
     db.flush()
+    return keys
 
 
 def _vdab_exemption(db: Session, actor: str, person: m.Person, reason: str, today: date) -> None:
@@ -243,9 +268,9 @@ def save_contract_draft(
         action = "draw_up_contract"
     else:
         before = plan_snapshot(db, contract)
-        _clear_plan(db, contract)
+        known = _clear_plan(db, contract)
         action = "change_contract_draft"
-    _write_components(db, contract, plan)
+    _write_components(db, contract, plan, known if before is not None else None)
     _vdab_exemption(db, actor, person, plan.vdab_exempt_reason, today)
     after = plan_snapshot(db, contract)
     audit(
@@ -270,8 +295,8 @@ def amend_contract(
     if errors:
         raise ServiceError("invalid_plan", json.dumps(errors))
     before = plan_snapshot(db, contract)
-    _clear_plan(db, contract)
-    _write_components(db, contract, plan)
+    known = _clear_plan(db, contract)
+    _write_components(db, contract, plan, known)
     _vdab_exemption(db, actor, person, plan.vdab_exempt_reason, today)
     after = plan_snapshot(db, contract)
     if before == after:

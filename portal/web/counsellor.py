@@ -404,8 +404,9 @@ def _plan_from_form(form: Form) -> trajectory.PlanInput | None:
         periods = form.integer(f"{prefix}_periods", maximum=2000)
         start = form.date(f"{prefix}_start")
         end = form.date(f"{prefix}_end")
+        key = form.text(f"{prefix}_key", required=False, max_length=16)
         if periods is not None and start is not None and end is not None:
-            modules.append(trajectory.ModuleInput(name, periods, start, end))
+            modules.append(trajectory.ModuleInput(name, periods, start, end, key))
     vdab_mode = form.choice("vdab_mode", ("rules", "exempt"))
     vdab_reason = form.text("vdab_reason", required=vdab_mode == "exempt", max_length=300)
     participation_deadline = form.date("participation_deadline", required=False)
@@ -459,6 +460,7 @@ def _form_from_plan(dossier: Dossier) -> Form:
                     f"module_{index}_periods": str(module.lesson_periods),
                     f"module_{index}_start": module.planned_start.isoformat(),
                     f"module_{index}_end": module.planned_end.isoformat(),
+                    f"module_{index}_key": module.fee_key,
                 }
             )
     participation = by_pillar.get("participation")

@@ -73,6 +73,10 @@ def reason(charge: Charge, waiver_reason: str = "") -> str:
         }
     if charge.exempt is Exempt.INCLUDED:
         return i18n.gettext("Included in the price of your Dutch course.")
+    if charge.exempt is Exempt.EXEMPTION_TEST:
+        return i18n.gettext("%(amount)s, because you passed the MO exemption test.") % {
+            "amount": i18n.format_money(0)
+        }
     if charge.capped:
         return i18n.gettext(
             "%(base)s, but the maximum of %(cap)s for Dutch is reached: %(amount)s"
@@ -151,6 +155,7 @@ def pay(request: Request) -> Response:
             webhook_url=portal.settings.base_url + "/webhooks/mollie",
             locale=mollie_locale(i18n.current_language()),
             now=portal.clock.now(),
+            methods=portal.settings.payment_methods,
         )
     except ServiceError as error:
         return RedirectResponse(f"/my/payments?error={error.code}", status_code=303)

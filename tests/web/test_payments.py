@@ -173,7 +173,9 @@ def test_duplicate_and_out_of_order_webhooks_change_nothing_more(client, app):
         ("open", "paid", True),
         ("paid", "failed", False),
         ("paid", "open", False),
-        ("expired", "paid", False),
+        ("expired", "paid", True),  # money that arrives late is recorded, never ignored
+        ("failed", "paid", True),
+        ("canceled", "expired", False),
         ("canceled", "canceled", False),
         ("open", "refunded", False),
     ],
@@ -296,7 +298,33 @@ def test_mollie_down_is_a_clear_message_and_nothing_is_charged(database_url, idp
         assert 'class="error-summary"' in page.text
         with session_scope(app.state.portal.engine) as db:
             [payment] = db.exec(select(m.Payment).where(m.Payment.channel == "mollie")).all()
-            assert payment.status == "failed" and payment.active_key is None
+        # whether Mollie made it is unknown: the attempt stays, never taken for failed
+        assert payment.status == "open" and payment.provider_id is None
+        assert payment.active_key is not None
+
+
+def test_a_try_after_mollie_was_down_sends_the_same_attempt_again(database_url, idp, sandbox):
+    """A time-out may hide a payment Mollie made: the next tap sends the same idempotency key,
+    so there is never a second payment for the same attempt."""
+    from starlette.testclient import TestClient
+
+    from portal.app import create_app
+    from tests.conftest import make_settings
+
+    down = create_app(
+        make_settings(database_url, idp.issuer, PORTAL_MOLLIE_API_ENDPOINT="http://127.0.0.1:9")
+    )
+    with TestClient(down, follow_redirects=False) as client:
+        sign_in(client, "demo-gent-new")
+        assert start(client).headers["location"].endswith("error=provider_unavailable")
+    up = create_app(make_settings(database_url, idp.issuer, PORTAL_MOLLIE_API_ENDPOINT=sandbox.url))
+    with TestClient(up, follow_redirects=False) as client:
+        sign_in(client, "demo-gent-new")
+        first = start(client).headers["location"]
+        assert first.startswith(sandbox.url + "/checkout/tr_")
+        assert start(client).headers["location"] == first
+        [payment] = payments_of(up, "demo-gent-new")
+        assert payment.provider_id and first.endswith(payment.provider_id)
 
 
 def test_a_person_sees_only_their_own_payments(client, app):
@@ -340,7 +368,7 @@ def test_counsellor_waives_a_fee_and_records_a_payment_made_elsewhere(client, ap
     )
     assert done.status_code == 303
     module = re.search(
-        r'<option value="(nt2_module:\d+)"', client.get(f"/staff/persons/{pid}/payments").text
+        r'<option value="(nt2_module:[0-9a-f]+)"', client.get(f"/staff/persons/{pid}/payments").text
     ).group(1)
     paid = client.post(
         f"/staff/persons/{pid}/payments/external",

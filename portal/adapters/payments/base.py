@@ -26,6 +26,10 @@ class GatewayNotFound(GatewayRejected):
     """No such payment at the provider."""
 
 
+class GatewayConflict(GatewayRejected):
+    """The provider is still handling a request with the same idempotency key (409)."""
+
+
 @dataclass(frozen=True)
 class ProviderPayment:
     id: str
@@ -38,6 +42,7 @@ class ProviderPayment:
     method: str = ""
     paid_at: datetime | None = None
     refunded_cents: int = 0
+    charged_back_cents: int = 0  # Mollie's amountChargedBack: the bank took the money back
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class PaymentGateway(Protocol):
         locale: str,
         metadata: dict[str, Any],
         idempotency_key: str,
+        methods: tuple[str, ...] = (),
     ) -> ProviderPayment: ...
 
     def get_payment(self, provider_id: str) -> ProviderPayment: ...

@@ -11,6 +11,7 @@ from mollie.api.client import Client
 from mollie.api.error import NotFoundError, RequestError, ResponseError
 
 from portal.adapters.payments.base import (
+    GatewayConflict,
     GatewayNotFound,
     GatewayRejected,
     GatewayUnavailable,
@@ -45,6 +46,8 @@ class MolliePayments:
             status = getattr(error, "status", 0) or 0
             if int(status) >= 500:
                 raise GatewayUnavailable(str(error)) from error
+            if int(status) == 409:
+                raise GatewayConflict(str(error)) from error
             raise GatewayRejected(str(error)) from error
         except RequestError as error:
             raise GatewayUnavailable(str(error)) from error
@@ -53,6 +56,7 @@ class MolliePayments:
     def _payment(data: Any) -> ProviderPayment:
         amount = data.amount or {}
         refunded = data.amount_refunded or {}
+        charged_back = data.amount_chargedback or {}
         return ProviderPayment(
             id=data.id,
             status=data.status,
@@ -64,6 +68,9 @@ class MolliePayments:
             method=data.method or "",
             paid_at=_parse_time(data.paid_at),
             refunded_cents=value_to_cents(refunded["value"]) if refunded.get("value") else 0,
+            charged_back_cents=(
+                value_to_cents(charged_back["value"]) if charged_back.get("value") else 0
+            ),
         )
 
     def create_payment(
@@ -76,8 +83,9 @@ class MolliePayments:
         locale: str,
         metadata: dict[str, Any],
         idempotency_key: str,
+        methods: tuple[str, ...] = (),
     ) -> ProviderPayment:
-        body = {
+        body: dict[str, Any] = {
             "amount": {"currency": "EUR", "value": cents_to_value(amount_cents)},
             "description": description[:255],
             "redirectUrl": redirect_url,
@@ -85,6 +93,8 @@ class MolliePayments:
             "locale": locale,
             "metadata": metadata,
         }
+        if methods:  # only these in the checkout (Mollie: a list of method ids)
+            body["method"] = list(methods)
         created = self._call(
             lambda: self.client.payments.create(body, idempotency_key=idempotency_key)
         )

@@ -17,14 +17,20 @@ Requests need `Authorization: Bearer test_...` (Mollie's test key format); live 
 The person paying sees `GET /checkout/{id}`: one button per outcome (Paid, Failed, Canceled,
 Expired). Choosing one sets the status and its timestamp, calls the webhook the way Mollie does
 (`POST <webhookUrl>` with the form body `id=tr_...`, 2 s timeout, the outcome recorded, errors
-ignored) and redirects (303) to the payment's `redirectUrl`. The form field `webhook=skip`
-changes the status without calling the webhook: a lost webhook.
+ignored) and redirects (303) to the payment's `redirectUrl`. The checkout offers only the methods
+the payment was created with (`method`: a string or a list), like Mollie's hosted checkout; without
+one it offers every method the sandbox knows, bank transfer included. A chargeback (the dashboard's
+button, or the control API) sets `amountChargedBack`, lists it under
+`GET /v2/payments/{id}/chargebacks` and calls the webhook, as Mollie does. The form field
+`webhook=skip` changes the status without calling the webhook: a lost webhook.
 
 Control API for tests (no key needed; the server binds to loopback only):
 
     POST /_sandbox/payments/{id}/status     {"status": "paid", "webhook": true}
                                             (also pending and authorized; Mollie's transitions)
     POST /_sandbox/refunds/{id}/status      {"status": "refunded" | "failed", "webhook": true}
+    POST /_sandbox/payments/{id}/chargeback {"amount": "90.00", "webhook": true}: the bank takes
+                                            a paid payment's money back (default: all of it)
     POST /_sandbox/webhooks/{id}/replay     call the payment's webhook again (a duplicate)
     GET  /_sandbox/webhook-calls            [{payment_id, url, status_code, error, at}, ...]
     GET  /_sandbox/dashboard/{id}           a small HTML page (the payment's `dashboard` link)
@@ -40,7 +46,8 @@ whenever it is read; the webhook for that expiry is delivered from a background 
 Known differences from the real Mollie API, on purpose:
 - Loopback webhook URLs (http://127.0.0.1:...) are accepted; Mollie refuses webhook URLs it
   cannot reach. This is the one allowed difference in what is accepted.
-- Only EUR, only the methods bancontact, creditcard, applepay and googlepay, and only JSON
+- Only EUR, only the methods bancontact, creditcard, applepay, googlepay and banktransfer (which
+  expires after 15 minutes like the others here), and only JSON
   bodies (Mollie also accepts form-encoded parameters). Descriptions over 255 characters are
   refused (Mollie's absolute maximum) and shorter ones are never truncated per method.
 - Any well-formed test key sees every payment (one profile, `pfl_sandbox`); webhooks are not
@@ -97,7 +104,7 @@ LOCALES = frozenset(
         "lv_LV", "lt_LT",
     }
 )  # fmt: skip
-METHODS = ("bancontact", "creditcard", "applepay", "googlepay")
+METHODS = ("bancontact", "creditcard", "applepay", "googlepay", "banktransfer")
 DEFAULT_METHOD = "bancontact"
 
 # Mollie's payment life cycle: which status may follow which; the final ones have no successor.
@@ -125,6 +132,7 @@ DOC_GET_PAYMENT = f"{DOCS}/get-payment"
 DOC_CREATE_REFUND = f"{DOCS}/create-refund"
 DOC_LIST_REFUNDS = f"{DOCS}/list-refunds"
 DOC_GET_REFUND = f"{DOCS}/get-refund"
+DOC_LIST_CHARGEBACKS = f"{DOCS}/list-chargebacks"
 DOC_IDEMPOTENCY = f"{DOCS}/api-idempotency"
 
 TITLES = {
@@ -223,6 +231,32 @@ class _Refund:
 
 
 @dataclass
+class _Chargeback:
+    id: str
+    payment_id: str
+    amount: Decimal
+    currency: str
+    created_at: datetime
+
+    def to_json(self, base: str) -> dict[str, Any]:
+        payment = f"{base}/v2/payments/{self.payment_id}"
+        return {
+            "resource": "chargeback",
+            "id": self.id,
+            "amount": _money(self.amount, self.currency),
+            "settlementAmount": _money(-self.amount, self.currency),
+            "createdAt": _iso(self.created_at),
+            "reason": {"code": "AC01", "description": "Account identifier incorrect"},
+            "paymentId": self.payment_id,
+            "_links": {
+                "self": _hal(f"{payment}/chargebacks/{self.id}"),
+                "payment": _hal(payment),
+                "documentation": _page_link(DOC_LIST_CHARGEBACKS),
+            },
+        }
+
+
+@dataclass
 class _Payment:
     id: str
     created_at: datetime
@@ -238,6 +272,15 @@ class _Payment:
     status: str = "open"
     moments: dict[str, datetime] = field(default_factory=dict)
     refunds: list[_Refund] = field(default_factory=list)
+    chargebacks: list[_Chargeback] = field(default_factory=list)
+
+    @property
+    def offered_methods(self) -> tuple[str, ...]:
+        return self.requested_methods or METHODS
+
+    @property
+    def amount_charged_back(self) -> Decimal:
+        return sum((c.amount for c in self.chargebacks), Decimal("0.00"))
 
     @property
     def expires_at(self) -> datetime:
@@ -249,7 +292,7 @@ class _Payment:
 
     @property
     def amount_remaining(self) -> Decimal:
-        return self.amount - self.amount_refunded
+        return self.amount - self.amount_refunded - self.amount_charged_back
 
     def to_json(self, base: str) -> dict[str, Any]:
         self_href = f"{base}/v2/payments/{self.id}"
@@ -281,6 +324,8 @@ class _Payment:
         if self.status == "paid":
             body["amountRefunded"] = _money(self.amount_refunded, self.currency)
             body["amountRemaining"] = _money(self.amount_remaining, self.currency)
+        if self.chargebacks:
+            body["amountChargedBack"] = _money(self.amount_charged_back, self.currency)
         for status, name in TIMESTAMPS.items():
             if status in self.moments:
                 body[name] = _iso(self.moments[status])
@@ -290,6 +335,8 @@ class _Payment:
         links["dashboard"] = _page_link(f"{base}/_sandbox/dashboard/{self.id}")
         if self.refunds:
             links["refunds"] = _hal(f"{self_href}/refunds")
+        if self.chargebacks:
+            links["chargebacks"] = _hal(f"{self_href}/chargebacks")
         links["documentation"] = _page_link(DOC_GET_PAYMENT)
         body["_links"] = links
         return body
@@ -524,6 +571,11 @@ class MollieSandbox:
                     endpoint="get_refund",
                     methods=["GET"],
                 ),
+                Rule(
+                    "/v2/payments/<payment_id>/chargebacks",
+                    endpoint="list_chargebacks",
+                    methods=["GET"],
+                ),
                 Rule("/checkout/<payment_id>", endpoint="checkout", methods=["GET", "POST"]),
                 Rule(
                     "/_sandbox/payments/<payment_id>/status",
@@ -533,6 +585,16 @@ class MollieSandbox:
                 Rule(
                     "/_sandbox/refunds/<refund_id>/status",
                     endpoint="control_refund",
+                    methods=["POST"],
+                ),
+                Rule(
+                    "/_sandbox/payments/<payment_id>/chargeback",
+                    endpoint="control_chargeback",
+                    methods=["POST"],
+                ),
+                Rule(
+                    "/_sandbox/dashboard/<payment_id>/chargeback",
+                    endpoint="dashboard_chargeback",
                     methods=["POST"],
                 ),
                 Rule(
@@ -598,6 +660,41 @@ class MollieSandbox:
             notify = self._payments[refund.payment_id].webhook_url is not None
         if notify and webhook:
             self._deliver(refund.payment_id)
+
+    def charge_back(
+        self, payment_id: str, amount: Decimal | None = None, *, webhook: bool = True
+    ) -> dict[str, Any]:
+        """The person's bank takes (part of) a paid payment back; Mollie calls the webhook."""
+        with self._lock:
+            payment = self._find_payment(payment_id)
+            if payment.status != "paid":
+                raise SandboxError(409, f"A payment that is {payment.status} has no chargeback.")
+            amount = payment.amount_remaining if amount is None else amount
+            if not Decimal("0") < amount <= payment.amount_remaining:
+                raise SandboxError(
+                    422,
+                    "The chargeback amount must be more than 0 and at most "
+                    f"€ {payment.amount_remaining:.2f}.",
+                    "amount",
+                )
+            chargeback = _Chargeback(
+                id=_new_id("chb_"),
+                payment_id=payment_id,
+                amount=amount,
+                currency=payment.currency,
+                created_at=self._now(),
+            )
+            payment.chargebacks.append(chargeback)
+            notify = payment.webhook_url is not None
+            body = chargeback.to_json(self.base_url)
+        if notify and webhook:
+            self._deliver(payment_id)
+        return body
+
+    def offered_methods(self, payment_id: str) -> tuple[str, ...]:
+        """The methods the payment's checkout offers."""
+        with self._lock:
+            return self._find_payment(payment_id).offered_methods
 
     def replay_webhook(self, payment_id: str) -> dict[str, Any]:
         """Call the payment's webhook again (Mollie may deliver a webhook more than once)."""
@@ -851,6 +948,24 @@ class MollieSandbox:
             }
         )
 
+    def _list_chargebacks(self, request: Request, api_key: str, payment_id: str) -> Response:
+        base = self._base(request)
+        with self._lock:
+            payment = self._find_payment(payment_id, DOC_LIST_CHARGEBACKS)
+            items = [c.to_json(base) for c in reversed(payment.chargebacks)]
+        return self._json(
+            {
+                "count": len(items),
+                "_embedded": {"chargebacks": items},
+                "_links": {
+                    "self": _hal(f"{base}/v2/payments/{payment_id}/chargebacks"),
+                    "previous": None,
+                    "next": None,
+                    "documentation": _page_link(DOC_LIST_CHARGEBACKS),
+                },
+            }
+        )
+
     def _get_refund(
         self, request: Request, api_key: str, payment_id: str, refund_id: str
     ) -> Response:
@@ -872,6 +987,7 @@ class MollieSandbox:
             except SandboxError:
                 return _page("Unknown payment", "<p>This payment does not exist.</p>", 404)
             status, summary, redirect_url = payment.status, _summary(payment), payment.redirect_url
+            offered = payment.offered_methods
         back = f'<p><a href="{html.escape(redirect_url)}">Return to the website</a></p>'
         if request.method == "GET":
             if status != "open":
@@ -882,8 +998,14 @@ class MollieSandbox:
                 f'<button type="submit" name="status" value="{outcome}">{outcome.title()}</button>'
                 for outcome in CHECKOUT_OUTCOMES
             )
+            choices = "\n".join(
+                f'<label><input type="radio" name="method" value="{method}"'
+                f"{' checked' if index == 0 else ''}> {method}</label><br>"
+                for index, method in enumerate(offered)
+            )
             form = (
-                '<form method="post">\n<fieldset>\n'
+                '<form method="post">\n<fieldset id="methods">\n'
+                f"<legend>Payment method</legend>\n{choices}\n</fieldset>\n<fieldset>\n"
                 "<legend>This is a test payment: no money moves. Choose its outcome.</legend>\n"
                 f"{buttons}\n</fieldset>\n</form>"
             )
@@ -891,6 +1013,9 @@ class MollieSandbox:
         outcome = request.form.get("status", "")
         if outcome not in CHECKOUT_OUTCOMES:
             return _page("Bad request", "<p>Choose paid, failed, canceled or expired.</p>", 400)
+        chosen = request.form.get("method") or offered[0]
+        if chosen not in offered:
+            return _page("Bad request", "<p>This payment method is not offered.</p>", 400)
         with self._lock:
             payment = self._find_payment(payment_id)
             if payment.status != "open":
@@ -900,6 +1025,8 @@ class MollieSandbox:
                     f"{back}",
                     409,
                 )
+            if payment.method is None:
+                payment.method = chosen
             notify = self._transition(payment, outcome)
         if notify and request.form.get("webhook") != "skip":
             self._deliver(payment_id)
@@ -918,6 +1045,14 @@ class MollieSandbox:
             body = f"{_summary(payment)}<p>Status: {payment.status}.</p>"
             if rows:
                 body += f"<h2>Refunds</h2><ul>{rows}</ul>"
+            if payment.chargebacks:
+                body += f"<p>Charged back: € {payment.amount_charged_back:.2f}.</p>"
+            if payment.status == "paid" and payment.amount_remaining > 0:
+                body += (
+                    '<form method="post" action="/_sandbox/dashboard/'
+                    f'{html.escape(payment.id)}/chargeback"><button type="submit">'
+                    "Charge back (the bank takes the money back)</button></form>"
+                )
         return _page("Payment " + payment_id, body, heading="Mollie sandbox dashboard")
 
     # ------------------------------------------------------------ the control API
@@ -942,6 +1077,26 @@ class MollieSandbox:
         self.set_refund_status(refund_id, status, webhook=webhook)
         with self._lock:
             return self._json(self._refunds[refund_id].to_json(self._base(request)))
+
+    def _control_chargeback(self, request: Request, payment_id: str) -> Response:
+        data = _parse_json_object(request.get_data(cache=True))
+        webhook = data.get("webhook", True)
+        if not isinstance(webhook, bool):
+            raise SandboxError(422, "webhook must be true or false.", "webhook")
+        amount: Decimal | None = None
+        if data.get("amount") is not None:
+            value = data["amount"]
+            if not isinstance(value, str) or not AMOUNT_VALUE.fullmatch(value):
+                raise SandboxError(422, 'The amount must be a string such as "10.00".', "amount")
+            amount = Decimal(value)
+        return self._json(self.charge_back(payment_id, amount, webhook=webhook), 201)
+
+    def _dashboard_chargeback(self, request: Request, payment_id: str) -> Response:
+        try:
+            self.charge_back(payment_id)
+        except SandboxError as error:
+            return _page("Not possible", f"<p>{html.escape(error.detail)}</p>", error.status)
+        return Response(status=303, headers={"Location": f"/_sandbox/dashboard/{payment_id}"})
 
     def _control_replay(self, request: Request, payment_id: str) -> Response:
         return self._json(self.replay_webhook(payment_id))
