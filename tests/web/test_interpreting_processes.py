@@ -3,13 +3,7 @@ database, wrong codes spread over both, and the eleventh is refused by either of
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 
 import httpx
 import pytest
@@ -20,64 +14,10 @@ from portal.db.engine import make_engine, session_scope
 from portal.domain import share_codes
 from portal.services import interpreting
 from portal.settings import Settings
-from tests.conftest import MOLLIE_TEST_KEY, NOW
+from tests.conftest import NOW
+from tests.support.processes import app_process
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def app_process(database_url: str, issuer: str) -> Iterator[str]:
-    """`uvicorn portal.asgi:app` in its own OS process, settings from the environment."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PORTAL_ENV": "test",
-        "PORTAL_DATABASE_URL": database_url,
-        "PORTAL_OIDC_ISSUER": issuer,
-        "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
-        "PORTAL_NOW": NOW.isoformat(),
-        "PORTAL_MAIL_INTERVAL_SECONDS": "0",
-        "PORTAL_MOLLIE_API_KEY": MOLLIE_TEST_KEY,
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "portal.asgi:app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/ping", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(process.stderr.read().decode() if process.stderr else "")
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(10)
-        if process.stderr is not None:
-            process.stderr.close()
 
 
 def test_wrong_codes_spread_over_two_processes_are_counted_together(database_url, idp):
