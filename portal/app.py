@@ -217,37 +217,50 @@ def create_app(
 
 async def _housekeeping(portal: Portal) -> None:
     """Now and then: send queued e-mails, drop expired sessions, free expired seat holds and
-    check payments with Mollie. Each step is idempotent
-    and safe to run on several instances at once."""
+    check payments with Mollie. Every process runs this loop, but each job runs once per round
+    per deployment (services/jobs.py: the first process to claim the round does it)."""
     from datetime import timedelta
 
     from portal.db.engine import session_scope
+    from portal.services import jobs
     from portal.services.booking import expire_holds
     from portal.services.notify import deliver_outbox
     from portal.services.payments import reconcile
     from portal.services.ratelimit import sweep as sweep_rate_limits
     from portal.web.sessions import delete_expired_sessions
 
-    def run_once() -> None:
+    settings = portal.settings
+
+    def mail() -> None:
         with session_scope(portal.engine) as db:
             deliver_outbox(db, portal.mailer, portal.clock.now())
-        delete_expired_sessions(portal.engine, portal.settings, portal.clock.now())
+
+    def tidy() -> None:
+        delete_expired_sessions(portal.engine, settings, portal.clock.now())
         expire_holds(portal.engine, portal.clock.now())
         sweep_rate_limits(
             portal.engine,
             portal.clock.now(),
-            timedelta(minutes=portal.settings.check_window_minutes),
+            timedelta(minutes=settings.check_window_minutes),
         )
+        jobs.sweep(portal.engine)
+
+    def payments() -> None:
         reconcile(
             portal.engine,
             portal.payments,
             portal.clock.now(),
-            timedelta(minutes=portal.settings.reconcile_after_minutes),
-            portal.settings.mollie_mode,
+            timedelta(minutes=settings.reconcile_after_minutes),
+            settings.mollie_mode,
         )
 
+    def run_once() -> None:
+        jobs.run_once_per_round(portal.engine, "mail", settings.mail_interval_seconds, mail)
+        jobs.run_once_per_round(portal.engine, "tidy", settings.job_round_seconds, tidy)
+        jobs.run_once_per_round(portal.engine, "payments", settings.job_round_seconds, payments)
+
     while True:
-        await anyio.sleep(portal.settings.mail_interval_seconds)
+        await anyio.sleep(settings.mail_interval_seconds)
         try:
             await anyio.to_thread.run_sync(run_once)
         except Exception:  # logged; the next round tries again

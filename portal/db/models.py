@@ -103,6 +103,7 @@ class Contract(SQLModel, table=True):
     text_version: str = Field(default="2022.1", max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str = Field(default="", max_length=255)
+    drawn_up_on: date | None = None  # the day the counsellor drew it up: no signature before
     # how it was signed: "portal" (the person confirmed after sign-in) or "paper" (recorded)
     signature_method: str | None = Field(default=None, max_length=10)
     signed_at: datetime | None = None

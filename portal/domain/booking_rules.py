@@ -62,6 +62,7 @@ class Refusal(StrEnum):
     EXEMPTION_ONLY_AT_START = "exemption_only_at_start"  # MO course followed or MO test taken
     B1_NOT_OWED = "b1_not_owed"  # B1 oral only for those who owe it (b1_status OWED)
     UITGELEERD = "uitgeleerd"  # the pillar counts as met without a pass
+    WRONG_LEVEL = "wrong_level"  # an NT2 session at another level than the person's target
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,15 @@ class Right:
     refusal: Refusal | None
     attempt: int  # which attempt this booking would be (1 = first)
     level: Level | None  # NT2: the person's target (A2 or the adapted level); None otherwise
+
+
+def session_fits(test: TestKind, session_level: str | None, nt2_target: str) -> bool:
+    """Whether a session of `test` at `session_level` is one the person may sit: an NT2 session
+    must be at the person's target level (A2, or the adapted A2 the counsellor recorded for a
+    low-literate learner) or have no level; the other tests have no levels to match."""
+    if test is not TestKind.NT2 or session_level is None:
+        return True
+    return session_level == nt2_target
 
 
 class CancelTerms(StrEnum):

@@ -18,7 +18,13 @@ from sqlmodel import Session, select
 
 from portal.db import models as m
 from portal.db.engine import session_scope
-from portal.domain.booking_rules import booking_right, hold_active, hold_expires_at
+from portal.domain.booking_rules import (
+    Refusal,
+    booking_right,
+    hold_active,
+    hold_expires_at,
+    session_fits,
+)
 from portal.domain.model import TestKind
 from portal.domain.rules import rules_on
 from portal.services.dossier import load_dossier
@@ -73,6 +79,8 @@ def hold_seat_in(db: Session, person_id: int, session_id: int, now: datetime) ->
     )
     if not right.allowed:
         raise ServiceError(str(right.refusal))
+    if not session_fits(test, session.level, dossier.person.nt2_target):
+        raise ServiceError(str(Refusal.WRONG_LEVEL))
     if not _take_seat(db, session_id, now):
         raise ServiceError("session_full")
     booking = m.Booking(
@@ -393,6 +401,10 @@ def reschedule(
         assert old is not None
         if new is None or new.test != booking.test or new.id == old.id:
             raise ServiceError("session_closed")
+        person = db.get(m.Person, person_id)
+        assert person is not None
+        if not session_fits(TestKind(new.test), new.level, person.nt2_target):
+            raise ServiceError(str(Refusal.WRONG_LEVEL))
         if cancel_terms(old.starts_at, now, rules_on(now.date())) is not CancelTerms.FREE:
             raise ServiceError("reschedule_too_late")
         if not _take_seat(db, new_session_id, now):
@@ -414,7 +426,6 @@ def reschedule(
             before=old.id,
             after=new_session_id,
         )
-        person = db.get(m.Person, person_id)
         if person is not None:
             notify.notify(
                 db,

@@ -76,7 +76,31 @@ class NewPerson:
     counsellor_grant_id: int | None = None
 
 
-def register_person(db: Session, actor: str, new: NewPerson, today: date) -> m.Person:
+def possible_duplicates(db: Session, new: NewPerson) -> list[m.Person]:
+    """People already registered who may be the person of this intake (same date of birth and
+    the same name as people write it, where a national register number does not decide)."""
+    from portal.domain.identity import Identity, may_be_same_person
+
+    candidate = Identity(new.given_name, new.family_name, new.birth_date, new.national_number)
+    return [
+        person
+        for person in db.exec(select(m.Person).where(m.Person.birth_date == new.birth_date)).all()
+        if may_be_same_person(
+            candidate,
+            Identity(
+                person.given_name, person.family_name, person.birth_date, person.national_number
+            ),
+        )
+    ]
+
+
+def register_person(
+    db: Session, actor: str, new: NewPerson, today: date, *, not_a_duplicate: bool = False
+) -> m.Person:
+    """Register a person at intake. Someone with the same date of birth and name is already
+    known (and a national register number does not tell them apart): refused with
+    "possible_duplicate" until the counsellor confirms that this is another person
+    (`not_a_duplicate`, kept in the audit log)."""
     if not new.given_name.strip() or not new.family_name.strip():
         raise ServiceError("name_required")
     if new.birth_date > today:
@@ -105,6 +129,11 @@ def register_person(db: Session, actor: str, new: NewPerson, today: date) -> m.P
         taken = db.exec(select(m.Person).where(m.Person.national_number == national_number)).first()
         if taken is not None:
             raise ServiceError("nrn_taken")
+    duplicates = possible_duplicates(
+        db, NewPerson(**{**new.__dict__, "national_number": national_number})
+    )
+    if duplicates and not not_a_duplicate:
+        raise ServiceError("possible_duplicate")
     person = m.Person(
         subject=new.subject,
         national_number=national_number,
@@ -146,6 +175,7 @@ def register_person(db: Session, actor: str, new: NewPerson, today: date) -> m.P
             "municipality": municipality.nis_code,
             "agency": agency.code,
         },
+        confirmed_not_the_same_as=[p.id for p in duplicates],
     )
     return person
 

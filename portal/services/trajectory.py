@@ -262,7 +262,11 @@ def save_contract_draft(
         raise ServiceError("contract_signed")  # changes to a signed contract are amendments
     before = None
     if contract is None:
-        contract = m.Contract(person_id=person.id, created_by=actor)  # type: ignore[arg-type]
+        contract = m.Contract(
+            person_id=person.id,  # type: ignore[arg-type]
+            created_by=actor,
+            drawn_up_on=today,
+        )
         db.add(contract)
         db.flush()
         action = "draw_up_contract"
@@ -394,6 +398,8 @@ def record_paper_signature(
         raise ServiceError("already_signed")
     if signed_on > today:
         raise ServiceError("date_in_future")
+    if contract.drawn_up_on is not None and signed_on < contract.drawn_up_on:
+        raise ServiceError("signed_before_drawn_up")
     contract.signed_on = signed_on
     contract.declaration_signed_on = signed_on
     contract.signature_method = "paper"

@@ -269,12 +269,21 @@ def intake(request: Request) -> Response:
                 )
                 if form.get("action") == "save":
                     try:
-                        person = register_person(db, principal.subject, new, today)
+                        person = register_person(
+                            db,
+                            principal.subject,
+                            new,
+                            today,
+                            not_a_duplicate=form.flag("not_a_duplicate"),
+                        )
                     except ServiceError as error:
                         db.rollback()
                         field = "national_number" if error.code.startswith("nrn") else "given_name"
                         if error.code == "birth_date_future":
                             field = "birth_date"
+                        if error.code == "possible_duplicate":
+                            field = "not_a_duplicate"
+                            preview = _preview(db, new, today)
                         form.error(field, error.code)
                     else:
                         return RedirectResponse(

@@ -34,6 +34,10 @@ MESSAGES = {
     "nrn_birth_date": N_("The national register number does not match the date of birth."),
     "nrn_taken": N_("There is already a person with this national register number."),
     "name_required": N_("Fill in the first name and the last name."),
+    "possible_duplicate": N_(
+        "A person with this name and date of birth is already registered. Search the caseload "
+        "first. If this is another person, tick the box and save again."
+    ),
     "unknown_municipality": N_("Choose a municipality from the list."),
     "unknown_agency": N_("Choose an agency from the list."),
     "contract_signed": N_("The contract is signed: change it with an amendment."),

@@ -15,7 +15,7 @@ from portal import i18n
 from portal.app import portal_of
 from portal.db import models as m
 from portal.db.engine import session_scope
-from portal.domain.booking_rules import booking_rights, cancel_terms
+from portal.domain.booking_rules import booking_rights, cancel_terms, session_fits
 from portal.domain.model import TestKind
 from portal.domain.rules import rules_on
 from portal.services import booking as service
@@ -44,6 +44,7 @@ REFUSALS = {
     ),
     "b1_not_owed": N_("Only if you must take it after your integration certificate."),
     "uitgeleerd": N_("Your counsellor recorded that this part is met without a test."),
+    "wrong_level": N_("This session is for another level of the Dutch test. Choose a date below."),
     "session_full": N_("This session just filled up. Choose another date."),
     "session_closed": N_("This session is no longer open. Choose another date."),
 }
@@ -158,9 +159,8 @@ def sessions(request: Request) -> Response:
         ).all()
         province = dossier.municipality.province
         region = dossier.municipality.region
-    if test is TestKind.NT2:
-        target = dossier.person.nt2_target
-        rows = [(s, loc) for s, loc in rows if s.level in {None, target}]
+    target = dossier.person.nt2_target
+    rows = [(s, loc) for s, loc in rows if session_fits(test, s.level, target)]
     rows = sorted(rows, key=lambda r: (not _near(r[1], province, region), r[0].starts_at))
     return render(
         request,
@@ -195,7 +195,7 @@ def hold(request: Request) -> Response:
     try:
         booking = service.hold_seat(portal.engine, person_id, session_id, portal.clock.now())
     except ServiceError as error:
-        if error.code in {"session_full", "session_closed", "unknown_session"}:
+        if error.code in {"session_full", "session_closed", "unknown_session", "wrong_level"}:
             code = "session_closed" if error.code == "unknown_session" else error.code
             return RedirectResponse(f"/my/tests/{test.value}?error={code}", status_code=303)
         return RedirectResponse(f"/my/tests?error={error.code}", status_code=303)

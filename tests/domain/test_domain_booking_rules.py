@@ -562,3 +562,22 @@ def test_a_right_is_either_allowed_or_refused_with_a_reason(
         assert right.level == (p.nt2_target if right.test is NT2 else None)
         if right.allowed:
             assert right.test not in active
+
+
+@pytest.mark.parametrize(
+    ("test", "level", "target", "fits"),
+    [
+        (TestKind.NT2, "A2", "A2", True),
+        (TestKind.NT2, "A2_adapted", "A2", False),  # the regular track: not the adapted session
+        (TestKind.NT2, "A2", "A2_adapted", False),  # the adapted track: not the regular session
+        (TestKind.NT2, "A2_adapted", "A2_adapted", True),
+        (TestKind.NT2, "A1", "A2", False),
+        (TestKind.NT2, None, "A2_adapted", True),  # a session without a level fits everyone
+        (TestKind.MO, "A2", "A2_adapted", True),  # only NT2 has levels to match
+        (TestKind.B1_ORAL, "B1", "A2", True),
+    ],
+)
+def test_session_fits_the_persons_nt2_level(test, level, target, fits):
+    from portal.domain.booking_rules import session_fits
+
+    assert session_fits(test, level, target) is fits

@@ -3,6 +3,7 @@ processes, on SQLite and PostgreSQL), one active booking per test, holds expire.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from datetime import date, datetime, timedelta
 
@@ -41,15 +42,18 @@ def engine(database_url):
     engine.dispose()
 
 
+_NAMES = itertools.count()  # another name for everyone: no intake of the same person twice
+
+
 def ready_people(db, count: int) -> list[int]:
     """Persons who may book the MO test: contract signed, MO course followed."""
     ids = []
-    for i in range(count):
+    for _ in range(count):
         person = register_person(
             db,
             "t",
             NewPerson(
-                given_name=f"P{i}",
+                given_name=f"P{next(_NAMES)}",
                 family_name="Ready",
                 birth_date=date(1990, 1, 1),
                 municipality_nis="44021",

@@ -76,7 +76,7 @@ def check_page(html: str) -> _PageParser:
     parser.feed(html)
     assert len(parser.h1) == 1, f"expected one h1, found {parser.h1}"
     h1 = " ".join(parser.h1[0].split())
-    title = " ".join(parser.title.split())
+    title = " ".join(parser.title.split()).removeprefix("Error: ")  # GOV.UK's error prefix
     assert title.startswith(h1), f"title {title!r} does not start with h1 {h1!r}"
     duplicates = {i for i in parser.ids if parser.ids.count(i) > 1}
     assert not duplicates, f"duplicate ids {duplicates}"

@@ -58,6 +58,48 @@ def test_intake_preview_shows_what_the_rules_make_of_it_before_saving(client, ap
     assert 'value="Leyla"' in response.text
 
 
+def test_intake_of_someone_already_known_without_a_register_number_asks_to_confirm(client, app):
+    sign_in(client, "demo-counsellor")
+    first = post(client, "/staff/persons/new", {**INTAKE, "action": "save"})
+    assert first.status_code == 303
+    before = count(app, m.Person)
+    same = {**INTAKE, "given_name": "YILMAZ", "family_name": " leyla ", "action": "save"}
+    warned = post(client, "/staff/persons/new?lang=en", same)
+    assert warned.status_code == 400
+    check_page(warned.text)
+    assert "A person with this name and date of birth is already registered" in warned.text
+    assert 'href="#not_a_duplicate"' in warned.text and 'name="not_a_duplicate"' in warned.text
+    assert 'value="YILMAZ"' in warned.text  # nothing typed is lost
+    assert count(app, m.Person) == before
+    confirmed = post(client, "/staff/persons/new", {**same, "not_a_duplicate": "yes"})
+    assert confirmed.status_code == 303
+    assert count(app, m.Person) == before + 1
+    with session_scope(app.state.portal.engine) as db:
+        last = db.exec(
+            select(m.AuditLog)
+            .where(m.AuditLog.action == "register_person")
+            .order_by(m.AuditLog.id.desc())
+        ).first()
+    assert last.details["confirmed_not_the_same_as"]
+
+
+def test_a_paper_signature_dated_before_the_contract_was_drawn_up_is_refused(client, app):
+    sign_in(client, "demo-counsellor")
+    pid, drawn = draw_up(client, app)  # drawn up today (16 March 2026)
+    assert drawn.status_code == 303
+    early = post(
+        client, f"/staff/persons/{pid}/contract/paper?lang=en", {"signed_on": "2026-03-10"}
+    )
+    assert early.status_code == 400
+    assert "The contract cannot be signed before it was made." in early.text
+    with session_scope(app.state.portal.engine) as db:
+        assert (
+            db.exec(select(m.Contract).where(m.Contract.person_id == pid)).one().signed_on is None
+        )
+    same_day = post(client, f"/staff/persons/{pid}/contract/paper", {"signed_on": "2026-03-16"})
+    assert same_day.status_code == 303
+
+
 def test_intake_preview_for_a_pending_applicant_says_nt2_only(client):
     sign_in(client, "demo-counsellor")
     data = {**INTAKE, "register": "waiting", "protection": "pending", "action": "preview"}

@@ -123,6 +123,28 @@ def test_the_first_nt2_test_is_confirmed_at_once_at_the_adapted_level(client, ap
     assert "Your booking is confirmed" in client.get(held.headers["location"] + "?lang=en").text
 
 
+def test_a_session_at_another_nt2_level_cannot_be_held_by_a_direct_post(client, app):
+    """The date list hides it, and the rule holds for a crafted POST too, both ways."""
+    from starlette.testclient import TestClient
+
+    with session_scope(app.state.portal.engine) as db:
+        adapted = db.exec(select(m.TestSession).where(m.TestSession.level == "A2_adapted")).one()
+        plain = db.exec(select(m.TestSession).where(m.TestSession.level == "A2")).one()
+    sign_in(client, "demo-gent-new")  # the regular A2 track
+    refused = book(client, "nt2", adapted.id)
+    assert refused.headers["location"] == "/my/tests/nt2?error=wrong_level"
+    assert (
+        "another level of the Dutch test"
+        in client.get(refused.headers["location"] + "&lang=en").text
+    )
+    with TestClient(app, follow_redirects=False) as other:
+        sign_in(other, "demo-lowlit")  # the adapted level
+        assert book(other, "nt2", plain.id).headers["location"] == "/my/tests/nt2?error=wrong_level"
+    with session_scope(app.state.portal.engine) as db:
+        assert db.exec(select(m.Booking).where(m.Booking.test == "nt2")).all() == []
+        assert db.get(m.TestSession, adapted.id).booked == adapted.booked
+
+
 def test_nobody_sees_another_persons_booking(client, app):
     from starlette.testclient import TestClient
 

@@ -1,4 +1,4 @@
-"""money once: stable NT2 fee keys, what a payment settled and gives back, chargebacks, the
+"""money once: stable NT2 fee keys, the day a contract was drawn up, what a payment settled and gives back, chargebacks, the
 locale of an attempt, and periodic job rounds
 
 Revision ID: 0010
@@ -30,6 +30,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("job_run", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_job_run_started_at"), ["started_at"], unique=False)
+
+    with op.batch_alter_table("contract", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("drawn_up_on", sa.Date(), nullable=True))
+    # Existing contracts: the day they were drawn up is unknown, and no later than the signing.
+    op.execute("UPDATE contract SET drawn_up_on = signed_on WHERE signed_on IS NOT NULL")
 
     # Existing modules keep the key their fees were paid under ("nt2_module:<id>").
     with op.batch_alter_table("nt2_module", schema=None) as batch_op:
@@ -87,6 +92,8 @@ def downgrade() -> None:
         batch_op.drop_column("settled_cents")
     with op.batch_alter_table("nt2_module", schema=None) as batch_op:
         batch_op.drop_column("fee_key")
+    with op.batch_alter_table("contract", schema=None) as batch_op:
+        batch_op.drop_column("drawn_up_on")
     with op.batch_alter_table("job_run", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_job_run_started_at"))
     op.drop_table("job_run")
