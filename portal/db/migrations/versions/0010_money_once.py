@@ -1,5 +1,5 @@
-"""money once: stable NT2 fee keys, the day a contract was drawn up, what a payment settled and gives back, chargebacks, the
-locale of an attempt, and periodic job rounds
+"""money once: stable NT2 fee keys, the day a contract was drawn up, what a payment settled
+and gives back, chargebacks, what an attempt sent to Mollie, and periodic job rounds
 
 Revision ID: 0010
 Revises: 0009
