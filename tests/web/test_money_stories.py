@@ -88,6 +88,8 @@ def test_paid_at_the_counter_then_in_an_old_checkout_the_money_goes_back(client,
     line = statement_of(app, "demo-gent-new").line("mo_course:1")
     assert line.paid is not None and line.paid.channel == "counter"  # settled once
     assert "payment_surplus" in messages(app, "demo-gent-new")
+    back = text_of(client.get(f"/my/payments/{online.id}/return?lang=en").text)
+    assert "This was already paid" in back and "We pay the money back to you automatically" in back
     assert {"payment_status", "settle_payment", "refund"} <= set(audit_actions(app, online.id))
     # a replayed webhook and a reconcile round refund nothing more
     sandbox.app.replay_webhook(online.provider_id)
@@ -172,6 +174,8 @@ def test_a_chargeback_makes_the_fee_due_again_and_everyone_is_told(client, app, 
     line = statement_of(app, "demo-gent-new").line("mo_course:1")
     assert line.payable and line.charge.amount_cents == 9000
     assert messages(app, "demo-gent-new")[-1] == "payment_charged_back"
+    back = text_of(client.get(f"/my/payments/{payment.id}/return?lang=en").text)
+    assert "Your payment was taken back by your bank" in back
     assert "Your payment was taken back by your bank" in client.get("/my/inbox?lang=en").text
     assert "chargeback" in audit_actions(app, payment.id)
     with TestClient(app, follow_redirects=False) as counsellor:
@@ -293,3 +297,62 @@ def test_after_passing_the_mo_exemption_test_the_course_costs_nothing(client, ap
     text = text_of(client.get("/my/payments?lang=en").text)
     assert "0,00 €, because you passed the MO exemption test." in text
     assert start(client).headers["location"] == "/my/payments?error=nothing_to_pay"
+
+
+def test_when_mollie_refuses_the_refund_a_counsellor_is_asked_and_the_person_told(
+    database_url, idp, sandbox
+):
+    from portal.adapters.payments.base import GatewayRejected
+    from portal.adapters.payments.mollie import MolliePayments
+    from portal.app import create_app
+    from tests.conftest import MOLLIE_TEST_KEY, make_settings
+
+    class RefusingRefunds(MolliePayments):
+        """The real client, but Mollie answers every refund with a 422 (e.g. no balance)."""
+
+        def create_refund(self, *args, **kwargs):
+            raise GatewayRejected("422 Unprocessable Entity: insufficient balance")
+
+    app = create_app(
+        make_settings(database_url, idp.issuer, PORTAL_MOLLIE_API_ENDPOINT=sandbox.url),
+        payments=RefusingRefunds(MOLLIE_TEST_KEY, sandbox.url),
+    )
+    with TestClient(app, follow_redirects=False) as client:
+        sign_in(client, "demo-gent-new")
+        url = start(client).headers["location"]
+        [online] = payments_of(app, "demo-gent-new")
+        with session_scope(app.state.portal.engine) as db:
+            dossier = load_dossier(db, online.person_id)
+            service.record_external_payment(
+                db,
+                "t",
+                dossier,
+                "mo_course:1",
+                "ocmw",
+                "OCMW-7",
+                app.state.portal.clock.today(),
+                "MO course",
+                app.state.portal.clock.now(),
+            )
+        checkout(url, "paid")
+        webhook(client, online.provider_id)
+        [failed] = refunds_of(app, online.id)
+        assert failed.status == "failed"
+        online = next(p for p in payments_of(app, "demo-gent-new") if p.id == online.id)
+        assert online.flagged and online.flag_reason.startswith("refund refused")
+        assert online.surplus_cents == 9000
+        assert messages(app, "demo-gent-new")[-1] == "payment_refund_by_counsellor"
+        assert "refund_for_counsellor" in audit_actions(app, online.id)
+        # later rounds leave it to the counsellor: no second try, no second message
+        service.reconcile(
+            app.state.portal.engine,
+            app.state.portal.payments,
+            app.state.portal.clock.now(),
+            __import__("datetime").timedelta(0),
+        )
+        assert len(refunds_of(app, online.id)) == 1
+        assert messages(app, "demo-gent-new").count("payment_refund_by_counsellor") == 1
+        with TestClient(app, follow_redirects=False) as counsellor:
+            sign_in(counsellor, "demo-counsellor")
+            staff = counsellor.get(f"/staff/persons/{online.person_id}/payments?lang=en").text
+            assert "paid too much: 90,00" in staff and "refund refused" in staff
