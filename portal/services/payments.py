@@ -1144,6 +1144,17 @@ def refresh_refund(
         row = db.get(m.Refund, refund_id)
         assert row is not None
         if row.status != provider.status:
+            audit(
+                db,
+                "mollie:refund",
+                "refund_status",
+                "payment",
+                row.payment_id,
+                refund_id=row.id,
+                before=row.status,
+                after=provider.status,
+                amount_cents=row.amount_cents,
+            )
             row.status = provider.status
             row.updated_at = now
             db.add(row)

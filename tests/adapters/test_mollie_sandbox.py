@@ -728,3 +728,46 @@ def test_refused_in_production() -> None:
         refuse_in_production(Settings(env="production"))
     refuse_in_production(Settings(env="development"))
     refuse_in_production(Settings(env="test"))
+
+
+def test_the_checkout_offers_only_the_requested_methods(http: httpx.Client, mollie: Client) -> None:
+    limited = mollie.payments.create(payment_body(method=["bancontact", "creditcard"]))
+    assert limited.method is None  # a list leaves the choice to the person, like Mollie
+    page = http.get(f"/checkout/{limited.id}").text
+    assert 'value="bancontact"' in page and 'value="creditcard"' in page
+    assert 'value="banktransfer"' not in page and 'value="applepay"' not in page
+    refused = checkout(http, limited.id, "paid", method="banktransfer")
+    assert refused.status_code == 400
+    assert mollie.payments.get(limited.id).status == "open"
+    assert checkout(http, limited.id, "paid", method="creditcard").status_code == 303
+    assert mollie.payments.get(limited.id).method == "creditcard"
+    # without a method Mollie offers every enabled one, a days-long bank transfer included
+    open_ended = mollie.payments.create(payment_body())
+    assert 'value="banktransfer"' in http.get(f"/checkout/{open_ended.id}").text
+
+
+def test_chargebacks(
+    http: httpx.Client, mollie: Client, receiver: Receiver, sandbox: SandboxServer
+) -> None:
+    payment = mollie.payments.create(payment_body(receiver))
+    unpaid = http.post(f"/_sandbox/payments/{payment.id}/chargeback", json={})
+    assert_mollie_error(unpaid, 409)
+    checkout(http, payment.id, "paid")
+    calls = len(sandbox.app.webhook_calls(payment.id))
+    too_much = http.post(f"/_sandbox/payments/{payment.id}/chargeback", json={"amount": "90.01"})
+    assert_mollie_error(too_much, 422, "amount")
+    made = http.post(f"/_sandbox/payments/{payment.id}/chargeback", json={"amount": "40.00"})
+    assert made.status_code == 201 and made.json()["resource"] == "chargeback"
+    assert len(sandbox.app.webhook_calls(payment.id)) == calls + 1  # Mollie calls the webhook
+    after = mollie.payments.get(payment.id)
+    assert after.status == "paid"  # a chargeback does not change the status
+    assert after.amount_chargedback == {"value": "40.00", "currency": "EUR"}
+    assert after["amountRemaining"] == {"value": "50.00", "currency": "EUR"}
+    assert after.has_chargebacks()
+    listed = http.get(f"/v2/payments/{payment.id}/chargebacks", headers=AUTH).json()
+    assert listed["count"] == 1
+    assert listed["_embedded"]["chargebacks"][0]["amount"]["value"] == "40.00"
+    # the dashboard's button takes back the rest
+    assert http.post(f"/_sandbox/dashboard/{payment.id}/chargeback").status_code == 303
+    assert mollie.payments.get(payment.id).amount_chargedback["value"] == "90.00"
+    assert http.post(f"/_sandbox/dashboard/{payment.id}/chargeback").status_code == 422
