@@ -352,6 +352,7 @@ class Payment(SQLModel, table=True):
     # what was sent to Mollie besides amount and description: the same again on a retry
     locale: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
     redirect_url: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+    webhook_url: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     flagged: bool = False
     flag_reason: str = Field(default="", max_length=300)
 

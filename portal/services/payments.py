@@ -269,6 +269,8 @@ class _Attempt:
     description: str
     locale: str
     redirect_url: str
+    webhook_url: str
+    fresh: bool  # made by this request (not one under way in another request)
 
 
 # How long a request waits for another request that is creating the same attempt at Mollie
@@ -314,6 +316,7 @@ def _prepare(
     *,
     description: str,
     redirect_base: str,
+    webhook_url: str,
     locale: str,
     now: datetime,
 ) -> PayStart | _Attempt:
@@ -338,6 +341,7 @@ def _prepare(
                 return PayStart(live.id, live.checkout_url)  # type: ignore[arg-type]
             _retire(db, live, now, "the amount due changed" if live.checkout_url else "no checkout")
             live = None
+        fresh = False
         if live is None:
             live = m.Payment(
                 person_id=person_id,
@@ -348,6 +352,7 @@ def _prepare(
                 active_key=active_key,
                 status=OPEN,
                 locale=locale,
+                webhook_url=webhook_url,
                 created_at=now,
                 updated_at=now,
             )
@@ -356,6 +361,7 @@ def _prepare(
                 db.flush()
             except IntegrityError:
                 raise _Race from None
+            fresh = True
             live.redirect_url = f"{redirect_base}/my/payments/{live.id}/return"
             db.add(live)
             db.add(
@@ -386,6 +392,8 @@ def _prepare(
             live.description,
             live.locale,
             live.redirect_url,
+            live.webhook_url or webhook_url,
+            fresh,
         )
 
 
@@ -440,6 +448,7 @@ def start_payment(
                 charge_key,
                 description=description,
                 redirect_base=redirect_base,
+                webhook_url=webhook_url,
                 locale=locale,
                 now=now,
             )
@@ -456,19 +465,21 @@ def start_payment(
             amount_cents=attempt.amount_cents,
             description=attempt.description,
             redirect_url=attempt.redirect_url,
-            webhook_url=webhook_url,
+            webhook_url=attempt.webhook_url,
             locale=attempt.locale,
             metadata={"payment_id": attempt.id},
             idempotency_key=attempt.idempotency_key,
             methods=tuple(methods),
         )
-    except GatewayConflict:
-        waited = _wait_for_checkout(engine, attempt.id, wait_seconds)
-        if waited is None:
-            raise ServiceError("payment_in_progress") from None
-        return waited
     except GatewayRejected as error:
-        # Mollie refused the request: no payment exists for this key. The attempt ends.
+        if isinstance(error, GatewayConflict) or not attempt.fresh:
+            # Another request may be making this attempt: its outcome is the one.
+            log.info("payment %s may be created elsewhere: %s", attempt.id, error)
+            waited = _wait_for_checkout(engine, attempt.id, wait_seconds)
+            if waited is not None:
+                return waited
+        # Mollie refused it and nobody made it meanwhile: no payment the person could have
+        # seen exists for this attempt. It ends; the next tap starts a new one.
         log.warning("creating payment %s was refused: %s", attempt.id, error)
         with session_scope(engine) as db:
             row = db.exec(

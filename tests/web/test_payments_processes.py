@@ -67,6 +67,7 @@ def test_concurrent_pay_requests_over_two_processes_make_one_mollie_payment(
     assert len(answers) == 8
     locations = {a.headers.get("location") for a in answers}
     assert all(a.status_code == 303 for a in answers), [a.text[:200] for a in answers]
+    assert len(locations) == 1, locations
     [checkout] = locations
     assert checkout.startswith(sandbox.url + "/checkout/tr_")
     created = [p for key, p in sandbox.app._payments.items() if key not in before]

@@ -60,6 +60,9 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("redirect_url", sa.String(length=500), server_default="", nullable=False)
         )
+        batch_op.add_column(
+            sa.Column("webhook_url", sa.String(length=500), server_default="", nullable=False)
+        )
     op.execute("UPDATE payment SET settled_cents = amount_cents WHERE settled_at IS NOT NULL")
     with op.batch_alter_table("payment", schema=None) as batch_op:
         batch_op.create_check_constraint(
@@ -67,6 +70,14 @@ def upgrade() -> None:
             "settled_cents >= 0 AND surplus_cents >= 0 "
             "AND settled_cents + surplus_cents <= amount_cents",
         )
+
+    # Attempts the portal itself marked failed while Mollie still had them open (the old
+    # double-tap fault): open again, so that reconciliation asks Mollie for their real status.
+    op.execute(
+        "UPDATE payment SET status = 'open' WHERE status = 'failed' AND provider_id IS NOT NULL "
+        "AND id IN (SELECT payment_id FROM payment_event "
+        "WHERE source = 'create' AND to_status = 'failed')"
+    )
 
     # The UTC contribution was keyed on the plan row, which an amendment rewrites: one per person.
     op.execute("UPDATE payment SET charge_key = 'nt2_utc:1' WHERE charge_key LIKE 'nt2_utc:%'")
@@ -84,6 +95,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("payment", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_payment_settled_within_amount"), type_="check")
+        batch_op.drop_column("webhook_url")
         batch_op.drop_column("redirect_url")
         batch_op.drop_column("locale")
         batch_op.drop_column("charged_back_at")
