@@ -57,6 +57,11 @@ def parse_now(value: str) -> datetime:
     return parsed.astimezone(BRUSSELS)
 
 
+# Development defaults: production refuses every one of them.
+DEV_CLIENT_ID = "portal-dev"
+DEV_CLIENT_SECRET = "portal-dev-secret"  # noqa: S105 - the local provider's, refused in production
+DEV_MOLLIE_KEY = "test_sandboxsandboxsandboxsandbox00"
+
 # Mollie's methods that suit a fee paid in Belgium ("banktransfer" takes days: only if chosen)
 MOLLIE_METHODS = ("bancontact", "creditcard", "applepay", "googlepay", "banktransfer")
 
@@ -72,8 +77,8 @@ class Settings:
     default_language: str = "nl"
     # sign-in (OpenID Connect)
     oidc_issuer: str = "http://127.0.0.1:8001"
-    oidc_client_id: str = "portal-dev"
-    oidc_client_secret: str = field(default="portal-dev-secret", repr=False)
+    oidc_client_id: str = DEV_CLIENT_ID
+    oidc_client_secret: str = field(default=DEV_CLIENT_SECRET, repr=False)
     oidc_scopes: str = "openid profile email"
     oidc_nrn_claim: str = "rrn"  # the claim that carries the national register number
     dev_login: bool = True
@@ -89,7 +94,7 @@ class Settings:
     )
     # payments: Mollie (the local sandbox speaks the same API in development and tests)
     payments_sandbox: bool = True
-    mollie_api_key: str = field(default="test_sandboxsandboxsandboxsandbox00", repr=False)
+    mollie_api_key: str = field(default=DEV_MOLLIE_KEY, repr=False)
     mollie_api_endpoint: str = "http://127.0.0.1:8002"
     reconcile_after_minutes: int = 10
     # the Mollie methods the checkout offers (never an open-ended bank transfer by accident)
@@ -260,6 +265,18 @@ class Settings:
             problems.append("PORTAL_BASE_URL must be an https:// URL")
         if urlparse(self.oidc_issuer).scheme != "https":
             problems.append("PORTAL_OIDC_ISSUER must be an https:// URL")
+        if self.oidc_client_id == DEV_CLIENT_ID:
+            problems.append(
+                "PORTAL_OIDC_CLIENT_ID must be the portal's registration, not the development one"
+            )
+        if self.oidc_client_secret == DEV_CLIENT_SECRET or len(self.oidc_client_secret) < 16:
+            problems.append(
+                "PORTAL_OIDC_CLIENT_SECRET must be the provider's secret (not the development one)"
+            )
+        if self.mail_from.endswith(".invalid"):
+            problems.append("PORTAL_MAIL_FROM must be a real sender address")
+        if self.mollie_api_key == DEV_MOLLIE_KEY:
+            problems.append("PORTAL_MOLLIE_API_KEY must be the portal's own key")
         if self.now is not None:
             problems.append("PORTAL_NOW (the fixed clock) is for demos and tests only")
         if not self.mollie_api_key.startswith(("live_", "test_")):

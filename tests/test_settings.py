@@ -16,6 +16,9 @@ PRODUCTION = {
     "PORTAL_DATABASE_URL": "postgresql+psycopg://portal@db/portal",
     "PORTAL_SMTP_URL": "smtp://mail.example.be:587",
     "PORTAL_MOLLIE_API_KEY": "live_" + "k" * 30,
+    "PORTAL_OIDC_CLIENT_ID": "inburgering-portal",
+    "PORTAL_OIDC_CLIENT_SECRET": "s3cr3t-from-acm-idm-" + "x" * 12,
+    "PORTAL_MAIL_FROM": "inburgering@vlaanderen.be",
 }
 
 
@@ -39,6 +42,14 @@ def test_production_with_real_parts_starts():
         ({"PORTAL_SMTP_URL": ""}, "PORTAL_SMTP_URL"),
         ({"PORTAL_MOLLIE_API_KEY": ""}, "PORTAL_MOLLIE_API_KEY"),
         ({"PORTAL_MOLLIE_API_ENDPOINT": "http://127.0.0.1:8002"}, "PORTAL_MOLLIE_API_ENDPOINT"),
+        ({"PORTAL_OIDC_CLIENT_SECRET": "portal-dev-secret"}, "PORTAL_OIDC_CLIENT_SECRET"),
+        ({"PORTAL_OIDC_CLIENT_SECRET": "short"}, "PORTAL_OIDC_CLIENT_SECRET"),
+        ({"PORTAL_OIDC_CLIENT_ID": "portal-dev"}, "PORTAL_OIDC_CLIENT_ID"),
+        ({"PORTAL_MAIL_FROM": "inburgering@example.invalid"}, "PORTAL_MAIL_FROM"),
+        (
+            {"PORTAL_MOLLIE_API_KEY": "test_sandboxsandboxsandboxsandbox00"},
+            "PORTAL_MOLLIE_API_KEY",
+        ),
     ],
 )
 def test_production_refuses_development_conveniences(change, complaint):
@@ -82,15 +93,15 @@ def test_production_app_refuses_to_start_with_the_local_provider():
         refuse_in_production(Settings.from_env(PRODUCTION))
 
 
-def test_the_pay_form_may_redirect_to_mollies_checkout_and_nowhere_else():
+def test_forms_may_redirect_to_mollies_checkout_and_the_providers_sign_out_and_nowhere_else():
     from portal.web.security import content_security_policy
 
     production = content_security_policy(Settings.from_env(PRODUCTION))
-    assert production.endswith("form-action 'self' https://www.mollie.com")
+    assert production.endswith("form-action 'self' https://www.mollie.com https://idp.example.be")
     local = content_security_policy(
         Settings.from_env({"PORTAL_MOLLIE_API_ENDPOINT": "http://127.0.0.1:8002"})
     )
-    assert local.endswith("form-action 'self' http://127.0.0.1:8002")
+    assert local.endswith("form-action 'self' http://127.0.0.1:8002 http://127.0.0.1:8001")
 
 
 def test_the_share_code_key_is_the_secret_key_or_a_stable_development_value():

@@ -33,6 +33,15 @@ def checkout_origin(settings: Settings) -> str:
     return "https://www.mollie.com"
 
 
+def provider_origin(settings: Settings) -> str:
+    """Where the sign-out form's redirect goes: the provider's end-session endpoint (on the
+    issuer's origin), allowed in form-action for the same reason."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(settings.oidc_issuer)
+    return f"{parsed.scheme}://{parsed.netloc}"
+
+
 def content_security_policy(settings: Settings) -> str:
     return "; ".join(
         [
@@ -45,7 +54,7 @@ def content_security_policy(settings: Settings) -> str:
             "object-src 'none'",
             "base-uri 'none'",
             "frame-ancestors 'none'",
-            f"form-action 'self' {checkout_origin(settings)}",
+            f"form-action 'self' {checkout_origin(settings)} {provider_origin(settings)}",
         ]
     )
 
