@@ -204,9 +204,10 @@ def api_status_check(request: Request) -> Response:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return _problem(400, "bad_json", "The body is not valid JSON.")
-    code = data.get("code") if isinstance(data, dict) else None
-    if not isinstance(code, str) or not code.strip() or len(code) > 64:
-        return _problem(422, "code_missing", 'Give the share code as {"code": "K7M-29P-XQ4"}.')
+    problem = _request_problem(data)
+    if problem is not None:  # judged by the published schema itself: the two always agree
+        return _problem(422, "invalid_request", problem)
+    code = data["code"]
     settings = portal.settings
     now = portal.clock.now()
     answer = svc.check_code(
@@ -246,6 +247,24 @@ def api_status_check(request: Request) -> Response:
         status_code=200,
         headers={"Cache-Control": "no-store"},
     )
+
+
+_REQUEST_VALIDATOR: Any = None
+
+
+def _request_problem(data: Any) -> str | None:
+    """Why `data` is not a StatusCheckRequest of the published API description (None: it is)."""
+    global _REQUEST_VALIDATOR
+    if _REQUEST_VALIDATOR is None:
+        from jsonschema import Draft202012Validator
+
+        schema = openapi_document("")["components"]["schemas"]["StatusCheckRequest"]
+        _REQUEST_VALIDATOR = Draft202012Validator(schema)
+    error = next(iter(_REQUEST_VALIDATOR.iter_errors(data)), None)
+    if error is None:
+        return None
+    where = "/".join(str(part) for part in error.absolute_path)
+    return f"{where + ': ' if where else ''}{error.message}"[:300]
 
 
 def openapi(request: Request) -> Response:
@@ -289,8 +308,13 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     "properties": {
                         "code": {
                             "type": "string",
+                            "minLength": 1,
                             "maxLength": 64,
-                            "description": "The share code; case, spaces and dashes are ignored.",
+                            "pattern": "\\S",
+                            "description": (
+                                "The share code; case, spaces and dashes are ignored (at least "
+                                "one other character)."
+                            ),
                             "examples": ["K7M-29P-XQ4"],
                         }
                     },
@@ -362,7 +386,16 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "401": error("No valid API key (missing, wrong or revoked)."),
                         "413": error("The body is too large."),
                         "415": error("The body is not application/json."),
-                        "422": error("No code in the body."),
+                        "405": {
+                            **error("Only POST is allowed here."),
+                            "headers": {
+                                "Allow": {
+                                    "schema": {"type": "string"},
+                                    "description": "The allowed methods.",
+                                }
+                            },
+                        },
+                        "422": error("The body is not a StatusCheckRequest (see detail)."),
                         "429": {
                             **error("Too many wrong codes: wait (see Retry-After)."),
                             "headers": {

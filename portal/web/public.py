@@ -82,7 +82,8 @@ def verify_attest(request: Request) -> Response:
                 birth_date=person.birth_date,
                 issued_on=attest.issued_on,
             )
-    return render(request, "public/verify.html", {"code": code, "result": result})
+    # a name and a date of birth: never kept by a browser or a shared cache
+    return render(request, "public/verify.html", {"code": code, "result": result}, personal=True)
 
 
 def routes() -> list[Any]:

@@ -503,8 +503,10 @@ def test_attest_is_issued_after_checking_then_shown_and_verifiable(client, app):
         check_page(page.text)
         assert code in page.text
         assert "See and print your integration certificate" in phone.get("/my?lang=en").text
+    client.cookies.clear()  # anyone, not signed in
     public = client.get(f"/attest/verify?code={code.lower()}&lang=en")
     assert "This certificate is real" in public.text and "Maria Santos" in public.text
+    assert "no-store" in public.headers["cache-control"]  # a name and a birth date
     assert "No certificate has this code" in client.get("/attest/verify?code=XXXX&lang=en").text
 
 

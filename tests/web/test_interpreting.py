@@ -255,6 +255,11 @@ def test_api_valid_wrong_and_key_errors(client, app):
         pytest.param(b"{", "application/json", 400, id="bad json"),
         pytest.param(b'{"code": 5}', "application/json", 422, id="code not a string"),
         pytest.param(b"[]", "application/json", 422, id="not an object"),
+        pytest.param(b'{"code": ""}', "application/json", 422, id="empty code"),
+        pytest.param(b'{"code": "   "}', "application/json", 422, id="only spaces"),
+        pytest.param(
+            b'{"code": "K7M-29P-XQ4", "extra": 1}', "application/json", 422, id="extra property"
+        ),
         pytest.param(b"code=K7M29PXQ4", "application/x-www-form-urlencoded", 415, id="a form"),
         pytest.param(b'{"code": "' + b"A" * 5000 + b'"}', "application/json", 413, id="too large"),
     ],
@@ -295,6 +300,26 @@ def test_openapi_document_is_valid_and_describes_the_check(client):
     validate(document)
     operation = document["paths"]["/api/v1/status-checks"]["post"]
     assert {"200", "401", "429"} <= set(operation["responses"])
+
+
+def test_unsupported_methods_answer_json_405_with_allow(client, app):
+    _, raw = api_key(app)
+    for method in ("GET", "PUT", "DELETE", "PATCH"):
+        response = client.request(
+            method, "/api/v1/status-checks", headers={"Authorization": f"Bearer {raw}"}
+        )
+        assert response.status_code == 405
+        assert response.headers["allow"] == "POST"
+        assert response.headers["content-type"].startswith("application/json")
+        assert response.json()["error"] == "method_not_allowed"
+    page = client.post("/api/v1/openapi.json")
+    assert page.status_code == 405 and "GET" in page.headers["allow"]
+    assert (
+        "405"
+        in client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/status-checks"]["post"][
+            "responses"
+        ]
+    )
 
 
 def test_admin_issues_and_revokes_keys_on_the_page(client, app):
