@@ -8,7 +8,8 @@ raises `UploadRejected` with a short code that the web layer translates next to 
 - Images are fully decoded and re-encoded: what we keep holds pixels only (no EXIF, GPS, XMP,
   comments, text chunks or ICC profile), upright, and at most `DOWNSCALE_TO` pixels on a side.
 - PDFs are kept byte for byte, but only when pypdf can read them, they are not encrypted and they
-  hold no active content (JavaScript, launch actions, embedded files, additional actions).
+  hold no active content (JavaScript, XFA forms, launch, link, submit and import actions, remote
+  go-tos, media, embedded files, additional actions).
 - The original file name is only ever shown (`display_name`), never used as a path.
 """
 
@@ -54,18 +55,48 @@ _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
 
 # PDF names that mean active content, as dictionary keys: /JS (the code of an action), /AA
 # (additional actions: on open, on page view, on a form field…), /JavaScript and /EmbeddedFiles
-# (in the /Names tree), /EF (the file inside a file specification) …
+# (in the /Names tree), /EF (the file inside a file specification), /XFA (an XML form, which
+# carries its own scripts), /URI (a link action's target, or the document's base URI) …
 _PDF_ACTIVE_KEYS = frozenset(
-    {"/JS", "/JavaScript", "/AA", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/EF", "/RichMedia"}
+    {
+        "/JS",
+        "/JavaScript",
+        "/AA",
+        "/Launch",
+        "/EmbeddedFile",
+        "/EmbeddedFiles",
+        "/EF",
+        "/RichMedia",
+        "/XFA",
+        "/URI",
+    }
 )
-# … and as values (/S /JavaScript, /S /Launch, /Type /EmbeddedFile, /Subtype /RichMedia). An
-# /OpenAction that is a JavaScript action is caught here; one that is a plain destination is fine.
-_PDF_ACTIVE_VALUES = frozenset({"/JavaScript", "/Launch", "/EmbeddedFile", "/RichMedia"})
+# … and as values: action types that run code, open or send something elsewhere, or play media
+# (/S /JavaScript, /S /Launch, /S /URI, /S /SubmitForm, /S /ImportData, /S /GoToR, /S /GoToE,
+# /S /Rendition, /Type /EmbeddedFile, /Subtype /RichMedia, /Sound, /Movie). An /OpenAction that
+# is such an action is caught here; one that is a plain destination is fine.
+_PDF_ACTIVE_VALUES = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/EmbeddedFile",
+        "/RichMedia",
+        "/URI",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToR",
+        "/GoToE",
+        "/Rendition",
+        "/Sound",
+        "/Movie",
+    }
+)
 # Safety net over the raw bytes, for objects the walk above does not reach (e.g. not linked from
 # the catalog but found by a lenient viewer). A name ends at whitespace or a delimiter, so that
 # e.g. Apple's harmless /AAPL:Keywords does not count as /AA.
 _PDF_ACTIVE_BYTES = re.compile(
-    rb"/(?:JS|JavaScript|AA|Launch|EmbeddedFiles?|RichMedia)(?=[\s\x00()<>\[\]{}/%]|\Z)"
+    rb"/(?:JS|JavaScript|AA|Launch|EmbeddedFiles?|RichMedia|XFA|URI|SubmitForm|ImportData"
+    rb"|GoToR|GoToE|Rendition)(?=[\s\x00()<>\[\]{}/%]|\Z)"
 )
 
 

@@ -102,7 +102,8 @@ MESSAGES = {
     "file_corrupt": N_("We cannot open this file. It may be damaged. Choose another file."),
     "file_pdf_encrypted": N_("This PDF has a password. Send a PDF without a password."),
     "file_pdf_active": N_(
-        "This PDF contains a program or an attachment. Print it to a new PDF and send that."
+        "This PDF contains a program, a link, a form or an attachment. Print it to a new PDF, "
+        "or take a photo of it, and send that."
     ),
     "file_pixels": N_("This picture is too big (too many pixels). Take a new photo."),
     "body_too_large": N_(

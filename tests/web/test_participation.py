@@ -576,6 +576,55 @@ def test_gps_is_stripped_from_a_photo(client, app):
     )
 
 
+HTML = b"<html><body><script>alert(document.cookie)</script></body></html>"
+
+
+def _polyglots() -> list[tuple[str, bytes, str]]:
+    """Files that are a valid JPEG, PNG or PDF and HTML at the same time."""
+    from pypdf import PdfWriter
+
+    image = jpeg(size=(60, 40))
+    jpeg_html = image[:2] + b"\xff\xfe" + (len(HTML) + 2).to_bytes(2, "big") + HTML + image[2:]
+    png_out = io.BytesIO()
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", HTML.decode())
+    Image.new("RGB", (60, 40), "white").save(png_out, "PNG", pnginfo=info)
+    pdf_out = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.write(pdf_out)
+    return [
+        ("photo.jpg", jpeg_html, "image/jpeg"),
+        ("photo.png", png_out.getvalue(), "image/png"),
+        ("letter.pdf", pdf_out.getvalue() + HTML, "application/pdf"),
+    ]
+
+
+@pytest.mark.parametrize("index", [0, 1, 2], ids=["jpeg+html", "png+html", "pdf+html"])
+def test_a_polyglot_with_html_ends_up_harmless(client, app, index):
+    name, data, content_type = _polyglots()[index]
+    assert HTML in data
+    sign_in(client, "demo-gent-new")
+    activity_id = new_draft(client)
+    sent = post_form(client, activity_id, form_fields(app), [(name, data, content_type)])
+    assert sent.status_code == 303
+    with session_scope(app.state.portal.engine) as db:
+        file = db.exec(
+            select(m.EvidenceFile).where(m.EvidenceFile.activity_id == activity_id)
+        ).one()
+    download = client.get(f"/my/participation/files/{file.id}")
+    assert download.status_code == 200
+    if content_type.startswith("image/"):
+        assert b"<script" not in download.content  # re-encoded: pixels only
+    # never shown as a page: a download, typed by content, not sniffed, sandboxed
+    assert download.headers["content-disposition"].startswith("attachment")
+    assert download.headers["content-type"].startswith(content_type)
+    assert download.headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in download.headers["content-security-policy"]
+
+
 def test_csv_export_is_formula_safe(client, app):
     sign_in(client, "demo-gent-new")
     activity_id = record_and_submit(client, app, organisation='=HYPERLINK("http://evil")')
