@@ -197,6 +197,8 @@ def cmd_catalogs_compile(args: argparse.Namespace) -> int:
 
 
 def cmd_admin(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
     from portal.db.engine import make_engine, session_scope
     from portal.services import admin
     from portal.services.people import ServiceError
@@ -228,7 +230,15 @@ def cmd_admin(args: argparse.Namespace) -> int:
                     service=args.service,
                 )
             elif args.admin_command == "revoke":
-                admin.revoke(db, actor, args.subject, args.role)
+                admin.revoke(
+                    db,
+                    actor,
+                    args.subject,
+                    args.role,
+                    now=datetime.now(UTC),
+                    reason=args.reason,
+                    successor=args.successor,
+                )
             elif args.admin_command == "api-key":
                 from sqlmodel import select
 
@@ -250,8 +260,6 @@ def cmd_admin(args: argparse.Namespace) -> int:
                     print(raw)
                     return 0
                 if args.key_action == "revoke":
-                    from datetime import UTC, datetime
-
                     interpreting.revoke_api_key(db, actor, args.id, datetime.now(UTC))
                 else:
                     for key, name in interpreting.api_keys(db):
@@ -264,7 +272,8 @@ def cmd_admin(args: argparse.Namespace) -> int:
                 from portal.db import models as m
 
                 for g in db.exec(select(m.RoleGrant).order_by(m.RoleGrant.subject)).all():  # type: ignore[arg-type]
-                    print(f"{g.subject}\t{g.role}\t{g.display_name}")
+                    held = "held" if g.ended_at is None else f"ended {g.ended_at:%Y-%m-%d}"
+                    print(f"{g.subject}\t{g.role}\t{g.display_name}\t{held}")
                 return 0
     except ServiceError as error:
         print(f"portal: {error} (nothing was changed)", file=sys.stderr)
@@ -344,9 +353,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--agency")
     p.add_argument("--municipality")
     p.add_argument("--service")
-    p = adm_sub.add_parser("revoke", help="take a role back")
+    p = adm_sub.add_parser("revoke", help="take a role back (it keeps its history)")
     p.add_argument("subject")
     p.add_argument("role")
+    p.add_argument("--reason", default="")
+    p.add_argument("--successor", help="the counsellor (subject) who takes over the caseload")
     adm_sub.add_parser("list", help="list the role grants")
     p = adm_sub.add_parser("api-key", help="API keys of interpreting services")
     key_sub = p.add_subparsers(dest="key_action", required=True)

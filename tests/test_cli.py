@@ -23,7 +23,10 @@ def db_url(tmp_path, monkeypatch):
 def grants(url):
     engine = make_engine(url)
     with session_scope(engine) as db:
-        rows = [(g.subject, g.role) for g in db.exec(select(m.RoleGrant)).all()]
+        rows = [
+            (g.subject, g.role)
+            for g in db.exec(select(m.RoleGrant).where(m.RoleGrant.ended_at == None)).all()  # noqa: E711
+        ]
     engine.dispose()
     return rows
 
@@ -39,6 +42,48 @@ def test_grant_and_revoke(db_url):
     assert ("new-counsellor", "counsellor") in grants(db_url)
     assert cli.main(["admin", "revoke", "new-counsellor", "counsellor"]) == 0
     assert ("new-counsellor", "counsellor") not in grants(db_url)
+    engine = make_engine(db_url)
+    with session_scope(engine) as db:  # the grant keeps its history: ended, not deleted
+        [ended] = db.exec(select(m.RoleGrant).where(m.RoleGrant.subject == "new-counsellor")).all()
+        assert ended.ended_at is not None and ended.ended_by.startswith("cli:")
+    engine.dispose()
+    # granted again later: a new grant beside the ended one
+    assert cli.main(["admin", "grant", "new-counsellor", "counsellor", "--agency", "leuven"]) == 0
+    assert ("new-counsellor", "counsellor") in grants(db_url)
+
+
+def test_revoking_a_counsellor_with_a_caseload_hands_it_over_and_keeps_history(db_url, capsys):
+    assert cli.main(["admin", "grant", "heir", "counsellor", "--agency", "gent"]) == 0
+    assert cli.main(["admin", "revoke", "demo-counsellor", "counsellor"]) == 2
+    assert "name a successor" in capsys.readouterr().err
+    assert (
+        cli.main(["admin", "revoke", "demo-counsellor", "counsellor", "--successor", "nobody"]) == 2
+    )
+    assert (
+        cli.main(
+            [
+                "admin",
+                "revoke",
+                "demo-counsellor",
+                "counsellor",
+                "--successor",
+                "heir",
+                "--reason",
+                "left the agency",
+            ]
+        )
+        == 0
+    )
+    engine = make_engine(db_url)
+    with session_scope(engine) as db:
+        old = db.exec(select(m.RoleGrant).where(m.RoleGrant.subject == "demo-counsellor")).one()
+        heir = db.exec(select(m.RoleGrant).where(m.RoleGrant.subject == "heir")).one()
+        assert old.ended_at is not None and old.end_reason == "left the agency"
+        assert db.exec(select(m.Person).where(m.Person.counsellor_grant_id == old.id)).all() == []
+        assert db.exec(select(m.Person).where(m.Person.counsellor_grant_id == heir.id)).all()
+        actions = [a.action for a in db.exec(select(m.AuditLog)).all()]
+    engine.dispose()
+    assert "hand_over_caseload" in actions and "revoke_role" in actions
 
 
 @pytest.mark.parametrize(

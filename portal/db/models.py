@@ -59,18 +59,40 @@ class Account(SQLModel, table=True):
     last_login_at: datetime | None = None
 
 
+class Office(SQLModel, table=True):
+    """An office of an agency: where newcomers find their counsellor (kept by administrators)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    name: str = Field(max_length=200)
+    address: str = Field(default="", max_length=300)
+    phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=200)
+    opening_hours: str = Field(default="", max_length=500)
+    appointment: str = Field(default="", max_length=500)  # how to make an appointment
+    active: bool = True
+
+
 class RoleGrant(SQLModel, table=True):
-    """A role the portal grants to a subject, bound to what it may see."""
+    """A role the portal grants to a subject, bound to what it may see. A grant is never
+    deleted: revoking it gives it an end, so the history of who held which role when stays."""
 
     __tablename__ = "role_grant"
-    __table_args__ = (sa.UniqueConstraint("subject", "role", name="uq_role_grant_subject_role"),)
     id: int | None = Field(default=None, primary_key=True)
     subject: str = Field(max_length=255, index=True)
     role: str = Field(max_length=20)  # counsellor | municipality | interpreting | admin
     display_name: str = Field(default="", max_length=200)
     agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    office_id: int | None = Field(default=None, foreign_key="office.id")
     municipality_id: int | None = Field(default=None, foreign_key="municipality.id")
     interpreting_service_id: int | None = Field(default=None, foreign_key="interpreting_service.id")
+    granted_at: datetime = Field(default_factory=utcnow)
+    granted_by: str = Field(default="", max_length=255)
+    ended_at: datetime | None = None
+    ended_by: str = Field(default="", max_length=255)
+    end_reason: str = Field(default="", max_length=300)
+    # "subject:role" while the grant is held (one held grant per subject and role), else NULL
+    active_key: str | None = Field(default=None, max_length=300, unique=True)
 
 
 class Person(SQLModel, table=True):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from sqlmodel import Session, select
 
 from portal.db import models as m
-from portal.services.people import ServiceError, audit, grant_role
+from portal.services.people import ServiceError, audit, end_sessions, grant_role
 
 NIS = re.compile(r"^\d{5}$")
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
@@ -37,6 +38,14 @@ def add_agency(
     )
     db.add(agency)
     db.flush()
+    db.add(
+        m.Office(
+            agency_id=agency.id,  # type: ignore[arg-type]
+            name=office.strip() or name.strip(),
+            address=address.strip(),
+            phone=phone.strip(),
+        )
+    )
     audit(db, actor, "add_agency", "agency", agency.id, after={"code": code, "name": name})
     return agency
 
@@ -118,11 +127,6 @@ def grant(
         if svc is None:
             raise ServiceError("unknown_service", f"no interpreting service {service!r}")
         bound["interpreting_service_id"] = svc.id
-    existing = db.exec(
-        select(m.RoleGrant).where(m.RoleGrant.subject == subject, m.RoleGrant.role == role)
-    ).first()
-    if existing is not None:
-        raise ServiceError("exists", f"{subject} already has the role {role}")
     try:
         return grant_role(db, actor, subject, role, name, **bound)
     except ServiceError as error:
@@ -138,11 +142,77 @@ def grant(
         ) from None
 
 
-def revoke(db: Session, actor: str, subject: str, role: str) -> None:
-    row = db.exec(
-        select(m.RoleGrant).where(m.RoleGrant.subject == subject, m.RoleGrant.role == role)
-    ).first()
+def held_grant(db: Session, subject: str, role: str) -> m.RoleGrant | None:
+    return db.exec(select(m.RoleGrant).where(m.RoleGrant.active_key == f"{subject}:{role}")).first()
+
+
+def caseload_size(db: Session, grant_id: int) -> int:
+    return len(db.exec(select(m.Person.id).where(m.Person.counsellor_grant_id == grant_id)).all())
+
+
+def revoke(
+    db: Session,
+    actor: str,
+    subject: str,
+    role: str,
+    *,
+    now: datetime,
+    reason: str = "",
+    successor: str | None = None,
+) -> m.RoleGrant:
+    """Take a role back. The grant is never deleted: it gets an end (who, when, why), so the
+    audit log and the grants keep who held which role when. A counsellor's caseload goes to
+    `successor` (another counsellor of the same agency, by subject), required when there is
+    one. The subject is signed out everywhere at once."""
+    row = held_grant(db, subject, role)
     if row is None:
         raise ServiceError("unknown_grant", f"{subject} has no role {role}")
-    db.delete(row)
-    audit(db, actor, "revoke_role", "role_grant", row.id, subject=subject, role=role)
+    handed_over = 0
+    if row.role == "counsellor":
+        caseload = db.exec(select(m.Person).where(m.Person.counsellor_grant_id == row.id)).all()
+        if caseload:
+            if not successor:
+                raise ServiceError(
+                    "successor_required",
+                    f"{len(caseload)} persons have this counsellor: name a successor "
+                    "(--successor SUBJECT)",
+                )
+            heir = held_grant(db, successor, "counsellor")
+            if heir is None or heir.id == row.id or heir.agency_id != row.agency_id:
+                raise ServiceError(
+                    "invalid_successor", "the successor must be another counsellor of the agency"
+                )
+            for person in caseload:
+                person.counsellor_grant_id = heir.id
+                db.add(person)
+            handed_over = len(caseload)
+            audit(
+                db,
+                actor,
+                "hand_over_caseload",
+                "role_grant",
+                row.id,
+                subject=subject,
+                to_subject=successor,
+                to_grant=heir.id,
+                persons=handed_over,
+            )
+    row.ended_at = now
+    row.ended_by = actor
+    row.end_reason = reason.strip()[:300]
+    row.active_key = None
+    db.add(row)
+    db.flush()
+    audit(
+        db,
+        actor,
+        "revoke_role",
+        "role_grant",
+        row.id,
+        subject=subject,
+        role=role,
+        reason=row.end_reason,
+        caseload_handed_over=handed_over,
+    )
+    end_sessions(db, subject)
+    return row

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, select
 
 from portal.db import models as m
@@ -388,6 +389,7 @@ def grant_role(
     agency_id: int | None = None,
     municipality_id: int | None = None,
     interpreting_service_id: int | None = None,
+    office_id: int | None = None,
 ) -> m.RoleGrant:
     if role not in {"counsellor", "municipality", "interpreting", "admin"}:
         raise ServiceError("invalid_role")
@@ -397,15 +399,43 @@ def grant_role(
         raise ServiceError("municipality_required")
     if role == "interpreting" and interpreting_service_id is None:
         raise ServiceError("service_required")
+    if role != "counsellor" and office_id is not None:
+        raise ServiceError("invalid_role")
+    key = f"{subject}:{role}"
+    if db.exec(select(m.RoleGrant.id).where(m.RoleGrant.active_key == key)).first() is not None:
+        raise ServiceError("exists", f"{subject} already has the role {role}")
     grant = m.RoleGrant(
         subject=subject,
         role=role,
         display_name=display_name,
         agency_id=agency_id,
+        office_id=office_id,
         municipality_id=municipality_id,
         interpreting_service_id=interpreting_service_id,
+        granted_by=actor,
+        active_key=key,  # unique: a second held grant of the same role cannot be written
     )
     db.add(grant)
     db.flush()
-    audit(db, actor, "grant_role", "role_grant", grant.id, subject=subject, role=role)
+    audit(
+        db,
+        actor,
+        "grant_role",
+        "role_grant",
+        grant.id,
+        subject=subject,
+        role=role,
+        agency_id=agency_id,
+        office_id=office_id,
+        municipality_id=municipality_id,
+        interpreting_service_id=interpreting_service_id,
+    )
+    end_sessions(db, subject)  # the new role counts from the next sign-in, at once
     return grant
+
+
+def end_sessions(db: Session, subject: str) -> int:
+    """Sign the subject out everywhere: their access changed, so what their sessions hold is
+    out of date (a revoked role must stop at the next request, not at session expiry)."""
+    result = db.execute(sa_delete(m.WebSession).where(m.WebSession.subject == subject))  # type: ignore[arg-type]
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -103,7 +103,12 @@ def resolve_principal(
     """What the signed-in subject may do: a staff grant, or their own person record. A person
     registered at intake is found by the national register number claim the first time they
     sign in, and bound to that subject from then on."""
-    grants = db.exec(select(m.RoleGrant).where(m.RoleGrant.subject == subject)).all()
+    grants = db.exec(
+        select(m.RoleGrant).where(
+            m.RoleGrant.subject == subject,
+            m.RoleGrant.active_key != None,  # noqa: E711 - held grants only, not ended ones
+        )
+    ).all()
     if grants:
         grant = sorted(grants, key=lambda g: ROLE_PRIORITY.index(g.role))[0]
         return {
