@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import func as sa_func
 from sqlmodel import Session, select
 
 from portal.db import models as m
 from portal.services.people import ServiceError, audit, end_sessions, grant_role
+from portal.settings import BRUSSELS
 
 NIS = re.compile(r"^\d{5}$")
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
@@ -106,6 +109,7 @@ def grant(
     agency: str | None = None,
     municipality: str | None = None,
     service: str | None = None,
+    office_id: int | None = None,
 ) -> m.RoleGrant:
     if not subject.strip():
         raise ServiceError("subject_required", "give the subject (the sign-in id)")
@@ -115,6 +119,11 @@ def grant(
         if row is None:
             raise ServiceError("unknown_agency", f"no agency {agency}")
         bound["agency_id"] = row.id
+        if office_id is not None:
+            office = db.get(m.Office, office_id)
+            if office is None or office.agency_id != row.id:
+                raise ServiceError("unknown_agency", "the office is not one of the agency's")
+            bound["office_id"] = office_id
     if municipality:
         mun = db.exec(select(m.Municipality).where(m.Municipality.nis_code == municipality)).first()
         if mun is None:
@@ -216,3 +225,200 @@ def revoke(
     )
     end_sessions(db, subject)
     return row
+
+
+# ------------------------------------------------------------------ reads for the admin pages
+
+
+@dataclass(frozen=True)
+class GrantRow:
+    grant: m.RoleGrant
+    bound_to: str  # the agency (and office), municipality or service it is bound to
+    caseload: int  # counsellors: persons assigned
+
+
+def grants_overview(db: Session) -> tuple[list[GrantRow], list[GrantRow]]:
+    """Held grants (by subject) and ended ones (newest end first, at most 200)."""
+    agencies = {a.id: a.name for a in db.exec(select(m.Agency)).all()}
+    offices = {o.id: o.name for o in db.exec(select(m.Office)).all()}
+    municipalities = {x.id: x.name_nl for x in db.exec(select(m.Municipality)).all()}
+    services = {x.id: x.name for x in db.exec(select(m.InterpretingService)).all()}
+    loads: dict[int, int] = {}
+    for grant_id in db.exec(
+        select(m.Person.counsellor_grant_id).where(m.Person.counsellor_grant_id != None)  # noqa: E711
+    ).all():
+        if grant_id is not None:
+            loads[grant_id] = loads.get(grant_id, 0) + 1
+
+    def row(grant: m.RoleGrant) -> GrantRow:
+        if grant.agency_id is not None:
+            bound = agencies.get(grant.agency_id, "")
+            if grant.office_id is not None and offices.get(grant.office_id):
+                bound += f", {offices[grant.office_id]}"
+        elif grant.municipality_id is not None:
+            bound = municipalities.get(grant.municipality_id, "")
+        elif grant.interpreting_service_id is not None:
+            bound = services.get(grant.interpreting_service_id, "")
+        else:
+            bound = ""
+        return GrantRow(grant, bound, loads.get(grant.id or 0, 0))
+
+    held = db.exec(
+        select(m.RoleGrant)
+        .where(m.RoleGrant.active_key != None)  # noqa: E711
+        .order_by(m.RoleGrant.subject, m.RoleGrant.role)
+    ).all()
+    ended = db.exec(
+        select(m.RoleGrant)
+        .where(m.RoleGrant.active_key == None)  # noqa: E711
+        .order_by(m.RoleGrant.ended_at.desc())  # type: ignore[union-attr]
+        .limit(200)
+    ).all()
+    return [row(g) for g in held], [row(g) for g in ended]
+
+
+def successors_for(db: Session, grant: m.RoleGrant) -> list[m.RoleGrant]:
+    """The counsellors of the same agency who can take over `grant`'s caseload."""
+    return list(
+        db.exec(
+            select(m.RoleGrant)
+            .where(
+                m.RoleGrant.role == "counsellor",
+                m.RoleGrant.agency_id == grant.agency_id,
+                m.RoleGrant.active_key != None,  # noqa: E711
+                m.RoleGrant.id != grant.id,
+            )
+            .order_by(m.RoleGrant.display_name)
+        ).all()
+    )
+
+
+@dataclass(frozen=True)
+class Organisations:
+    agencies: list[tuple[m.Agency, list[m.Office]]]
+    municipalities: list[m.Municipality]
+    services: list[m.InterpretingService]
+
+
+def organisations(db: Session) -> Organisations:
+    offices = db.exec(select(m.Office).order_by(m.Office.name)).all()
+    agencies = db.exec(select(m.Agency).order_by(m.Agency.name)).all()
+    return Organisations(
+        [(a, [o for o in offices if o.agency_id == a.id]) for a in agencies],
+        list(db.exec(select(m.Municipality).order_by(m.Municipality.name_nl)).all()),
+        list(db.exec(select(m.InterpretingService).order_by(m.InterpretingService.name)).all()),
+    )
+
+
+OFFICE_FIELDS = ("name", "address", "phone", "email", "opening_hours", "appointment")
+OFFICE_LIMITS = {"name": 200, "address": 300, "phone": 40, "email": 200}
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[0-9 ./()-]{6,40}$")
+
+
+def _office_values(values: dict[str, str]) -> dict[str, str]:
+    clean = {name: values.get(name, "").strip() for name in OFFICE_FIELDS}
+    if not clean["name"]:
+        raise ServiceError("required", "name")
+    if clean["email"] and not EMAIL.match(clean["email"]):
+        raise ServiceError("email", "email")
+    if clean["phone"] and not PHONE.match(clean["phone"]):
+        raise ServiceError("phone", "phone")
+    for name, value in clean.items():
+        if len(value) > OFFICE_LIMITS.get(name, 500):
+            raise ServiceError("too_long", name)
+    return clean
+
+
+def add_office(db: Session, actor: str, agency_id: int, values: dict[str, str]) -> m.Office:
+    """An office of an agency, with what newcomers need to reach it. ServiceError's detail
+    names the field."""
+    if db.get(m.Agency, agency_id) is None:
+        raise ServiceError("unknown_agency", "agency")
+    office = m.Office.model_validate({"agency_id": agency_id, **_office_values(values)})
+    db.add(office)
+    db.flush()
+    audit(db, actor, "add_office", "office", office.id, after=office.model_dump(mode="json"))
+    return office
+
+
+def change_office(db: Session, actor: str, office_id: int, values: dict[str, str]) -> m.Office:
+    office = db.get(m.Office, office_id)
+    if office is None:
+        raise ServiceError("unknown_office", "office")
+    before = office.model_dump(mode="json")
+    for name, value in _office_values(values).items():
+        setattr(office, name, value)
+    db.add(office)
+    db.flush()
+    after = office.model_dump(mode="json")
+    if after != before:
+        audit(db, actor, "change_office", "office", office.id, before=before, after=after)
+    return office
+
+
+# ------------------------------------------------------------------ the audit log, filtered
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    person: str = ""  # a person's number, or part of a name or national register number
+    actor: str = ""
+    action: str = ""
+    since: date | None = None
+    until: date | None = None  # inclusive
+
+
+def audit_entries(
+    db: Session, wanted: AuditFilter, *, before_id: int | None = None, limit: int = 50
+) -> list[m.AuditLog]:
+    """Audit entries matching `wanted`, newest first, `limit` at a time (keyset: pass the last
+    id shown as `before_id` for the next page)."""
+    from sqlalchemy import and_, or_
+
+    query = select(m.AuditLog)
+    if wanted.person.strip():
+        text = wanted.person.strip()
+        ids: list[int] = []
+        if text.isdigit() and len(text) < 10:
+            ids = [int(text)]
+        else:
+            digits = "".join(ch for ch in text if ch.isdigit())
+            like = f"%{text.lower()}%"
+            conditions = [
+                sa_func.lower(m.Person.given_name + " " + m.Person.family_name).like(like)
+            ]
+            if len(digits) == 11:
+                conditions.append(m.Person.national_number == digits)  # type: ignore[arg-type]
+            ids = [
+                pid
+                for pid in db.exec(select(m.Person.id).where(or_(*conditions)).limit(50)).all()
+                if pid is not None
+            ]
+        if not ids:
+            return []
+        query = query.where(
+            or_(
+                and_(
+                    m.AuditLog.entity == "person",  # type: ignore[arg-type]
+                    m.AuditLog.entity_id.in_([str(i) for i in ids]),  # type: ignore[attr-defined]
+                ),
+                m.AuditLog.details["person_id"].as_integer().in_(ids),
+            )
+        )
+    if wanted.actor.strip():
+        query = query.where(m.AuditLog.actor.contains(wanted.actor.strip()))  # type: ignore[attr-defined]
+    if wanted.action:
+        query = query.where(m.AuditLog.action == wanted.action)
+    if wanted.since is not None:
+        query = query.where(m.AuditLog.at >= _start_of(wanted.since))
+    if wanted.until is not None:
+        query = query.where(m.AuditLog.at < _start_of(wanted.until + timedelta(days=1)))
+    if before_id is not None:
+        query = query.where(m.AuditLog.id < before_id)  # type: ignore[operator]
+    query = query.order_by(m.AuditLog.id.desc()).limit(limit)  # type: ignore[union-attr]
+    return list(db.exec(query).all())
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=BRUSSELS)

@@ -59,6 +59,25 @@ AGENCIES = (
 
 INTERPRETING_SERVICE = "Sociaal Tolken Vlaanderen (demo)"
 
+# Contact data of the demo offices (invented numbers and addresses: .example e-mail domains)
+OFFICE_CONTACT = {
+    "gent": (
+        "onthaal@in-gent.example",
+        "Maandag tot vrijdag 9.00–12.00 uur, dinsdag en donderdag ook 13.30–16.30 uur",
+        "Bel of mail om een afspraak te maken. Zonder afspraak kan op maandagvoormiddag.",
+    ),
+    "antwerpen": (
+        "inburgering@atlas.example",
+        "Maandag tot vrijdag 9.00–16.00 uur",
+        "Maak een afspraak via telefoon of e-mail.",
+    ),
+    "aii-brussel": (
+        "brussel@integratie-inburgering.example",
+        "Maandag tot donderdag 9.00–12.30 uur en 13.30–16.00 uur",
+        "Afspraken via telefoon; vrije inloop op woensdagvoormiddag.",
+    ),
+}
+
 
 @dataclass(frozen=True)
 class Persona:
@@ -119,7 +138,21 @@ def _reference_data(db: Session) -> None:
             )
     for code, name, office, address, phone in AGENCIES:
         if db.exec(select(m.Agency).where(m.Agency.code == code)).first() is None:
-            db.add(m.Agency(code=code, name=name, office=office, address=address, phone=phone))
+            agency = m.Agency(code=code, name=name, office=office, address=address, phone=phone)
+            db.add(agency)
+            db.flush()
+            email, hours, appointment = OFFICE_CONTACT[code]
+            db.add(
+                m.Office(
+                    agency_id=agency.id,  # type: ignore[arg-type]
+                    name=office,
+                    address=address,
+                    phone=phone,
+                    email=email,
+                    opening_hours=hours,
+                    appointment=appointment,
+                )
+            )
     if (
         db.exec(
             select(m.InterpretingService).where(m.InterpretingService.name == INTERPRETING_SERVICE)
@@ -242,11 +275,17 @@ def load_demo_data(
         created.append(subject)
         return grant_role(db, ACTOR, subject, role, name, **bound)
 
-    counsellor = staff("demo-counsellor", "counsellor", agency_id=agency_gent.id)
+    counsellor = staff(
+        "demo-counsellor",
+        "counsellor",
+        agency_id=agency_gent.id,
+        office_id=_by(db, m.Office, agency_id=agency_gent.id).id,
+    )
     counsellor_bxl = staff(
         "demo-counsellor-brussels",
         "counsellor",
         agency_id=agency_brussels.id,
+        office_id=_by(db, m.Office, agency_id=agency_brussels.id).id,
     )
     staff(
         "demo-gent-officer",

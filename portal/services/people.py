@@ -33,6 +33,7 @@ class ServiceError(ValueError):
     def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(detail or code)
         self.code = code
+        self.detail = detail  # e.g. the field it is about
 
 
 def audit(

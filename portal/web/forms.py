@@ -34,6 +34,21 @@ MESSAGES = {
     "nrn_birth_date": N_("The national register number does not match the date of birth."),
     "nrn_taken": N_("There is already a person with this national register number."),
     "name_required": N_("Fill in the first name and the last name."),
+    # administration: roles, offices, municipalities, services
+    "exists": N_("This exists already."),
+    "subject_required": N_("Give the sign-in id."),
+    "successor_required": N_("Choose who takes over this counsellor's persons."),
+    "invalid_successor": N_("Choose another counsellor of the same agency."),
+    "unknown_service": N_("Choose an interpreting service from the list."),
+    "invalid_nis": N_("A NIS code has 5 digits, for example 44021."),
+    "invalid_region": N_(
+        "The municipalities of the Brussels-Capital Region have the NIS codes 21001 to 21019."
+    ),
+    "agency_required": N_("A counsellor needs an office: choose one."),
+    "municipality_required": N_("A municipality officer needs a municipality: choose one."),
+    "service_required": N_("An interpreting service role needs a service: choose one."),
+    "invalid_role": N_("Choose one of the roles."),
+    "phone": N_("Enter a telephone number, for example +32 9 123 45 67."),
     "possible_duplicate": N_(
         "A person with this name and date of birth is already registered. Search the caseload "
         "first. If this is another person, tick the box and save again."

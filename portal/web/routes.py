@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute
 
 def all_routes() -> list[BaseRoute]:
     from portal.web import (
+        admin,
         auth,
         citizen,
         classroom,
@@ -34,4 +35,5 @@ def all_routes() -> list[BaseRoute]:
         *staff.routes(),
         *interpreting.routes(),
         *participation.routes(),
+        *admin.routes(),
     ]

@@ -28,13 +28,28 @@ def citizen_page(browser, live_portal):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_public_start_page_signed_out_has_no_axe_violations(
-    page, live_portal, axe_source, language
+@pytest.mark.parametrize("path", ["/", "/signed-out"])
+def test_public_pages_signed_out_have_no_axe_violations(
+    page, live_portal, axe_source, language, path
 ):
-    response = page.goto(f"{live_portal.base_url}/?lang={language}")
+    response = page.goto(f"{live_portal.base_url}{path}?lang={language}")
     assert response is not None and response.status == 200
     assert page.locator("html").get_attribute("lang") == language
-    assert_no_violations(page, axe_source, f"/?lang={language} (signed out)")
+    assert_no_violations(page, axe_source, f"{path}?lang={language} (signed out)")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("path", ["/admin/access", "/admin/organisations", "/admin/audit"])
+def test_admin_pages_have_no_axe_violations(browser, live_portal, axe_source, language, path):
+    context = phone_context(browser)
+    page = context.new_page()
+    try:
+        sign_in(page, live_portal.base_url, "demo-admin")
+        response = page.goto(f"{live_portal.base_url}{path}?lang={language}")
+        assert response is not None and response.status == 200
+        assert_no_violations(page, axe_source, f"{path}?lang={language} (demo-admin)")
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

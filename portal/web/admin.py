@@ -1,0 +1,360 @@
+"""Administrators manage access and reference data in the portal: who holds which role (grant,
+end with a successor for a caseload, the history of ended grants), agencies and their offices
+(what newcomers need to reach them), municipalities and interpreting services, and read the audit
+log with filters. Every change goes through services/admin.py, which audits it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from portal.app import portal_of
+from portal.db import models as m
+from portal.db.engine import session_scope
+from portal.services import admin as svc
+from portal.services.people import ServiceError
+from portal.web import labels
+from portal.web.forms import Form, row_id
+from portal.web.pages import render
+from portal.web.routing import Audience, principal_of, route
+
+N_ = labels.N_
+ROLES = ("counsellor", "municipality", "interpreting", "admin")
+ROLE_NAMES = {
+    "counsellor": N_("Counsellor"),
+    "municipality": N_("Municipality officer"),
+    "interpreting": N_("Interpreting service"),
+    "admin": N_("Administrator"),
+}
+ERROR_FIELDS = {
+    "subject_required": "subject",
+    "exists": "subject",
+    "invalid_role": "role",
+    "agency_required": "office",
+    "unknown_agency": "office",
+    "municipality_required": "municipality",
+    "unknown_municipality": "municipality",
+    "service_required": "service",
+    "unknown_service": "service",
+    "successor_required": "successor",
+    "invalid_successor": "successor",
+}
+
+
+def _role_options() -> list[tuple[str, str]]:
+    return [(role, labels.gettext(ROLE_NAMES[role])) for role in ROLES]
+
+
+def _access_context(form: Form | None = None, **extra: Any) -> dict[str, Any]:
+    return {"form": form or Form({"role": "counsellor"}), **extra}
+
+
+def access_page(request: Request, form: Form | None = None, status: int = 200) -> Response:
+    portal = portal_of(request)
+    with session_scope(portal.engine) as db:
+        held, ended = svc.grants_overview(db)
+        places = svc.organisations(db)
+    return render(
+        request,
+        "staff/admin_access.html",
+        {
+            "form": form or Form({"role": "counsellor"}),
+            "held": held,
+            "ended": ended,
+            "role_options": _role_options(),
+            "role_name": lambda role: labels.gettext(ROLE_NAMES.get(role, N_("Unknown role"))),
+            "office_options": [
+                (str(office.id), f"{agency.name}, {office.name}")
+                for agency, offices in places.agencies
+                for office in offices
+                if office.active
+            ],
+            "municipality_options": [(x.nis_code, x.name_nl) for x in places.municipalities],
+            "service_options": [(x.name, x.name) for x in places.services],
+            "done": request.query_params.get("done", ""),
+        },
+        personal=True,
+        status=status,
+    )
+
+
+def access(request: Request) -> Response:
+    return access_page(request)
+
+
+def grant(request: Request) -> Response:
+    portal = portal_of(request)
+    form = Form(request.state.form)
+    subject = form.text("subject", max_length=255)
+    name = form.text("display_name", max_length=200)
+    role = form.choice("role", ROLES)
+    office = form.integer("office", required=role == "counsellor", maximum=2**31)
+    municipality = form.text("municipality", required=role == "municipality", max_length=5)
+    service = form.text("service", required=role == "interpreting", max_length=200)
+    if form.ok:
+        try:
+            with session_scope(portal.engine) as db:
+                agency_code = None
+                if role == "counsellor" and office is not None:
+                    row = db.get(m.Office, office)
+                    agency = db.get(m.Agency, row.agency_id) if row is not None else None
+                    if row is None or agency is None or not row.active:
+                        raise ServiceError("unknown_agency")
+                    agency_code = agency.code
+                svc.grant(
+                    db,
+                    principal_of(request).subject,
+                    subject,
+                    role,
+                    name,
+                    agency=agency_code,
+                    office_id=office if role == "counsellor" else None,
+                    municipality=municipality if role == "municipality" else None,
+                    service=service if role == "interpreting" else None,
+                )
+        except ServiceError as error:
+            form.error(ERROR_FIELDS.get(error.code, "subject"), error.code)
+    if not form.ok:
+        return access_page(request, form, status=400)
+    return RedirectResponse("/admin/access?done=granted", status_code=303)
+
+
+def _held_grant(db: Any, request: Request) -> m.RoleGrant:
+    grant_id = row_id(request.path_params["grant_id"])
+    row = db.get(m.RoleGrant, grant_id) if grant_id is not None else None
+    if row is None or row.active_key is None:
+        raise HTTPException(status_code=404)
+    return row  # type: ignore[no-any-return]
+
+
+def end_page(request: Request, form: Form | None = None, status: int = 200) -> Response:
+    portal = portal_of(request)
+    with session_scope(portal.engine) as db:
+        row = _held_grant(db, request)
+        caseload = svc.caseload_size(db, row.id)  # type: ignore[arg-type]
+        successors = svc.successors_for(db, row) if caseload else []
+    return render(
+        request,
+        "staff/admin_end_grant.html",
+        {
+            "grant": row,
+            "role_name": labels.gettext(ROLE_NAMES.get(row.role, N_("Unknown role"))),
+            "caseload": caseload,
+            "successor_options": [(g.subject, g.display_name or g.subject) for g in successors],
+            "form": form or Form(),
+        },
+        personal=True,
+        status=status,
+    )
+
+
+def end_grant(request: Request) -> Response:
+    if request.method == "GET":
+        return end_page(request)
+    portal = portal_of(request)
+    form = Form(request.state.form)
+    reason = form.text("reason", max_length=300)
+    successor = form.text("successor", required=False, max_length=255)
+    if form.ok:
+        try:
+            with session_scope(portal.engine) as db:
+                row = _held_grant(db, request)
+                svc.revoke(
+                    db,
+                    principal_of(request).subject,
+                    row.subject,
+                    row.role,
+                    now=portal.clock.now(),
+                    reason=reason,
+                    successor=successor or None,
+                )
+        except ServiceError as error:
+            form.error(ERROR_FIELDS.get(error.code, "reason"), error.code)
+    if not form.ok:
+        return end_page(request, form, status=400)
+    return RedirectResponse("/admin/access?done=ended", status_code=303)
+
+
+# ------------------------------------------------------------------ organisations
+
+
+def organisations_page(
+    request: Request, forms: dict[str, Form] | None = None, status: int = 200
+) -> Response:
+    portal = portal_of(request)
+    with session_scope(portal.engine) as db:
+        places = svc.organisations(db)
+    forms = forms or {}
+    return render(
+        request,
+        "staff/admin_organisations.html",
+        {
+            "places": places,
+            "forms": forms,
+            "new_office": forms.get("new_office") or Form(),
+            "new_municipality": forms.get("new_municipality") or Form({"region": "flanders"}),
+            "new_service": forms.get("new_service") or Form(),
+            "agency_options": [(str(a.id), a.name) for a, _ in places.agencies],
+            "region_options": [
+                ("flanders", labels.gettext(N_("Flemish Region"))),
+                ("brussels", labels.gettext(N_("Brussels-Capital Region"))),
+            ],
+            "office_form": lambda office: (
+                forms.get(f"office_{office.id}")
+                or Form({name: getattr(office, name) for name in svc.OFFICE_FIELDS})
+            ),
+            "done": request.query_params.get("done", ""),
+        },
+        personal=True,
+        status=status,
+    )
+
+
+def organisations(request: Request) -> Response:
+    return organisations_page(request)
+
+
+def _office_form_values(form: Form) -> dict[str, str]:
+    return {
+        name: form.text(name, required=name == "name", max_length=500) for name in svc.OFFICE_FIELDS
+    }
+
+
+def add_office(request: Request) -> Response:
+    portal = portal_of(request)
+    form = Form(request.state.form)
+    agency = form.integer("agency", maximum=2**31)
+    values = _office_form_values(form)
+    if form.ok and agency is not None:
+        try:
+            with session_scope(portal.engine) as db:
+                svc.add_office(db, principal_of(request).subject, agency, values)
+        except ServiceError as error:
+            form.error("agency" if error.code == "unknown_agency" else error.detail, error.code)
+    if not form.ok or agency is None:
+        return organisations_page(request, {"new_office": form}, status=400)
+    return RedirectResponse("/admin/organisations?done=office", status_code=303)
+
+
+def change_office(request: Request) -> Response:
+    portal = portal_of(request)
+    office_id = row_id(request.path_params["office_id"])
+    form = Form(request.state.form)
+    values = _office_form_values(form)
+    if office_id is None:
+        raise HTTPException(status_code=404)
+    if form.ok:
+        try:
+            with session_scope(portal.engine) as db:
+                svc.change_office(db, principal_of(request).subject, office_id, values)
+        except ServiceError as error:
+            if error.code == "unknown_office":
+                raise HTTPException(status_code=404) from None
+            form.error(error.detail, error.code)
+    if not form.ok:
+        return organisations_page(request, {f"office_{office_id}": form}, status=400)
+    return RedirectResponse(f"/admin/organisations?done=office#office-{office_id}", 303)
+
+
+def add_municipality(request: Request) -> Response:
+    portal = portal_of(request)
+    form = Form(request.state.form)
+    nis = form.text("nis", max_length=5)
+    name_nl = form.text("name_nl", max_length=100)
+    name_fr = form.text("name_fr", required=False, max_length=100)
+    province = form.text("province", required=False, max_length=60)
+    region = form.choice("region", ("flanders", "brussels"))
+    if form.ok:
+        try:
+            with session_scope(portal.engine) as db:
+                svc.add_municipality(
+                    db, principal_of(request).subject, nis, name_nl, region, name_fr, province
+                )
+        except ServiceError as error:
+            field = {"invalid_region": "region", "name_required": "name_nl"}.get(error.code, "nis")
+            form.error(field, error.code)
+    if not form.ok:
+        return organisations_page(request, {"new_municipality": form}, status=400)
+    return RedirectResponse("/admin/organisations?done=municipality", status_code=303)
+
+
+def add_service(request: Request) -> Response:
+    portal = portal_of(request)
+    form = Form(request.state.form)
+    name = form.text("service_name", max_length=200)
+    if form.ok:
+        try:
+            with session_scope(portal.engine) as db:
+                svc.add_interpreting_service(db, principal_of(request).subject, name)
+        except ServiceError as error:
+            form.error("service_name", error.code)
+    if not form.ok:
+        return organisations_page(request, {"new_service": form}, status=400)
+    return RedirectResponse("/admin/organisations?done=service", status_code=303)
+
+
+# ------------------------------------------------------------------ the audit log
+
+
+def audit_log(request: Request) -> Response:
+    portal = portal_of(request)
+    form = Form(dict(request.query_params))
+    wanted = svc.AuditFilter(
+        person=form.text("person", required=False, max_length=100),
+        actor=form.text("actor", required=False, max_length=255),
+        action=form.choice("action", tuple(labels.ACTION_NAMES), required=False),
+        since=form.date("since", required=False),
+        until=form.date("until", required=False),
+    )
+    before = form.integer("before", required=False, maximum=2**62)
+    entries: list[m.AuditLog] = []
+    if form.ok:
+        with session_scope(portal.engine) as db:
+            entries = svc.audit_entries(db, wanted, before_id=before, limit=PAGE + 1)
+    more = len(entries) > PAGE
+    entries = entries[:PAGE]
+    query = {k: v for k, v in request.query_params.items() if k != "before" and v}
+    older = None
+    if more and entries:
+        older = "?" + "&".join(f"{k}={v}" for k, v in {**query, "before": entries[-1].id}.items())
+    return render(
+        request,
+        "staff/admin_audit.html",
+        {
+            "form": form,
+            "entries": entries,
+            "older": older,
+            "action_options": sorted(
+                ((code, labels.gettext(name)) for code, name in labels.ACTION_NAMES.items()),
+                key=lambda option: option[1],
+            ),
+            "action_name": labels.action_name,
+        },
+        personal=True,
+        status=200 if form.ok else 400,
+    )
+
+
+PAGE = 50
+
+
+def routes() -> list[Any]:
+    return [
+        route("/admin/access", access, Audience.ADMIN),
+        route("/admin/access", grant, Audience.ADMIN, ("POST",), name="grant_role"),
+        route("/admin/access/{grant_id:id}/end", end_grant, Audience.ADMIN, ("GET", "POST")),
+        route("/admin/organisations", organisations, Audience.ADMIN),
+        route("/admin/organisations/offices", add_office, Audience.ADMIN, ("POST",)),
+        route(
+            "/admin/organisations/offices/{office_id:id}",
+            change_office,
+            Audience.ADMIN,
+            ("POST",),
+        ),
+        route("/admin/organisations/municipalities", add_municipality, Audience.ADMIN, ("POST",)),
+        route("/admin/organisations/services", add_service, Audience.ADMIN, ("POST",)),
+        route("/admin/audit", audit_log, Audience.ADMIN),
+    ]
