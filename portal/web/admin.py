@@ -195,6 +195,7 @@ def organisations_page(
             "places": places,
             "forms": forms,
             "new_office": forms.get("new_office") or Form(),
+            "new_agency": forms.get("new_agency") or Form(),
             "new_municipality": forms.get("new_municipality") or Form({"region": "flanders"}),
             "new_service": forms.get("new_service") or Form(),
             "agency_options": [(str(a.id), a.name) for a, _ in places.agencies],
@@ -257,6 +258,25 @@ def change_office(request: Request) -> Response:
     if not form.ok:
         return organisations_page(request, {f"office_{office_id}": form}, status=400)
     return RedirectResponse(f"/admin/organisations?done=office#office-{office_id}", 303)
+
+
+def add_agency(request: Request) -> Response:
+    portal = portal_of(request)
+    form = Form(request.state.form)
+    code = form.text("agency_code", max_length=40)
+    name = form.text("agency_name", max_length=200)
+    office = form.text("first_office", required=False, max_length=200)
+    if form.ok:
+        try:
+            with session_scope(portal.engine) as db:
+                svc.add_agency(db, principal_of(request).subject, code, name, office)
+        except ServiceError as error:
+            form.error(
+                "agency_name" if error.code == "name_required" else "agency_code", error.code
+            )
+    if not form.ok:
+        return organisations_page(request, {"new_agency": form}, status=400)
+    return RedirectResponse("/admin/organisations?done=agency", status_code=303)
 
 
 def add_municipality(request: Request) -> Response:
@@ -347,6 +367,7 @@ def routes() -> list[Any]:
         route("/admin/access", grant, Audience.ADMIN, ("POST",), name="grant_role"),
         route("/admin/access/{grant_id:id}/end", end_grant, Audience.ADMIN, ("GET", "POST")),
         route("/admin/organisations", organisations, Audience.ADMIN),
+        route("/admin/organisations/agencies", add_agency, Audience.ADMIN, ("POST",)),
         route("/admin/organisations/offices", add_office, Audience.ADMIN, ("POST",)),
         route(
             "/admin/organisations/offices/{office_id:id}",

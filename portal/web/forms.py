@@ -41,6 +41,7 @@ MESSAGES = {
     "invalid_successor": N_("Choose another counsellor of the same agency."),
     "unknown_service": N_("Choose an interpreting service from the list."),
     "invalid_nis": N_("A NIS code has 5 digits, for example 44021."),
+    "invalid_code": N_("Use 2 to 40 small letters, digits or hyphens, for example in-gent."),
     "invalid_region": N_(
         "The municipalities of the Brussels-Capital Region have the NIS codes 21001 to 21019."
     ),

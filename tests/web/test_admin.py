@@ -169,6 +169,17 @@ def test_offices_are_kept_with_what_newcomers_need(client, app):
 
 def test_municipalities_and_services_are_added_with_checks(client, app):
     sign_in(client, "demo-admin")
+    bad_code = post(
+        client, "/admin/organisations/agencies?lang=en", {"agency_code": "Bad!", "agency_name": "X"}
+    )
+    assert bad_code.status_code == 400 and 'href="#agency_code"' in bad_code.text
+    agency = post(
+        client,
+        "/admin/organisations/agencies",
+        {"agency_code": "leuven", "agency_name": "Agentschap Leuven", "first_office": "Leuven"},
+    )
+    assert agency.status_code == 303
+    assert "Agentschap Leuven" in client.get("/admin/organisations").text
     wrong = post(
         client,
         "/admin/organisations/municipalities?lang=en",

@@ -215,3 +215,26 @@ def test_keys_rotated_at_the_provider_are_fetched_again(client, standard_idp):
     standard_idp.rotate_keys()
     response, _ = phone.sign_in("yusuf")
     assert response.headers["location"] == "/my"
+
+
+def test_role_changes_hold_for_a_subject_of_the_standard_provider(client, app):
+    """The provider's session lives on, but a role change still counts at the next request."""
+    from datetime import UTC, datetime
+
+    from portal.services import admin
+
+    phone = Phone(client)
+    phone.sign_in("yusuf")
+    with session_scope(app.state.portal.engine) as db:
+        subject = db.exec(select(m.Person.subject).where(m.Person.national_number == NRN)).one()
+        admin.grant(db, "test", subject, "admin", "Yusuf as admin")
+    assert client.get("/admin").status_code == 303  # signed out by the change
+    response, asked = phone.sign_in(None)  # the provider signs him in without a form
+    assert not asked and response.headers["location"] == "/admin"
+    assert client.get("/admin").status_code == 200
+    with session_scope(app.state.portal.engine) as db:
+        admin.revoke(db, "test", subject, "admin", now=datetime.now(UTC), reason="done")
+    assert client.get("/admin").status_code == 303
+    response, _ = phone.sign_in(None)
+    assert response.headers["location"] == "/my"  # back to being a citizen only
+    assert client.get("/admin").status_code == 403
