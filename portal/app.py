@@ -7,7 +7,6 @@ import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +17,18 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from portal import i18n
 from portal.adapters.mail import Mailer, make_mailer
 from portal.clock import Clock
 from portal.db.engine import make_engine
-from portal.settings import BRUSSELS, ROOT, Settings
+from portal.settings import BRUSSELS, ROOT, STATIC_DIR, Settings
+from portal.web.context import Portal
 
 log = logging.getLogger("portal")
 
 TEMPLATES_DIR = ROOT / "templates"
-STATIC_DIR = ROOT / "static"
 
 
 def static_manifest(directory: Path = STATIC_DIR) -> dict[str, str]:
@@ -102,7 +99,7 @@ def _form_message(code: str, **variables: object) -> str:
 
 def _label(name: str) -> Any:
     def lookup(value: str) -> str:
-        from portal.web import labels
+        from portal import labels
 
         return str(getattr(labels, name)(value))
 
@@ -110,24 +107,9 @@ def _label(name: str) -> Any:
 
 
 def _pillar_name(pillar: str, region: str = "flanders") -> str:
-    from portal.web.labels import pillar_name
+    from portal.labels import pillar_name
 
     return pillar_name(pillar, region)
-
-
-@dataclass
-class Portal:
-    """Shared parts, held for the app's lifetime (request.app.state.portal)."""
-
-    settings: Settings
-    clock: Clock
-    engine: Engine
-    templates: jinja2.Environment
-    manifest: dict[str, str]
-    mailer: Mailer
-    oauth: Any = None
-    payments: Any = None
-    files: Any = None  # portal.adapters.storage.FileStore (pillar-4 evidence)
 
 
 def file_store(settings: Settings) -> Any:
@@ -265,12 +247,3 @@ async def _housekeeping(portal: Portal) -> None:
             await anyio.to_thread.run_sync(run_once)
         except Exception:  # logged; the next round tries again
             log.exception("housekeeping failed")
-
-
-def portal_of(request: Request) -> Portal:
-    return request.app.state.portal  # type: ignore[no-any-return]
-
-
-def no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response

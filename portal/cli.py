@@ -201,7 +201,7 @@ def cmd_admin(args: argparse.Namespace) -> int:
 
     from portal.db.engine import make_engine, session_scope
     from portal.services import admin
-    from portal.services.people import ServiceError
+    from portal.services.errors import ServiceError
 
     settings = _settings()
     engine = make_engine(settings.database_url)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 ROOT = Path(__file__).resolve().parent.parent
+STATIC_DIR = ROOT / "static"
 SHIPPED_LANGUAGES = ("nl", "en", "fr", "ar")
 RTL_LANGUAGES = frozenset({"ar", "fa", "ps"})
 

@@ -10,7 +10,8 @@ from sqlalchemy import func as sa_func
 from sqlmodel import Session, select
 
 from portal.db import models as m
-from portal.services.people import ServiceError, audit, end_sessions, grant_role
+from portal.services.errors import ServiceError, audit
+from portal.services.people import end_sessions, grant_role
 from portal.settings import BRUSSELS
 
 NIS = re.compile(r"^\d{5}$")

@@ -19,21 +19,31 @@ from sqlmodel import Session, select
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.domain.booking_rules import (
+    CancelTerms,
     Refusal,
     booking_right,
+    cancel_terms,
     hold_active,
     hold_expires_at,
     session_fits,
 )
 from portal.domain.model import TestKind
 from portal.domain.rules import rules_on
+from portal.services import notify
 from portal.services.dossier import load_dossier
-from portal.services.people import ServiceError, audit
+from portal.services.errors import ServiceError, audit
+from portal.services.payments import refund, statement
+from portal.services.seats import (
+    ACTIVE,
+    ATTENDED,
+    CANCELLED,
+    CONFIRMED,
+    EXPIRED,
+    HELD,
+    confirm,
+    take_seat,
+)
 from portal.settings import BRUSSELS
-
-HELD, CONFIRMED, CANCELLED, EXPIRED = "held", "confirmed", "cancelled", "expired"
-ATTENDED = "attended"  # the result is recorded
-ACTIVE = (HELD, CONFIRMED)
 
 
 def _active_tests(db: Session, person_id: int, now: datetime) -> frozenset[TestKind]:
@@ -81,7 +91,7 @@ def hold_seat_in(db: Session, person_id: int, session_id: int, now: datetime) ->
         raise ServiceError(str(right.refusal))
     if not session_fits(test, session.level, dossier.person.nt2_target):
         raise ServiceError(str(Refusal.WRONG_LEVEL))
-    if not _take_seat(db, session_id, now):
+    if not take_seat(db, session_id, now):
         raise ServiceError("session_full")
     booking = m.Booking(
         person_id=person_id,
@@ -108,29 +118,11 @@ def hold_seat_in(db: Session, person_id: int, session_id: int, now: datetime) ->
         session_id=session_id,
     )
     # 0 € (the first NT2 test, Brussels, a waiver): nothing to pay, confirmed at once
-    from portal.services.payments import statement
-
     line = statement(db, dossier).line(f"test:{booking.id}")
     if line is not None and line.charge.amount_cents == 0:
         confirm(db, booking.id, now)  # type: ignore[arg-type]
         db.refresh(booking)
     return booking
-
-
-def _take_seat(db: Session, session_id: int, now: datetime) -> bool:
-    """Take one seat if one is free: a single conditional UPDATE (atomic on SQLite and on
-    PostgreSQL), with the CHECK constraint on `booked` as a backstop."""
-    taken = db.execute(
-        update(m.TestSession)
-        .where(
-            m.TestSession.id == session_id,  # type: ignore[arg-type]
-            m.TestSession.booked < m.TestSession.capacity,  # type: ignore[arg-type]
-            m.TestSession.cancelled_at == None,  # type: ignore[arg-type]  # noqa: E711
-            m.TestSession.starts_at > now,  # type: ignore[arg-type]
-        )
-        .values(booked=m.TestSession.booked + 1)
-    )
-    return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def _release(db: Session, booking: m.Booking, status: str, now: datetime) -> bool:
@@ -160,35 +152,6 @@ def expire_holds(engine: Engine, now: datetime) -> int:
     return released
 
 
-def confirm(db: Session, booking_id: int, now: datetime) -> bool:
-    """The booking becomes confirmed exactly once (called when its fee is settled or is 0)."""
-    changed = db.execute(
-        update(m.Booking)
-        .where(m.Booking.id == booking_id, m.Booking.status == HELD)  # type: ignore[arg-type]
-        .values(status=CONFIRMED, confirmed_at=now)
-    )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    _tell_confirmed(db, booking_id)
-    return True
-
-
-def _tell_confirmed(db: Session, booking_id: int) -> None:
-    from portal.services import notify
-
-    booking = db.get(m.Booking, booking_id)
-    assert booking is not None
-    session = db.get(m.TestSession, booking.session_id)
-    person = db.get(m.Person, booking.person_id)
-    if session is not None and person is not None:
-        notify.notify(
-            db,
-            person,
-            "booking_confirmed",
-            date=session.starts_at.astimezone(BRUSSELS).date().isoformat(),
-        )
-
-
 def record_screening(db: Session, actor: str, person: m.Person, on: datetime) -> m.Screening:
     existing = db.exec(select(m.Screening).where(m.Screening.person_id == person.id)).first()
     if existing is not None:
@@ -198,37 +161,6 @@ def record_screening(db: Session, actor: str, person: m.Person, on: datetime) ->
     db.flush()
     audit(db, actor, "record_screening", "screening", row.id, person_id=person.id)
     return row
-
-
-def settle_booking(db: Session, booking_id: int, now: datetime) -> bool:
-    """A booking's fee was paid: confirm it. A payment that arrives after the hold ran out keeps
-    the seat if one is still free; otherwise the caller refunds it (False)."""
-    booking = db.get(m.Booking, booking_id)
-    if booking is None:
-        return False
-    if booking.status == CONFIRMED:
-        return True
-    if booking.status == HELD:
-        return confirm(db, booking_id, now)
-    if booking.status != EXPIRED:
-        return False
-    if not _take_seat(db, booking.session_id, now):
-        return False
-    key = f"{booking.person_id}:{booking.test}"
-    if db.exec(select(m.Booking).where(m.Booking.active_key == key)).first() is not None:
-        db.execute(
-            update(m.TestSession)
-            .where(m.TestSession.id == booking.session_id)  # type: ignore[arg-type]
-            .values(booked=m.TestSession.booked - 1)
-        )
-        return False  # they booked the same test again meanwhile: refund this one
-    booking.status = CONFIRMED
-    booking.confirmed_at = now
-    booking.active_key = key
-    db.add(booking)
-    db.flush()
-    _tell_confirmed(db, booking_id)
-    return True
 
 
 def cancel(
@@ -243,8 +175,6 @@ def cancel(
     """Cancel one's own booking. Free up to 7 days before the session (a paid fee is refunded);
     later without refund (only when the person accepted that); not once it started. Returns the
     terms applied."""
-    from portal.domain.booking_rules import CancelTerms, cancel_terms
-    from portal.services.payments import refund
 
     with session_scope(engine) as db:
         booking = db.exec(
@@ -336,8 +266,6 @@ def create_session(
 def cancel_session(engine: Engine, gateway: Any, actor: str, session_id: int, now: datetime) -> int:
     """Staff cancel a session: every active booking is cancelled, a paid fee refunded, and the
     person told. Returns how many bookings were cancelled."""
-    from portal.services import notify
-    from portal.services.payments import refund
 
     with session_scope(engine) as db:
         session = db.get(m.TestSession, session_id)
@@ -385,8 +313,6 @@ def reschedule(
 ) -> m.Booking:
     """Move one's booking to another date of the same test, free up to 7 days before the booked
     session: the seat moves, and a paid fee moves with the booking (same charge)."""
-    from portal.domain.booking_rules import CancelTerms, cancel_terms
-    from portal.services import notify
 
     with session_scope(engine) as db:
         booking = db.exec(
@@ -407,7 +333,7 @@ def reschedule(
             raise ServiceError(str(Refusal.WRONG_LEVEL))
         if cancel_terms(old.starts_at, now, rules_on(now.date())) is not CancelTerms.FREE:
             raise ServiceError("reschedule_too_late")
-        if not _take_seat(db, new_session_id, now):
+        if not take_seat(db, new_session_id, now):
             raise ServiceError("session_full")
         db.execute(
             update(m.TestSession)
@@ -503,7 +429,6 @@ def record_appeal_decision(
 ) -> m.Appeal:
     """The committee's decision, recorded by the counsellor. Upheld: the test counts as passed
     (a result fact with the committee as source), so the pillar follows."""
-    from portal.services import notify
     from portal.services.people import record_fact
 
     if appeal.status != "lodged":

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from portal.db import models as m
-from portal.services.people import ServiceError, audit
+from portal.services.course import active_modules, check_course_followed
+from portal.services.errors import ServiceError, audit
 
 
 def create_session(
@@ -34,8 +35,6 @@ def create_session(
     if online_url and not online_url.startswith("https://"):
         raise ServiceError("https_link")
     if module_id:
-        from portal.services.course import active_modules
-
         known = {row.module_id for row in active_modules(db)}
         if known and module_id not in known:  # before the first course load: any id is kept
             raise ServiceError("choose")
@@ -104,7 +103,6 @@ def record_attendance(
         before=before,
         after=present,
     )
-    from portal.services.course import check_course_followed
 
     check_course_followed(db, person.id, now)  # type: ignore[arg-type]
     return row
@@ -130,17 +128,6 @@ def ask_question(
     db.add(question)
     db.flush()
     return question
-
-
-def attended(db: Session, person_id: int) -> int:
-    return len(
-        db.exec(
-            select(m.Attendance).where(
-                m.Attendance.person_id == person_id,
-                m.Attendance.present == True,  # noqa: E712
-            )
-        ).all()
-    )
 
 
 def sessions_of_agency(db: Session, agency_id: int) -> list[m.ClassroomSession]:

@@ -21,7 +21,8 @@ from portal.domain.course import (
     module_open,
 )
 from portal.services.dossier import Dossier, load_dossier
-from portal.services.people import ServiceError, audit, record_fact
+from portal.services.errors import ServiceError, audit
+from portal.services.people import record_fact
 
 CONTENT = Path(__file__).resolve().parent.parent / "content" / "course"
 LANGUAGES = ("nl", "en", "fr", "ar")
@@ -238,7 +239,6 @@ def course_state(db: Session, person_id: int, today: date) -> CourseState:
     settled, line = _fee(db, dossier)
     mo = next((c for c in dossier.components if c.pillar == "mo"), None)
     required = mo.classroom_sessions if mo is not None and mo.variant != "online" else 0
-    from portal.services.classroom import attended
 
     state = CourseState(
         dossier, run, settled, line, active_modules(db), required, attended(db, person_id)
@@ -396,3 +396,14 @@ def answer(
     db.flush()
     _after_progress(db, state, row, now)
     return feedback
+
+
+def attended(db: Session, person_id: int) -> int:
+    return len(
+        db.exec(
+            select(m.Attendance).where(
+                m.Attendance.person_id == person_id,
+                m.Attendance.present == True,  # noqa: E712
+            )
+        ).all()
+    )

@@ -20,12 +20,7 @@ from portal.domain.nrn import make_nrn
 from portal.services import notify, trajectory
 from portal.services.contract_texts import contract_texts
 from portal.services.dossier import load_dossier
-from portal.services.people import (
-    NewPerson,
-    grant_role,
-    record_fact,
-    register_person,
-)
+from portal.services.people import NewPerson, grant_role, record_fact, register_person
 
 ACTOR = "demo-data"
 ANCHOR_KEY = "demo_anchor"

@@ -22,7 +22,7 @@ from portal.domain.share_codes import CodeState, Outcome
 from portal.domain.validity import Validity, ended_on, last_valid_day, validity_on
 from portal.services import ratelimit
 from portal.services.dossier import load_dossier
-from portal.services.people import ServiceError, audit
+from portal.services.errors import ServiceError, audit
 from portal.settings import BRUSSELS
 
 API_KEY_PREFIX = "isk_"

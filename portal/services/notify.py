@@ -12,7 +12,8 @@ from sqlmodel import Session
 
 from portal import i18n
 from portal.db import models as m
-from portal.services.people import ServiceError
+from portal.labels import pillar_name
+from portal.services.errors import ServiceError
 
 log = logging.getLogger("portal.notify")
 N_ = i18n.lazy_gettext
@@ -215,8 +216,6 @@ def render_message(kind: str, params: dict[str, Any], language: str) -> tuple[st
             elif key == "amount_cents" and isinstance(value, int):
                 values["amount"] = i18n.format_money(value)
             elif key == "pillar" and isinstance(value, str):
-                from portal.web.labels import pillar_name
-
                 values[key] = pillar_name(value)
             else:
                 values[key] = value

@@ -45,8 +45,9 @@ from portal.domain.participation import (
 )
 from portal.domain.rules import rules_on
 from portal.services.dossier import load_dossier
+from portal.services.errors import ServiceError, audit
 from portal.services.notify import notify
-from portal.services.people import ServiceError, audit, record_fact
+from portal.services.people import record_fact
 
 TEXT_LIMITS = {
     "organisation": 200,

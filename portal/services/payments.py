@@ -48,7 +48,8 @@ from portal.domain.fees import (
 )
 from portal.services import notify
 from portal.services.dossier import Dossier, load_dossier
-from portal.services.people import ServiceError, audit
+from portal.services.errors import ServiceError, audit
+from portal.services.seats import settle_booking
 from portal.settings import BRUSSELS
 
 log = logging.getLogger("portal.payments")
@@ -661,8 +662,6 @@ def _settle(db: Session, payment: m.Payment, paid_at: datetime, now: datetime, a
     reason = "twice" if settled_elsewhere is not None else "not_due"
     seat = True
     if settled_elsewhere is None and payment.charge_key.startswith("test:"):
-        from portal.services.booking import settle_booking
-
         seat = settle_booking(db, int(payment.charge_key.split(":", 1)[1]), now)
         if not seat:
             reason = "seat_gone"

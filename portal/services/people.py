@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, select
@@ -25,30 +24,7 @@ from portal.domain.model import (
     Situation,
     TestKind,
 )
-
-
-class ServiceError(ValueError):
-    """Input a service refuses; `code` is a stable key the web layer translates."""
-
-    def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(detail or code)
-        self.code = code
-        self.detail = detail  # e.g. the field it is about
-
-
-def audit(
-    db: Session,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: object = "",
-    **details: Any,
-) -> None:
-    db.add(
-        m.AuditLog(
-            actor=actor, action=action, entity=entity, entity_id=str(entity_id), details=details
-        )
-    )
+from portal.services.errors import ServiceError, audit
 
 
 def _enum(enum_type: type, value: object, code: str) -> str:

@@ -19,7 +19,7 @@ from portal.domain.eligibility import eligibility
 from portal.domain.model import Eligibility, Obligation, Pillar, Protection, Register
 from portal.services import notify
 from portal.services.dossier import load_dossier
-from portal.services.people import ServiceError, audit
+from portal.services.errors import ServiceError, audit
 
 NT2_PROVIDER_TYPES = ("CVO", "CBE", "UTC")
 MO_VARIANTS = ("classroom", "blended", "online")

@@ -11,12 +11,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from portal.app import portal_of
+from portal import labels
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.services import admin as svc
-from portal.services.people import ServiceError
-from portal.web import labels
+from portal.services.errors import ServiceError
+from portal.web.context import portal_of
 from portal.web.forms import Form, row_id
 from portal.web.pages import render
 from portal.web.routing import Audience, principal_of, route

@@ -24,6 +24,7 @@ from starlette.responses import RedirectResponse, Response
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.settings import Settings
+from portal.web.context import portal_of
 from portal.web.locale import COOKIE as LANGUAGE_COOKIE
 from portal.web.locale import ONE_YEAR
 from portal.web.pages import render
@@ -138,7 +139,7 @@ def resolve_principal(
                 person.subject = subject
                 db.add(person)
                 db.flush()
-                from portal.services.people import audit
+                from portal.services.errors import audit
 
                 audit(db, subject, "bind_subject", "person", person.id)
     if person is not None:
@@ -168,7 +169,6 @@ def _record_login(db: Session, subject: str, claims: dict[str, Any], now: Any) -
 
 
 async def login(request: Request) -> Response:
-    from portal.app import portal_of
 
     portal = portal_of(request)
     handle = request.scope["portal.session"]
@@ -221,8 +221,6 @@ async def _claims(request: Request, portal: Any) -> tuple[dict[str, Any], str]:
 
 async def callback(request: Request) -> Response:
     from anyio import to_thread
-
-    from portal.app import portal_of
 
     portal = portal_of(request)
     handle = request.scope["portal.session"]
@@ -277,8 +275,6 @@ def logout(request: Request) -> Response:
     phone the next person who taps "Sign in" sees the provider's form, not the last person's
     account. Without an end-session endpoint: straight to the signed-out page."""
     import anyio.from_thread
-
-    from portal.app import portal_of
 
     portal = portal_of(request)
     handle = request.scope["portal.session"]

@@ -11,14 +11,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from portal.app import portal_of
+from portal import labels
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.domain.model import Eligibility
 from portal.domain.rules import rules_on
 from portal.services.dossier import Dossier, load_dossier
 from portal.services.notify import render_message
-from portal.web import labels
+from portal.web.context import portal_of
 from portal.web.pages import render
 from portal.web.routing import Audience, Principal, route
 
@@ -182,7 +182,7 @@ def contract(request: Request) -> Response:
     from portal.i18n import current_language
     from portal.services import trajectory
     from portal.services.contract_texts import contract_texts
-    from portal.services.people import ServiceError
+    from portal.services.errors import ServiceError
     from portal.web.forms import Form
 
     portal = portal_of(request)

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from portal.app import portal_of
+from portal import labels
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.domain.eligibility import eligibility
@@ -40,11 +40,12 @@ from portal.domain.sanctions import sanction_facts
 from portal.i18n import LANGUAGE_NAMES
 from portal.services import trajectory
 from portal.services.dossier import Dossier, load_dossier, load_dossiers
-from portal.services.people import NewPerson, ServiceError, record_fact, register_person
+from portal.services.errors import ServiceError
+from portal.services.people import NewPerson, record_fact, register_person
 from portal.services.people import add_exemption as add_exemption_service
 from portal.services.people import add_suspension as add_suspension_service
-from portal.web import labels
 from portal.web.citizen import dossier_context
+from portal.web.context import portal_of
 from portal.web.exports import csv_safe
 from portal.web.forms import Form
 from portal.web.pages import render

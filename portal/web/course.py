@@ -10,11 +10,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from portal import i18n
-from portal.app import portal_of
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.services import course as service
-from portal.services.people import ServiceError
+from portal.services.errors import ServiceError
+from portal.web.context import portal_of
 from portal.web.pages import render
 from portal.web.routing import Audience, Principal, route
 

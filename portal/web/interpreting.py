@@ -21,13 +21,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from portal.app import portal_of
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.domain import share_codes
 from portal.domain.share_codes import Outcome
 from portal.services import interpreting as svc
-from portal.services.people import ServiceError
+from portal.services.errors import ServiceError
+from portal.web.context import portal_of
 from portal.web.forms import Form, row_id
 from portal.web.pages import render
 from portal.web.routing import API_MAX_BODY, Audience, principal_of, route

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from portal import i18n
+from portal import i18n, labels
 from portal.adapters.uploads import (
     ALLOWED,
     UploadRejected,
@@ -29,7 +29,6 @@ from portal.adapters.uploads import (
     harmless_name,
     inspect_upload,
 )
-from portal.app import portal_of
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.domain.participation import (
@@ -42,9 +41,9 @@ from portal.domain.participation import (
     parse_hours,
 )
 from portal.services import participation as svc
-from portal.services.people import ServiceError, audit
+from portal.services.errors import ServiceError, audit
 from portal.settings import BRUSSELS
-from portal.web import labels
+from portal.web.context import portal_of
 from portal.web.exports import csv_safe
 from portal.web.forms import Form, row_id
 from portal.web.multipart import BadMultipart, BodyTooLarge, ParsedForm, read_multipart

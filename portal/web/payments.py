@@ -12,17 +12,16 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from portal import i18n
+from portal import i18n, labels
 from portal.adapters.payments.base import FINAL, GatewayRejected, GatewayUnavailable, mollie_locale
-from portal.app import portal_of
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.domain.fees import Charge, ChargeKind, Exempt
 from portal.domain.rules import rules_on
 from portal.services import payments as service
 from portal.services.dossier import load_dossier
-from portal.services.people import ServiceError
-from portal.web import labels
+from portal.services.errors import ServiceError
+from portal.web.context import portal_of
 from portal.web.forms import Form
 from portal.web.pages import render
 from portal.web.routing import Audience, principal_of, route

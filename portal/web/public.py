@@ -10,8 +10,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
-from portal.app import STATIC_DIR, portal_of
 from portal.db.engine import session_scope
+from portal.settings import STATIC_DIR
+from portal.web.context import portal_of
 from portal.web.pages import render
 from portal.web.routing import Audience, route
 

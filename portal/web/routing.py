@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from portal.web.context import portal_of
 from portal.web.security import CSRF_FIELD, CSRF_HEADER, token_matches
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -113,7 +114,6 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
 
 def api_key_of(request: Request) -> Any:
     """The live API key of an `Authorization: Bearer <key>` header, or None."""
-    from portal.app import portal_of
     from portal.db.engine import session_scope
     from portal.services.interpreting import authenticate_api_key
 

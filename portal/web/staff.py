@@ -9,9 +9,9 @@ from sqlmodel import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from portal.app import portal_of
 from portal.db import models as m
 from portal.db.engine import session_scope
+from portal.web.context import portal_of
 from portal.web.pages import render
 from portal.web.routing import Audience, route
 

@@ -11,14 +11,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from portal.app import portal_of
+from portal import labels
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.domain.model import Level, TestKind
 from portal.services import booking as service
-from portal.services.people import ServiceError
+from portal.services.errors import ServiceError
 from portal.settings import BRUSSELS
-from portal.web import labels
+from portal.web.context import portal_of
 from portal.web.forms import Form
 from portal.web.pages import render
 from portal.web.routing import Audience, principal_of, route

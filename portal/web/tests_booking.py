@@ -11,8 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from portal import i18n
-from portal.app import portal_of
+from portal import i18n, labels
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.domain.booking_rules import booking_rights, cancel_terms, session_fits
@@ -20,9 +19,9 @@ from portal.domain.model import TestKind
 from portal.domain.rules import rules_on
 from portal.services import booking as service
 from portal.services.dossier import load_dossier
+from portal.services.errors import ServiceError
 from portal.services.payments import statement
-from portal.services.people import ServiceError
-from portal.web import labels
+from portal.web.context import portal_of
 from portal.web.forms import Form
 from portal.web.pages import render
 from portal.web.routing import Audience, Principal, route

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from portal.web.labels import ACTION_NAMES
+from portal.labels import ACTION_NAMES
 
 ROOT = Path(__file__).resolve().parents[2] / "portal"
 # audit calls whose action is computed: the values they can take
@@ -35,4 +35,4 @@ def test_every_audit_action_has_a_label():
     assert len(constants) > 40
     assert computed == 2, "a new computed audit action: add its values to COMPUTED"
     missing = sorted((constants | COMPUTED) - set(ACTION_NAMES))
-    assert not missing, f"give these audit actions a label in portal/web/labels.py: {missing}"
+    assert not missing, f"give these audit actions a label in portal/labels.py: {missing}"

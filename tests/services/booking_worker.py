@@ -9,7 +9,7 @@ def attempt(args: tuple[str, int, int, str]) -> str:
     url, person_id, session_id, now = args
     from portal.db.engine import make_engine
     from portal.services.booking import hold_seat
-    from portal.services.people import ServiceError
+    from portal.services.errors import ServiceError
 
     engine = make_engine(url)
     try:

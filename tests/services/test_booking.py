@@ -13,12 +13,8 @@ from sqlmodel import func, select
 from portal.db import models as m
 from portal.db.engine import make_engine, session_scope
 from portal.services import booking, trajectory
-from portal.services.people import (
-    NewPerson,
-    ServiceError,
-    record_fact,
-    register_person,
-)
+from portal.services.errors import ServiceError
+from portal.services.people import NewPerson, record_fact, register_person
 from portal.settings import BRUSSELS
 
 NOW = datetime(2026, 3, 16, 10, 0, tzinfo=BRUSSELS)

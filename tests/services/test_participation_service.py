@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from portal.db import models as m
 from portal.db.engine import make_engine
 from portal.services import participation as svc
-from portal.services.people import ServiceError
+from portal.services.errors import ServiceError
 from portal.settings import BRUSSELS
 
 NOW = datetime(2026, 3, 16, 12, 0, tzinfo=BRUSSELS)

@@ -14,12 +14,8 @@ from portal.domain.model import PillarStatus
 from portal.domain.nrn import make_nrn
 from portal.services import trajectory
 from portal.services.dossier import load_dossier
-from portal.services.people import (
-    NewPerson,
-    ServiceError,
-    record_fact,
-    register_person,
-)
+from portal.services.errors import ServiceError
+from portal.services.people import NewPerson, record_fact, register_person
 from portal.settings import BRUSSELS
 
 TODAY = date(2026, 3, 16)

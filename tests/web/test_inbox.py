@@ -100,7 +100,7 @@ def test_no_email_without_an_address(app):
 def test_unknown_message_kind_is_refused(app):
     import pytest
 
-    from portal.services.people import ServiceError
+    from portal.services.errors import ServiceError
 
     with session_scope(app.state.portal.engine) as db:
         person = db.exec(select(m.Person)).first()

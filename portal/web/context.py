@@ -1,0 +1,34 @@
+"""The running portal as handlers see it: its settings, clock, database engine, templates and
+adapters, held for the app's lifetime on `request.app.state.portal`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from sqlalchemy.engine import Engine
+from starlette.requests import Request
+
+from portal.adapters.mail import Mailer
+from portal.clock import Clock
+from portal.settings import Settings
+
+
+@dataclass
+class Portal:
+    """Shared parts, held for the app's lifetime (request.app.state.portal)."""
+
+    settings: Settings
+    clock: Clock
+    engine: Engine
+    templates: jinja2.Environment
+    manifest: dict[str, str]
+    mailer: Mailer
+    oauth: Any = None
+    payments: Any = None
+    files: Any = None  # portal.adapters.storage.FileStore (pillar-4 evidence)
+
+
+def portal_of(request: Request) -> Portal:
+    return request.app.state.portal  # type: ignore[no-any-return]

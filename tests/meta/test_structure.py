@@ -1,0 +1,136 @@
+"""The code's structure, checked from its imports (module level and inside functions alike):
+no import cycles between the portal's modules, and imports point down —
+web → services → domain / db / adapters, with settings, clock, i18n and labels at the bottom.
+
+web/ must not touch the database layer; the modules that still do are listed and the list may
+only shrink (issue 14 moves their reads and writes behind services)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PORTAL = ROOT / "portal"
+
+# web modules that still import portal.db (to be emptied; never to grow)
+WEB_DB_STILL = {
+    "portal.web.admin",
+    "portal.web.auth",
+    "portal.web.citizen",
+    "portal.web.classroom",
+    "portal.web.counsellor",
+    "portal.web.course",
+    "portal.web.interpreting",
+    "portal.web.locale",
+    "portal.web.participation",
+    "portal.web.payments",
+    "portal.web.public",
+    "portal.web.routing",
+    "portal.web.sessions",
+    "portal.web.staff",
+    "portal.web.staff_tests",
+    "portal.web.tests_booking",
+}
+
+# what each layer may import from the portal (besides itself)
+BOTTOM = {"portal.settings", "portal.clock", "portal.i18n", "portal.labels"}
+MAY_IMPORT = {
+    "portal.domain": {"portal.domain"},
+    "portal.db": {"portal.db", "portal.settings"},
+    "portal.adapters": {"portal.adapters", "portal.settings", "portal.clock", "portal.i18n"},
+    "portal.services": {"portal.services", "portal.domain", "portal.db", "portal.adapters"}
+    | BOTTOM,
+    "portal.web": {"portal.web", "portal.services", "portal.domain", "portal.db", "portal.adapters"}
+    | BOTTOM,
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports() -> dict[str, set[str]]:
+    modules = {module_name(p): p for p in PORTAL.rglob("*.py") if "migrations" not in p.parts}
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            for target in targets:
+                if target in modules and target not in {name, "portal"}:
+                    graph[name].add(target)
+    return graph
+
+
+def layer(name: str) -> str:
+    for prefix in MAY_IMPORT:
+        if name == prefix or name.startswith(prefix + "."):
+            return prefix
+    return name
+
+
+def test_no_import_cycles():
+    graph = imports()
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+    counter = [0]
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = counter[0]
+        counter[0] += 1
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    assert not cycles, f"import cycles: {cycles}"
+
+
+def test_imports_point_down():
+    wrong = []
+    for name, targets in imports().items():
+        own = layer(name)
+        allowed = MAY_IMPORT.get(own)
+        if allowed is None:
+            continue
+        for target in targets:
+            if layer(target) not in allowed and target not in allowed:
+                wrong.append(f"{name} -> {target}")
+    assert not wrong, "imports that point up or sideways:\n" + "\n".join(sorted(wrong))
+
+
+def test_web_touches_the_database_only_where_it_still_does():
+    touching = {
+        name
+        for name, targets in imports().items()
+        if layer(name) == "portal.web" and any(layer(t) == "portal.db" for t in targets)
+    }
+    new = touching - WEB_DB_STILL
+    assert not new, f"web modules must call services, not the database: {sorted(new)}"
+    gone = WEB_DB_STILL - touching
+    assert not gone, f"no longer touching the database (remove from WEB_DB_STILL): {sorted(gone)}"
