@@ -14,14 +14,14 @@ PYTEST_ARGS ?=
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(BIN)/.installed: requirements.lock pyproject.toml
+$(BIN)/.installed: requirements-dev.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
-	@$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	@$(BIN)/uv pip sync -q --python $(BIN)/python requirements-dev.lock
 	@$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	@touch $@
 
-install: $(BIN)/.installed ## create .venv and install the locked dependencies
+install: $(BIN)/.installed ## create .venv and install the locked dependencies (development: runtime + dev)
 
 catalogs: install ## compile the translation catalogs (.po → .mo)
 	@$(BIN)/portal catalogs compile >/dev/null
@@ -51,8 +51,9 @@ extract: install ## extract messages, update every catalog (English = its ids)
 bench: install catalogs ## load benchmark against PostgreSQL with 10,000 people (on demand)
 	@$(BIN)/python -m benchmarks.load
 
-lock: ## re-resolve the pinned dependencies (requirements.lock)
-	@$(BIN)/uv pip compile -q pyproject.toml --extra dev --generate-hashes -o requirements.lock
+lock: ## re-resolve the pinned dependencies: requirements.lock (runtime) and requirements-dev.lock
+	@$(BIN)/uv pip compile -q pyproject.toml --generate-hashes -o requirements.lock
+	@$(BIN)/uv pip compile -q pyproject.toml --extra dev --generate-hashes -o requirements-dev.lock
 
 vendor-htmx: ## fetch the pinned htmx from the npm registry into static/js
 	@tmp=$$(mktemp -d); cd $$tmp && npm pack -q htmx.org@$(HTMX_VERSION) >/dev/null && tar xzf htmx.org-$(HTMX_VERSION).tgz && \

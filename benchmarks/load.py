@@ -151,7 +151,7 @@ def report(path: str, elapsed: float, latencies: list[float]) -> tuple[float, fl
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
-    from portal.adapters.identity.local import running_provider
+    from portal.devtools.oidc_provider import running_provider
     from portal.services.demo import PERSONAS
     from tests.support import pg
 

@@ -68,7 +68,7 @@ def _local_idp_port(settings: Settings) -> int | None:
 
 
 def cmd_idp(args: argparse.Namespace) -> int:
-    from portal.adapters.identity.local import refuse_in_production, running_provider
+    from portal.devtools.oidc_provider import refuse_in_production, running_provider
     from portal.services.demo import PERSONAS
 
     settings = _settings()
@@ -96,21 +96,22 @@ def _local_sandbox_port(settings: Settings) -> int | None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from portal.adapters.identity.local import running_provider
-    from portal.services.demo import PERSONAS
-
     settings = _settings()
     port = int(os.environ.get("PORT", args.port))
     with ExitStack() as stack:
         sandbox_port = _local_sandbox_port(settings)
         if sandbox_port is not None and not args.no_idp:
-            from portal.adapters.payments.sandbox import refuse_in_production, running_sandbox
+            from portal.devtools.mollie_sandbox import refuse_in_production, running_sandbox
 
             refuse_in_production(settings)
             stack.enter_context(running_sandbox(sandbox_port))
             print(f"local Mollie sandbox on {settings.mollie_api_endpoint}", flush=True)
         idp_port = _local_idp_port(settings)
         if idp_port is not None and not args.no_idp:
+            # development only: production never imports portal.devtools
+            from portal.devtools.oidc_provider import running_provider
+            from portal.services.demo import PERSONAS
+
             stack.enter_context(running_provider(idp_port, [(p.subject, p.name) for p in PERSONAS]))
             print(f"local sign-in provider on {settings.oidc_issuer}", flush=True)
         print(f"portal on http://{args.host}:{port}", flush=True)

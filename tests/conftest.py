@@ -76,7 +76,7 @@ class Idp:
 def idp() -> Iterator[Idp]:
     import logging
 
-    from portal.adapters.identity.local import running_provider
+    from portal.devtools.oidc_provider import running_provider
     from portal.services.demo import PERSONAS
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -108,7 +108,7 @@ def _upload_dir() -> str:
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Any]:
-    from portal.adapters.payments.sandbox import running_sandbox
+    from portal.devtools.mollie_sandbox import running_sandbox
 
     with running_sandbox(0) as server:
         yield server

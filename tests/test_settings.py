@@ -87,7 +87,7 @@ def test_port_sets_the_default_base_url():
 
 
 def test_production_app_refuses_to_start_with_the_local_provider():
-    from portal.adapters.identity.local import refuse_in_production
+    from portal.devtools.oidc_provider import refuse_in_production
 
     with pytest.raises(RuntimeError):
         refuse_in_production(Settings.from_env(PRODUCTION))

@@ -29,7 +29,7 @@ from mollie.api.error import (
 from werkzeug.test import Client as WsgiClient
 from werkzeug.wrappers import Request, Response
 
-from portal.adapters.payments.sandbox import (
+from portal.devtools.mollie_sandbox import (
     MollieSandbox,
     SandboxServer,
     refuse_in_production,

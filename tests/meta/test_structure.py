@@ -43,6 +43,8 @@ MAY_IMPORT = {
     | BOTTOM,
     "portal.web": {"portal.web", "portal.services", "portal.domain", "portal.db", "portal.adapters"}
     | BOTTOM,
+    # development tools stand beside the portal: they speak its protocols, never use its code
+    "portal.devtools": {"portal.devtools", "portal.settings"},
 }
 
 
@@ -134,3 +136,44 @@ def test_web_touches_the_database_only_where_it_still_does():
     assert not new, f"web modules must call services, not the database: {sorted(new)}"
     gone = WEB_DB_STILL - touching
     assert not gone, f"no longer touching the database (remove from WEB_DB_STILL): {sorted(gone)}"
+
+
+def test_production_never_imports_the_development_tools():
+    """The app as production loads it imports neither the local provider and sandbox nor their
+    libraries (which the runtime lock does not even install)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "PORTAL_ENV": "production",
+        "PORTAL_SECRET_KEY": "k" * 40,
+        "PORTAL_BASE_URL": "https://inburgering.example.be",
+        "PORTAL_OIDC_ISSUER": "https://idp.example.be",
+        "PORTAL_OIDC_CLIENT_ID": "inburgering-portal",
+        "PORTAL_OIDC_CLIENT_SECRET": "s" * 24,
+        "PORTAL_DATABASE_URL": "postgresql+psycopg://portal@db.invalid/portal",
+        "PORTAL_SMTP_URL": "smtp://mail.example.be:587",
+        "PORTAL_MAIL_FROM": "inburgering@vlaanderen.be",
+        "PORTAL_MOLLIE_API_KEY": "live_" + "k" * 30,
+    }
+    code = (
+        "import sys, portal.asgi, portal.cli\n"
+        "bad = ('portal.devtools', 'werkzeug', 'oidc_provider_mock', 'flask')\n"
+        "print(sorted({m.split('.')[0] if not m.startswith('portal') else m "
+        "for m in sys.modules if m.startswith(bad)}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_the_runtime_lock_holds_no_development_tool():
+    runtime = (ROOT / "requirements.lock").read_text()
+    for name in ("oidc-provider-mock", "werkzeug", "pytest", "playwright", "moto", "pyop"):
+        assert f"\n{name}==" not in runtime, name
+    assert "--hash=sha256:" in runtime
+    assert "--hash=sha256:" in (ROOT / "requirements-dev.lock").read_text()

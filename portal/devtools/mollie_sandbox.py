@@ -58,7 +58,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import ipaddress
 import json
 import re
 import secrets
@@ -73,11 +72,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import httpx
-import werkzeug.serving
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from portal.devtools.serving import is_loopback, serving
 from portal.settings import Settings
 
 if TYPE_CHECKING:
@@ -1122,26 +1121,13 @@ class SandboxServer:
 @contextmanager
 def running_sandbox(port: int = 0, host: str = LOOPBACK) -> Iterator[SandboxServer]:
     """Serve a fresh sandbox on loopback in a background thread for the `with` block."""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
+    if not is_loopback(host):
         raise ValueError(f"the payment sandbox binds to loopback only, not {host!r}")
     app = MollieSandbox()
-    server = werkzeug.serving.make_server(host, port, app, threaded=True)
-    actual_port = server.server_port
-    shown = f"[{host}]" if ":" in host else host
-    app.base_url = f"http://{shown}:{actual_port}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield SandboxServer(url=app.base_url, app=app, port=actual_port)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(2)
+    with serving(app, port, host) as server:
+        shown = f"[{host}]" if ":" in host else host
+        app.base_url = f"http://{shown}:{server.server_port}"
+        yield SandboxServer(url=app.base_url, app=app, port=server.server_port)
 
 
 def refuse_in_production(settings: Settings) -> None:

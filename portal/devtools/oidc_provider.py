@@ -6,13 +6,13 @@ Its authorization endpoint takes a form POST whose field `sub` is the subject to
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import werkzeug.serving
 
+from portal.devtools.serving import serving
 from portal.settings import Settings
 
 LOOPBACK = "127.0.0.1"
@@ -47,18 +47,8 @@ def running_provider(
     port: int = 0, personas: Sequence[tuple[str, str]] = (), wrap: Any = None
 ) -> Iterator[werkzeug.serving.BaseWSGIServer]:
     """Serve the provider on 127.0.0.1 in a background thread for the `with` block."""
-    server = werkzeug.serving.make_server(
-        LOOPBACK, port, make_provider_app(personas, wrap), threaded=True
-    )
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
-    thread.daemon = True
-    thread.start()
-    try:
+    with serving(make_provider_app(personas, wrap), port, LOOPBACK) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(2)
 
 
 def refuse_in_production(settings: Settings) -> None:
