@@ -16,7 +16,6 @@ from __future__ import annotations
 import html
 import json
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-import werkzeug.serving
 from Cryptodome.PublicKey import RSA
 from jwkest.jwk import RSAKey
 from jwkest.jws import JWS
@@ -34,6 +32,8 @@ from pyop.provider import Provider
 from pyop.subject_identifier import HashBasedSubjectIdentifierFactory
 from pyop.userinfo import Userinfo
 from werkzeug.wrappers import Request, Response
+
+from portal.devtools.serving import serving
 
 CLIENT_ID = "portal-standard"
 CLIENT_SECRET = "standard-secret-" + "s" * 24
@@ -200,8 +200,19 @@ def _app(idp: StandardIdp) -> Any:
 def running_standard_idp(
     users: dict[str, dict[str, Any]], redirect_uris: list[str], post_logout_uris: list[str]
 ) -> Iterator[StandardIdp]:
-    server = werkzeug.serving.make_server("127.0.0.1", 0, lambda e, s: app(e, s), threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
+    holder: dict[str, Any] = {}  # the app, made once the port (and so the issuer) is known
+    with serving(lambda environ, respond: holder["app"](environ, respond)) as server:
+        url = f"http://127.0.0.1:{server.server_port}"
+        yield _provider(holder, url, users, redirect_uris, post_logout_uris)
+
+
+def _provider(
+    holder: dict[str, Any],
+    url: str,
+    users: dict[str, dict[str, Any]],
+    redirect_uris: list[str],
+    post_logout_uris: list[str],
+) -> StandardIdp:
     configuration = {
         "issuer": url.replace("http://", "https://"),  # pyoidc insists on https: set below
         "authorization_endpoint": f"{url}/authorize",
@@ -238,13 +249,5 @@ def running_standard_idp(
     # Loopback has no TLS: after pyoidc checked the document, the issuer is the real address.
     provider.configuration_information["issuer"] = url
     idp = StandardIdp(url, users, provider, redirect_uris)
-    app = _app(idp)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield idp
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(2)
+    holder["app"] = _app(idp)
+    return idp
