@@ -272,7 +272,7 @@ def cmd_admin(args: argparse.Namespace) -> int:
 
                 from portal.db import models as m
 
-                for g in db.exec(select(m.RoleGrant).order_by(m.RoleGrant.subject)).all():  # type: ignore[arg-type]
+                for g in db.exec(select(m.RoleGrant).order_by(m.RoleGrant.subject)).all():
                     held = "held" if g.ended_at is None else f"ended {g.ended_at:%Y-%m-%d}"
                     print(f"{g.subject}\t{g.role}\t{g.display_name}\t{held}")
                 return 0

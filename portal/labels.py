@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from portal.i18n import gettext, lazy_gettext
+from portal.i18n import gettext as gettext
+from portal.i18n import lazy_gettext
 
 N_ = lazy_gettext
 

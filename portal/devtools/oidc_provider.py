@@ -19,7 +19,7 @@ LOOPBACK = "127.0.0.1"
 
 
 def persona_users(personas: Sequence[tuple[str, str]]) -> list[Any]:
-    from oidc_provider_mock import User  # type: ignore[import-untyped]
+    from oidc_provider_mock import User
 
     return [
         User(sub=sub, claims={"name": name, "email": f"{sub}@example.invalid"})

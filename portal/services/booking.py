@@ -33,16 +33,14 @@ from portal.services import notify
 from portal.services.dossier import load_dossier
 from portal.services.errors import ServiceError, audit
 from portal.services.payments import refund, statement
-from portal.services.seats import (
-    ACTIVE,
-    ATTENDED,
-    CANCELLED,
-    CONFIRMED,
-    EXPIRED,
-    HELD,
-    confirm,
-    take_seat,
-)
+from portal.services.seats import ACTIVE as ACTIVE
+from portal.services.seats import ATTENDED as ATTENDED
+from portal.services.seats import CANCELLED as CANCELLED
+from portal.services.seats import CONFIRMED as CONFIRMED
+from portal.services.seats import EXPIRED as EXPIRED
+from portal.services.seats import HELD as HELD
+from portal.services.seats import confirm as confirm
+from portal.services.seats import take_seat
 from portal.settings import BRUSSELS
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -140,7 +140,7 @@ def inbox(request: Request) -> Response:
         messages = db.exec(
             select(m.Message)
             .where(m.Message.person_id == principal.person_id)
-            .order_by(m.Message.created_at.desc(), m.Message.id.desc())  # type: ignore[attr-defined]
+            .order_by(col(m.Message.created_at).desc(), col(m.Message.id).desc())
             .limit(INBOX_PAGE)
         ).all()
         unread = unread_count(db, principal.person_id)

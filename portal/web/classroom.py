@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import Session, select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -99,7 +99,7 @@ def create(request: Request) -> Response:
     return sessions_page(request, form, status=400)
 
 
-def _session(db: Any, principal: Principal, session_id: int) -> m.ClassroomSession:
+def _session(db: Session, principal: Principal, session_id: int) -> m.ClassroomSession:
     session = db.exec(
         select(m.ClassroomSession).where(
             m.ClassroomSession.id == session_id,
@@ -124,7 +124,7 @@ def _participants(db: Any, agency_id: int) -> list[m.Person]:
                 m.PlanComponent.pillar == "mo",
                 m.PlanComponent.variant.in_(["blended", "classroom"]),  # type: ignore[attr-defined]
             )
-            .order_by(m.Person.family_name, m.Person.given_name)  # type: ignore[arg-type]
+            .order_by(m.Person.family_name, m.Person.given_name)
         ).all()
     )
 

@@ -134,9 +134,7 @@ def caseload(request: Request) -> Response:
             if len(digits) == 11:
                 condition = condition | (m.Person.national_number == digits)
             statement = statement.where(condition)
-        ids = list(
-            db.exec(statement.order_by(m.Person.family_name).limit(CASELOAD_LIMIT)).all()  # type: ignore[arg-type]
-        )
+        ids = list(db.exec(statement.order_by(m.Person.family_name).limit(CASELOAD_LIMIT)).all())
         reviews = db.exec(
             select(m.SanctionReview).where(m.SanctionReview.person_id.in_(ids))  # type: ignore[attr-defined]
         ).all()
@@ -145,7 +143,7 @@ def caseload(request: Request) -> Response:
             reviewed.setdefault(review.person_id, set()).add(
                 (review.kind, review.pillar, review.deadline)
             )
-        rows = []
+        rows: list[dict[str, Any]] = []
         for dossier in load_dossiers(db, ids, principal.agency_id):  # type: ignore[arg-type]
             person_id = dossier.person.id
             items = _attention(dossier, reviewed.get(person_id, set()), today)  # type: ignore[arg-type]
@@ -168,7 +166,7 @@ def caseload(request: Request) -> Response:
 
 
 def _intake_options(db: Session) -> dict[str, Any]:
-    municipalities = db.exec(select(m.Municipality).order_by(m.Municipality.name_nl)).all()  # type: ignore[arg-type]
+    municipalities = db.exec(select(m.Municipality).order_by(m.Municipality.name_nl)).all()
     return {"municipalities": [(x.nis_code, x.name_nl) for x in municipalities]}
 
 
@@ -370,7 +368,7 @@ def person_page(request: Request) -> Response:
         ]
         history = db.exec(
             select(m.AuditLog)
-            .where(m.AuditLog.details["person_id"].as_integer() == dossier.person.id)  # type: ignore[index]
+            .where(m.AuditLog.details["person_id"].as_integer() == dossier.person.id)
             .order_by(m.AuditLog.at.desc())  # type: ignore[attr-defined]
             .limit(50)
         ).all()
@@ -698,7 +696,7 @@ def fact_form(request: Request) -> Response:
         person = _person(db, principal, person_id)
         municipality_options = [
             (x.nis_code, x.name_nl)
-            for x in db.exec(select(m.Municipality).order_by(m.Municipality.name_nl)).all()  # type: ignore[arg-type]
+            for x in db.exec(select(m.Municipality).order_by(m.Municipality.name_nl)).all()
         ]
         if request.method == "POST":
             try:
@@ -768,7 +766,7 @@ def _agency_sanctions(db: Session, principal: Principal, today: date) -> list[di
         select(m.SanctionReview).where(m.SanctionReview.person_id.in_(list(people)))  # type: ignore[attr-defined]
     ).all()
     by_key = {(r.person_id, r.kind, r.pillar, r.deadline): r for r in reviews}
-    items = []
+    items: list[dict[str, Any]] = []
     for dossier in load_dossiers(db, list(people), principal.agency_id):  # type: ignore[arg-type]
         person_id = dossier.person.id
         for fact in sanction_facts(dossier.person_facts(), today):
@@ -776,7 +774,9 @@ def _agency_sanctions(db: Session, principal: Principal, today: date) -> list[di
                 {
                     "person": dossier.person,
                     "fact": fact,
-                    "review": by_key.get((person_id, fact.kind, fact.pillar.value, fact.deadline)),
+                    "review": by_key.get(
+                        (person_id or 0, fact.kind, fact.pillar.value, fact.deadline)
+                    ),
                     "region": dossier.municipality.region,
                 }
             )

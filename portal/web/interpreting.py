@@ -421,9 +421,7 @@ def _keys_context(request: Request, form: Form | None = None, **extra: Any) -> d
     portal = portal_of(request)
     with session_scope(portal.engine) as db:
         keys = svc.api_keys(db)
-        services = db.exec(
-            select(m.InterpretingService).order_by(m.InterpretingService.name)  # type: ignore[arg-type]
-        ).all()
+        services = db.exec(select(m.InterpretingService).order_by(m.InterpretingService.name)).all()
     options = [(str(s.id), s.name) for s in services]
     return {
         "keys": keys,

@@ -8,7 +8,8 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from anyio import to_thread
-from sqlmodel import update
+from sqlalchemy.engine import Engine
+from sqlmodel import col, update
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -96,7 +97,11 @@ class LocaleMiddleware:
         await self.app(scope, receive, send_wrapper)
 
 
-def save_preference(engine: object, subject: str, language: str) -> None:
-    with session_scope(engine) as db:  # type: ignore[arg-type]
-        db.exec(update(m.Account).where(m.Account.subject == subject).values(language=language))  # type: ignore[call-overload]
-        db.exec(update(m.Person).where(m.Person.subject == subject).values(language=language))  # type: ignore[call-overload]
+def save_preference(engine: Engine, subject: str, language: str) -> None:
+    with session_scope(engine) as db:
+        db.execute(
+            update(m.Account).where(col(m.Account.subject) == subject).values(language=language)
+        )
+        db.execute(
+            update(m.Person).where(col(m.Person.subject) == subject).values(language=language)
+        )

@@ -724,9 +724,9 @@ def confirm(request: Request) -> Response:
                     status=410,
                 )
     if not form.ok:
-        context = {"view": view, "problem": None, "form": form, "done": None}
-        return render(request, "public/confirm_hours.html", context, status=400)
-    context = {"view": None, "problem": None, "form": form, "done": answer}
+        failed: dict[str, Any] = {"view": view, "problem": None, "form": form, "done": None}
+        return render(request, "public/confirm_hours.html", failed, status=400)
+    context: dict[str, Any] = {"view": None, "problem": None, "form": form, "done": answer}
     response = render(request, "public/confirm_hours.html", context)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

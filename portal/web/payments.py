@@ -181,14 +181,14 @@ def payment_return(request: Request) -> Response:
     show the result, or a page that follows the payment until it is known."""
     portal = portal_of(request)
     payment = _own_payment(request)
-    if payment.status not in FINAL and payment.provider_id:
+    if payment.status not in FINAL and payment.provider_id and payment.id is not None:
         try:
             service.refresh_from_provider(
                 portal.engine,
                 portal.payments,
                 payment.id,
                 "return",
-                portal.clock.now(),  # type: ignore[arg-type]
+                portal.clock.now(),
                 portal.settings.mollie_mode,
             )
         except (GatewayUnavailable, GatewayRejected) as error:

@@ -67,7 +67,7 @@ def verify_attest(request: Request) -> Response:
 
     portal = portal_of(request)
     code = request.query_params.get("code", "").strip().upper()[:20]
-    result = None
+    result: dict[str, Any] | None = None
     if code:
         with session_scope(portal.engine) as db:
             row = db.exec(
@@ -75,10 +75,11 @@ def verify_attest(request: Request) -> Response:
                 .join(m.Person, m.Person.id == m.Attest.person_id)  # type: ignore[arg-type]
                 .where(m.Attest.verification_code == code)
             ).first()
-        result = {"found": row is not None}
+        found: dict[str, Any] = {"found": row is not None}
+        result = found
         if row is not None:
             attest, person = row
-            result.update(
+            found.update(
                 name=f"{person.given_name} {person.family_name}",
                 birth_date=person.birth_date,
                 issued_on=attest.issued_on,

@@ -186,7 +186,7 @@ def route(
             # a form sent after the session ended: say so (not "no access")
             raise HTTPException(status_code=403, detail="signed_out" if principal is None else None)
         if stream:
-            return await handler(request)  # type: ignore[misc,no-any-return]
+            return await handler(request)  # type: ignore[no-any-return]
         if request.method not in SAFE_METHODS and not csrf_exempt:
             submitted = request.headers.get(CSRF_HEADER)
             if submitted is None and request.headers.get("content-type", "").startswith(

@@ -18,6 +18,7 @@ from typing import Any
 from anyio import to_thread
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -57,7 +58,7 @@ class SessionData(dict[str, Any]):
         self.modified = True
         super().clear()
 
-    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, *args: Any, **kwargs: Any) -> None:
         self.modified = True
         super().update(*args, **kwargs)
 
@@ -186,11 +187,11 @@ class SessionMiddleware:
         if handle.destroyed:
             if handle.raw_id is not None:
                 with session_scope(self.engine) as db:
-                    db.execute(delete(WebSession).where(WebSession.id == _hash(handle.raw_id)))
+                    db.execute(delete(WebSession).where(col(WebSession.id) == _hash(handle.raw_id)))
             return self._cookie("", 0)
         if handle.regenerate and handle.raw_id is not None:
             with session_scope(self.engine) as db:
-                db.execute(delete(WebSession).where(WebSession.id == _hash(handle.raw_id)))
+                db.execute(delete(WebSession).where(col(WebSession.id) == _hash(handle.raw_id)))
             handle.raw_id = None
         if handle.raw_id is None:
             if not handle.data:
@@ -225,11 +226,12 @@ def delete_expired_sessions(engine: Engine, settings: Settings, now: datetime) -
     longest_idle = timedelta(
         minutes=max(settings.session_idle_citizen_minutes, settings.session_idle_staff_minutes)
     )
+    absolute = timedelta(hours=settings.session_absolute_hours)
     with session_scope(engine) as db:
         result = db.execute(
             delete(WebSession).where(
-                (WebSession.last_seen_at < now - longest_idle)
-                | (WebSession.created_at < now - timedelta(hours=settings.session_absolute_hours))
+                (col(WebSession.last_seen_at) < now - longest_idle)
+                | (col(WebSession.created_at) < now - absolute)
             )
         )
         return int(getattr(result, "rowcount", 0) or 0)

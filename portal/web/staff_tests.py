@@ -152,7 +152,7 @@ def results(request: Request, form: Form | None = None, status: int = 200) -> Re
                 m.Booking.status == service.CONFIRMED,
                 m.Person.agency_id == principal.agency_id,
             )
-            .order_by(m.Person.family_name)  # type: ignore[arg-type]
+            .order_by(m.Person.family_name)
         ).all()
         recorded = {
             f.person_id
