@@ -1,4 +1,4 @@
-"""Booking a test seat: the write side (a first slice of the booking issue; pages come next).
+"""Booking a test seat: hold, cancel, move, plan and cancel sessions, results and appeals.
 
 Capacity is never exceeded: a seat is taken by one conditional UPDATE
 (`booked = booked + 1 WHERE booked < capacity ...`), which is atomic on SQLite (the engine begins

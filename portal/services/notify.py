@@ -1,4 +1,4 @@
-"""Notifications: one function later issues call. A message goes to the person's inbox (rendered
+"""Notifications: one function every service calls. A message goes to the person's inbox (rendered
 in the reader's language when read) and, when an e-mail address is known, by e-mail in the
 person's own language."""
 

@@ -1,5 +1,4 @@
-"""Landing pages for staff and organisation users. Their own work arrives in later issues; what
-is here is scoped: a counsellor sees the persons of their own agency only."""
+"""Landing pages for administrators: the administration home and the e-mails the portal sent."""
 
 from __future__ import annotations
 

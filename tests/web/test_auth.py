@@ -145,8 +145,21 @@ def test_provider_down_is_a_translated_message(database_url):
     assert 'href="/login"' in response.text
 
 
-def test_next_parameter_is_local_only(client):
-    response = sign_in(client, "demo-gent-new", next_path="https://evil.example/")
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/path",
+        "/\\evil.example/path",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "my",
+    ],
+)
+def test_next_parameter_is_local_only(client, target):
+    from urllib.parse import quote
+
+    response = sign_in(client, "demo-gent-new", next_path=quote(target, safe=""))
     assert response.headers["location"] == "/my"
 
 
