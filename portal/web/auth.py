@@ -17,12 +17,10 @@ from urllib.parse import urlencode, urlparse
 import httpx
 import httpx2
 from authlib.integrations.starlette_client import OAuth, OAuthError
-from sqlmodel import Session, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from portal.db import models as m
-from portal.db.engine import session_scope
+from portal.services import accounts
 from portal.settings import Settings
 from portal.web.context import portal_of
 from portal.web.locale import COOKIE as LANGUAGE_COOKIE
@@ -32,7 +30,6 @@ from portal.web.routing import Audience, route
 
 log = logging.getLogger("portal.auth")
 
-ROLE_PRIORITY = ("admin", "counsellor", "municipality", "interpreting")
 HOME_BY_ROLE = {
     "citizen": "/my",
     "counsellor": "/staff",
@@ -96,76 +93,6 @@ def safe_next(value: str | None) -> str | None:
     if parsed.scheme or parsed.netloc:
         return None
     return value
-
-
-def resolve_principal(
-    db: Session, subject: str, national_number: str | None = None
-) -> dict[str, Any]:
-    """What the signed-in subject may do: a staff grant, or their own person record. A person
-    registered at intake is found by the national register number claim the first time they
-    sign in, and bound to that subject from then on."""
-    grants = db.exec(
-        select(m.RoleGrant).where(
-            m.RoleGrant.subject == subject,
-            m.RoleGrant.active_key != None,  # noqa: E711 - held grants only, not ended ones
-        )
-    ).all()
-    if grants:
-        grant = sorted(grants, key=lambda g: ROLE_PRIORITY.index(g.role))[0]
-        return {
-            "role": grant.role,
-            "name": grant.display_name,
-            "grant_id": grant.id,
-            "agency_id": grant.agency_id,
-            "municipality_id": grant.municipality_id,
-            "interpreting_service_id": grant.interpreting_service_id,
-        }
-    person = db.exec(select(m.Person).where(m.Person.subject == subject)).first()
-    if person is None and national_number:
-        from portal.domain.nrn import NrnError, parse_nrn
-
-        try:
-            digits = parse_nrn(national_number).digits
-        except NrnError:
-            digits = None
-        if digits:
-            person = db.exec(
-                select(m.Person).where(
-                    m.Person.national_number == digits,
-                    m.Person.subject == None,  # noqa: E711 - never take over a bound record
-                )
-            ).first()
-            if person is not None:
-                person.subject = subject
-                db.add(person)
-                db.flush()
-                from portal.services.errors import audit
-
-                audit(db, subject, "bind_subject", "person", person.id)
-    if person is not None:
-        return {
-            "role": "citizen",
-            "name": f"{person.given_name} {person.family_name}",
-            "person_id": person.id,
-            "language": person.language,
-        }
-    return {"role": None, "name": ""}
-
-
-def _record_login(db: Session, subject: str, claims: dict[str, Any], now: Any) -> m.Account:
-    account = db.exec(select(m.Account).where(m.Account.subject == subject)).first()
-    if account is None:
-        account = m.Account(subject=subject)
-    name = claims.get("name") or ""
-    if isinstance(name, str) and name:
-        account.display_name = name[:200]
-    email = claims.get("email")
-    if isinstance(email, str) and "@" in email:
-        account.email = email[:200]
-    account.last_login_at = now
-    db.add(account)
-    db.flush()
-    return account
 
 
 async def login(request: Request) -> Response:
@@ -247,19 +174,17 @@ async def callback(request: Request) -> Response:
         return _failed(request, "failed", 400)
     subject = claims["sub"]
 
-    def establish() -> tuple[dict[str, Any], str | None]:
-        with session_scope(portal.engine) as db:
-            account = _record_login(db, subject, claims, portal.clock.now())
-            nrn = claims.get(portal.settings.oidc_nrn_claim)
-            values = resolve_principal(db, subject, nrn if isinstance(nrn, str) else None)
-            language = account.language or values.pop("language", None)
-            if account.language is None:
-                chosen = request.scope.get("portal.language")
-                account.language = chosen if handle.data.get("lang") else language
-                db.add(account)
-            return values, account.language
-
-    auth_values, language = await to_thread.run_sync(establish)
+    chosen = request.scope.get("portal.language") if handle.data.get("lang") else None
+    auth_values, language = await to_thread.run_sync(
+        lambda: accounts.sign_in(
+            portal.engine,
+            subject,
+            claims,
+            nrn_claim=portal.settings.oidc_nrn_claim,
+            chosen_language=chosen,
+            now=portal.clock.now(),
+        )
+    )
     nxt = handle.data.get("next")
     staff = auth_values.get("role") not in {"citizen", None}
     values: dict[str, Any] = {"auth": auth_values, "id_token": id_token}

@@ -16,7 +16,6 @@ PORTAL = ROOT / "portal"
 # web modules that still import portal.db (to be emptied; never to grow)
 WEB_DB_STILL = {
     "portal.web.admin",
-    "portal.web.auth",
     "portal.web.citizen",
     "portal.web.classroom",
     "portal.web.counsellor",

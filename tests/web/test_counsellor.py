@@ -566,7 +566,7 @@ def test_search_by_national_register_number(client, app):
 
 
 def test_a_person_registered_at_intake_is_found_by_the_national_register_number_claim(app):
-    from portal.web.auth import resolve_principal
+    from portal.services.accounts import resolve_principal
 
     with session_scope(app.state.portal.engine) as db:
         person = db.exec(select(m.Person).where(m.Person.subject == "demo-intake")).one()
