@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute
 from portal import i18n
 from portal.adapters.mail import Mailer, make_mailer
 from portal.clock import Clock
+from portal.clock import install as install_clock
 from portal.db.engine import make_engine
 from portal.settings import BRUSSELS, ROOT, STATIC_DIR, Settings
 from portal.web.context import Portal
@@ -144,6 +145,7 @@ def create_app(
     settings = settings or Settings.from_env()
     settings.check()
     clock = clock or Clock.from_settings(settings)
+    install_clock(clock)
     engine = engine or make_engine(settings.database_url)
     manifest = static_manifest()
     portal = Portal(

@@ -28,3 +28,18 @@ class Clock:
     def set(self, fixed: datetime) -> None:
         """Move a fixed clock (tests only)."""
         self._fixed = fixed.astimezone(BRUSSELS)
+
+
+_installed = Clock()
+
+
+def install(clock: Clock) -> None:
+    """Make `clock` the process's clock (the app does, at start): audit records take their
+    time from it, so a fixed clock (PORTAL_NOW) holds for them too."""
+    global _installed
+    _installed = clock
+
+
+def now() -> datetime:
+    """Now, by the installed clock."""
+    return _installed.now()

@@ -156,6 +156,11 @@ ACTION_NAMES = {
     "offer.create": N_("Activity offer published"),
     "offer.active": N_("Activity offer published again"),
     "offer.withdraw": N_("Activity offer withdrawn"),
+    "activity.copy": N_("Rejected activity copied into a new draft"),
+    "confirm_booking": N_("Test booking confirmed"),
+    "expire_hold": N_("Held test seat freed (not paid in time)"),
+    "choose_language": N_("Language chosen"),
+    "read_message": N_("Message read"),
 }
 
 TEST_NAMES = {

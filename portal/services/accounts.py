@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select, update
 
 from portal.db import models as m
 from portal.db.engine import session_scope
@@ -90,6 +90,20 @@ def resolve_principal(
             "language": person.language,
         }
     return {"role": None, "name": ""}
+
+
+def save_language(engine: Engine, subject: str, language: str) -> None:
+    """The subject chose the language of the interface: kept on their account and their person
+    record (messages and e-mails follow it)."""
+    with session_scope(engine) as db:
+        changed = db.execute(
+            update(m.Account).where(col(m.Account.subject) == subject).values(language=language)
+        ).rowcount  # type: ignore[attr-defined]
+        changed += db.execute(
+            update(m.Person).where(col(m.Person.subject) == subject).values(language=language)
+        ).rowcount  # type: ignore[attr-defined]
+        if changed:
+            audit(db, subject, "choose_language", "account", subject, language=language)
 
 
 def _record_login(db: Session, subject: str, claims: dict[str, Any], now: datetime) -> m.Account:

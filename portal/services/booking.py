@@ -146,7 +146,18 @@ def expire_holds(engine: Engine, now: datetime) -> int:
         stale = db.exec(
             select(m.Booking).where(m.Booking.status == HELD, m.Booking.hold_expires_at <= now)
         ).all()
-        released = sum(1 for booking in stale if _release(db, booking, EXPIRED, now))
+        released = 0
+        for booking in stale:
+            if _release(db, booking, EXPIRED, now):
+                released += 1
+                audit(
+                    db,
+                    "portal",
+                    "expire_hold",
+                    "booking",
+                    booking.id,
+                    person_id=booking.person_id,
+                )
     return released
 
 

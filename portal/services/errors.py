@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from portal import clock
 from portal.db import models as m
 
 
@@ -27,8 +28,14 @@ def audit(
     entity_id: object = "",
     **details: Any,
 ) -> None:
+    """One line of the audit log: who did what to which record, when (by the app's clock)."""
     db.add(
         m.AuditLog(
-            actor=actor, action=action, entity=entity, entity_id=str(entity_id), details=details
+            at=clock.now(),
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            details=details,
         )
     )

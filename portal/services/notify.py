@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -13,7 +14,7 @@ from sqlmodel import Session
 from portal import i18n
 from portal.db import models as m
 from portal.labels import pillar_name
-from portal.services.errors import ServiceError
+from portal.services.errors import ServiceError, audit
 
 log = logging.getLogger("portal.notify")
 N_ = i18n.lazy_gettext
@@ -222,6 +223,21 @@ def render_message(kind: str, params: dict[str, Any], language: str) -> tuple[st
         return i18n.gettext(spec.subject) % values, i18n.gettext(spec.body) % values
     finally:
         i18n.set_language(previous)
+
+
+def mark_read(db: Session, message: m.Message, now: datetime) -> None:
+    """The person opened the message: it is read from now on (once)."""
+    if message.read_at is None:
+        message.read_at = now
+        db.add(message)
+        audit(
+            db,
+            f"person:{message.person_id}",
+            "read_message",
+            "message",
+            message.id,
+            person_id=message.person_id,
+        )
 
 
 def notify(db: Session, person: m.Person, kind: str, **params: Any) -> m.Message:

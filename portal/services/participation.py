@@ -522,6 +522,7 @@ def copy_as_draft(
                 uploaded_at=now,
             )
         )
+    audit(db, actor, "activity.copy", "activity", new.id, person_id=person_id, copied_from=old.id)
     return new
 
 

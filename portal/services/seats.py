@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from portal.db import models as m
 from portal.services import notify
+from portal.services.errors import audit
 from portal.settings import BRUSSELS
 
 HELD, CONFIRMED, CANCELLED, EXPIRED = "held", "confirmed", "cancelled", "expired"
@@ -43,6 +44,7 @@ def confirm(db: Session, booking_id: int, now: datetime) -> bool:
     )
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         return False
+    audit(db, "portal", "confirm_booking", "booking", booking_id)
     _tell_confirmed(db, booking_id)
     return True
 
@@ -88,5 +90,14 @@ def settle_booking(db: Session, booking_id: int, now: datetime) -> bool:
     booking.active_key = key
     db.add(booking)
     db.flush()
+    audit(
+        db,
+        "portal",
+        "confirm_booking",
+        "booking",
+        booking_id,
+        person_id=booking.person_id,
+        late_payment=True,
+    )
     _tell_confirmed(db, booking_id)
     return True

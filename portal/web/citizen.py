@@ -16,6 +16,7 @@ from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.domain.model import Eligibility
 from portal.domain.rules import rules_on
+from portal.services import notify
 from portal.services.dossier import Dossier, load_dossier
 from portal.services.notify import render_message
 from portal.web.context import portal_of
@@ -168,9 +169,7 @@ def message_detail(request: Request) -> Response:
         ).first()
         if message is None:
             raise HTTPException(status_code=404)
-        if message.read_at is None:
-            message.read_at = portal.clock.now()
-            db.add(message)
+        notify.mark_read(db, message, portal.clock.now())
         view = _message_view(message, current_language())
         unread = unread_count(db, principal.person_id)  # type: ignore[arg-type]
     return render(request, "citizen/message.html", {**view, "unread": unread}, personal=True)

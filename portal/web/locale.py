@@ -8,14 +8,11 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from anyio import to_thread
-from sqlalchemy.engine import Engine
-from sqlmodel import col, update
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal import i18n
-from portal.db import models as m
-from portal.db.engine import session_scope
+from portal.services.accounts import save_language
 from portal.settings import Settings
 
 COOKIE = "lang"
@@ -77,7 +74,7 @@ class LocaleMiddleware:
             if handle.data.get("lang") != language and handle.subject:
                 handle.data["lang"] = language
                 portal = scope["app"].state.portal
-                await to_thread.run_sync(save_preference, portal.engine, handle.subject, language)
+                await to_thread.run_sync(save_language, portal.engine, handle.subject, language)
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -95,13 +92,3 @@ class LocaleMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
-
-
-def save_preference(engine: Engine, subject: str, language: str) -> None:
-    with session_scope(engine) as db:
-        db.execute(
-            update(m.Account).where(col(m.Account.subject) == subject).values(language=language)
-        )
-        db.execute(
-            update(m.Person).where(col(m.Person.subject) == subject).values(language=language)
-        )

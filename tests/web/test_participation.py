@@ -218,6 +218,9 @@ def test_a_rejection_can_be_changed_and_sent_again(client, app):
     )
     assert copied.status_code == 303
     new_id = int(re.search(r"/activities/(\d+)/edit", copied.headers["location"]).group(1))
+    with session_scope(app.state.portal.engine) as db:
+        copy = db.exec(select(m.AuditLog).where(m.AuditLog.action == "activity.copy")).one()
+    assert copy.entity_id == str(new_id) and copy.details["copied_from"] == activity_id
     # the same days are no longer "claimed" by the rejected one: it can go again, with its file
     assert submit(client, new_id).status_code == 303
     assert dashboard_hours(client) == "0"
