@@ -64,6 +64,21 @@ def _event(**values: Any) -> m.PaymentEvent:
     return m.PaymentEvent(payment_id=payment_id, **values)
 
 
+def _note(db: Session, payment: m.Payment, source: str, now: datetime, **detail: Any) -> None:
+    """A line in the payment's event log for something that is not a status change (retired,
+    flagged, charged back, a refund asked)."""
+    db.add(
+        _event(
+            payment_id=payment.id,
+            source=source,
+            from_status=payment.status,
+            to_status=payment.status,
+            at=now,
+            detail=detail,
+        )
+    )
+
+
 def can_move(current: str, new: str) -> bool:
     """The state machine over Mollie's statuses: a final status is never overwritten, and an
     older non-final status never overwrites a newer one (webhooks may arrive out of order).
@@ -293,16 +308,7 @@ def _retire(db: Session, payment: m.Payment, now: datetime, why: str) -> None:
     payment.active_key = None
     payment.updated_at = now
     db.add(payment)
-    db.add(
-        _event(
-            payment_id=payment.id,
-            source="create",
-            from_status=payment.status,
-            to_status=payment.status,
-            at=now,
-            detail={"retired": why},
-        )
-    )
+    _note(db, payment, "create", now, retired=why)
     db.flush()
 
 
@@ -557,16 +563,7 @@ def apply_provider_status(
             payment.flagged = True
             payment.flag_reason = mismatch
             db.add(payment)
-            db.add(
-                _event(
-                    payment_id=payment.id,
-                    source=source,
-                    from_status=payment.status,
-                    to_status=payment.status,
-                    at=now,
-                    detail={"flag": mismatch, "provider_status": provider.status},
-                )
-            )
+            _note(db, payment, source, now, flag=mismatch, provider_status=provider.status)
             audit(
                 db,
                 _actor(source),
@@ -721,15 +718,13 @@ def _charge_back(
     payment.flagged = True
     payment.flag_reason = SURPLUS_REASONS["chargeback"] if remaining else "charged back"
     db.add(payment)
-    db.add(
-        _event(
-            payment_id=payment.id,
-            source="chargeback",
-            from_status=payment.status,
-            to_status=payment.status,
-            at=now,
-            detail={"charged_back_cents": payment.charged_back_cents, "was_settled": was_settled},
-        )
+    _note(
+        db,
+        payment,
+        "chargeback",
+        now,
+        charged_back_cents=payment.charged_back_cents,
+        was_settled=was_settled,
     )
     audit(
         db,
