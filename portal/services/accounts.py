@@ -102,8 +102,8 @@ def save_language(engine: Engine, subject: str, language: str) -> None:
         changed += db.execute(
             update(m.Person).where(col(m.Person.subject) == subject).values(language=language)
         ).rowcount  # type: ignore[attr-defined]
-        if changed:
-            audit(db, subject, "choose_language", "account", subject, language=language)
+        if changed:  # the subject is the actor (it can be longer than a record id)
+            audit(db, subject, "choose_language", "account", language=language)
 
 
 def _record_login(db: Session, subject: str, claims: dict[str, Any], now: datetime) -> m.Account:
