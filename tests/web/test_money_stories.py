@@ -356,3 +356,36 @@ def test_when_mollie_refuses_the_refund_a_counsellor_is_asked_and_the_person_tol
             sign_in(counsellor, "demo-counsellor")
             staff = counsellor.get(f"/staff/persons/{online.person_id}/payments?lang=en").text
             assert "paid too much: 90,00" in staff and "refund refused" in staff
+
+
+def test_a_surplus_refund_asked_twice_at_once_is_asked_once(client, app):
+    """Two processes handling the same late payment (a webhook and a reconcile round) ask the
+    refund with the same idempotency key: the second finds it and asks nothing."""
+    sign_in(client, "demo-gent-new")
+    url = start(client).headers["location"]
+    [online] = payments_of(app, "demo-gent-new")
+    engine, gateway = app.state.portal.engine, app.state.portal.payments
+    now = app.state.portal.clock.now()
+    with session_scope(engine) as db:
+        dossier = load_dossier(db, online.person_id)
+        service.record_external_payment(
+            db, "t", dossier, "mo_course:1", "counter", "K-1", now.date(), "MO course", now
+        )
+    checkout(url, "paid")
+    provider = gateway.get_payment(online.provider_id)
+    with session_scope(engine) as db:  # the money is recorded, the refund not asked yet
+        row = db.get(m.Payment, online.id)
+        service.apply_provider_status(db, row, provider, "webhook", now)
+    key = f"surplus-{online.id}-1"
+    service.refund(
+        engine, gateway, "portal:treasury", online.id, 4000, "part", now, idempotency_key=key
+    )
+    try:
+        service.refund(
+            engine, gateway, "portal:treasury", online.id, 4000, "part", now, idempotency_key=key
+        )
+    except service.ServiceError as error:
+        assert error.code == "refund_in_progress"
+    else:
+        raise AssertionError("the second refund with the same key was asked")
+    assert len(refunds_of(app, online.id)) == 1
