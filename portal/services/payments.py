@@ -1063,9 +1063,12 @@ def refund(
         available = payment.amount_cents - payment.charged_back_cents - pending
         if not 0 < amount_cents <= available:
             raise ServiceError("refund_too_large")
-        if idempotency_key is not None and db.exec(
-            select(m.Refund.id).where(m.Refund.idempotency_key == idempotency_key)
-        ).first():
+        if (
+            idempotency_key is not None
+            and db.exec(
+                select(m.Refund.id).where(m.Refund.idempotency_key == idempotency_key)
+            ).first()
+        ):
             raise ServiceError("refund_in_progress")  # asked already (another process)
         row = m.Refund(
             payment_id=payment_id,
