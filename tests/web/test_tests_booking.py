@@ -362,6 +362,37 @@ def test_results_a_fail_makes_a_paid_retake_and_an_upheld_appeal_passes(client, 
         )
 
 
+def test_another_agencys_real_appeal_is_neither_shown_nor_decided(client, app):
+    """Scoping proved with a real record of another agency, not a missing id: a Ghent person's
+    appeal is invisible to the Brussels counsellor, who cannot decide it either."""
+    from portal.services import booking
+
+    with session_scope(app.state.portal.engine) as db:
+        person = db.exec(select(m.Person).where(m.Person.subject == "demo-mo-failed")).one()
+        fail = db.exec(
+            select(m.Fact).where(
+                m.Fact.person_id == person.id,
+                m.Fact.kind == "test_result",
+                m.Fact.passed == False,  # noqa: E712
+            )
+        ).first()
+        appeal = booking.lodge_appeal(db, person, fail.id, "De vragen waren onduidelijk.")
+        appeal_id = appeal.id
+    sign_in(client, "demo-counsellor-brussels")
+    page = client.get("/staff/appeals")
+    assert f"/staff/appeals/{appeal_id}" not in page.text
+    refused = client.post(
+        f"/staff/appeals/{appeal_id}",
+        data={"csrf_token": csrf_token(page.text), "decision": "upheld"},
+    )
+    assert refused.status_code == 404
+    with session_scope(app.state.portal.engine) as db:
+        assert db.get(m.Appeal, appeal_id).status == "lodged"
+    sign_in(client, "demo-counsellor")  # the person's own agency sees and decides it
+    own = client.get("/staff/appeals")
+    assert f"/staff/appeals/{appeal_id}" in own.text
+
+
 def test_another_agency_cannot_decide_or_record(client, app):
     sign_in(client, "demo-counsellor-brussels")
     page = client.get("/staff/appeals")
