@@ -22,6 +22,13 @@ PILLAR_HINTS = {
     "participation": N_("Take part for 40 hours: a buddy project, an internship or volunteering."),
 }
 
+ROLE_NAMES = {
+    "counsellor": N_("Counsellor"),
+    "municipality": N_("Municipality officer"),
+    "interpreting": N_("Interpreting service"),
+    "admin": N_("Administrator"),
+}
+
 STATUS_NAMES = {
     "not_started": N_("Not started"),
     "in_progress": N_("In progress"),
@@ -173,6 +180,10 @@ TEST_NAMES = {
 
 def action_name(action: str) -> str:
     return _named(ACTION_NAMES, action)
+
+
+def role_name(role: str) -> str:
+    return _named(ROLE_NAMES, role)
 
 
 def test_name(test: str) -> str:

@@ -115,6 +115,12 @@ def grant(
     if not subject.strip():
         raise ServiceError("subject_required", "give the subject (the sign-in id)")
     bound: dict[str, int | None] = {}
+    if office_id is not None and not agency:  # an office names its agency
+        office = db.get(m.Office, office_id)
+        owner = db.get(m.Agency, office.agency_id) if office is not None else None
+        if office is None or owner is None or not office.active:
+            raise ServiceError("unknown_agency", "no such office")
+        agency = owner.code
     if agency:
         row = db.exec(select(m.Agency).where(m.Agency.code == agency)).first()
         if row is None:
@@ -154,6 +160,12 @@ def grant(
 
 def held_grant(db: Session, subject: str, role: str) -> m.RoleGrant | None:
     return db.exec(select(m.RoleGrant).where(m.RoleGrant.active_key == f"{subject}:{role}")).first()
+
+
+def held_grant_by_id(db: Session, grant_id: int) -> m.RoleGrant | None:
+    """A grant that is still held (None for an unknown or ended one)."""
+    row = db.get(m.RoleGrant, grant_id)
+    return row if row is not None and row.active_key is not None else None
 
 
 def caseload_size(db: Session, grant_id: int) -> int:

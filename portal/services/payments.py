@@ -633,6 +633,9 @@ def _due_for(db: Session, payment: m.Payment) -> int:
     return line.charge.amount_cents
 
 
+# the flag of a payment whose surplus Mollie would not refund (the return page reads it too)
+REFUND_REFUSED = "refund refused by the provider: a counsellor pays it back"
+
 SURPLUS_REASONS = {
     "twice": "paid twice: the charge was already settled",
     "not_due": "the charge was no longer due (or less was due)",
@@ -788,7 +791,7 @@ def refund_surplus(engine: Engine, gateway: PaymentGateway, payment_id: int, now
         ).one()
         if payment.surplus_cents <= 0 or payment.provider_id is None or payment.status != PAID:
             return False
-        if payment.flag_reason.startswith("refund refused"):
+        if payment.flag_reason == REFUND_REFUSED:
             return False  # a counsellor handles it
         surplus_refunds = db.exec(
             select(m.Refund).where(
@@ -817,7 +820,7 @@ def refund_surplus(engine: Engine, gateway: PaymentGateway, payment_id: int, now
                 row = db.get(m.Payment, payment_id)
                 assert row is not None
                 row.flagged = True
-                row.flag_reason = "refund refused by the provider: a counsellor pays it back"
+                row.flag_reason = REFUND_REFUSED
                 db.add(row)
                 audit(
                     db,

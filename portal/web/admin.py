@@ -6,6 +6,7 @@ log with filters. Every change goes through services/admin.py, which audits it."
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,12 +24,6 @@ from portal.web.routing import Audience, principal_of, route
 
 N_ = labels.N_
 ROLES = ("counsellor", "municipality", "interpreting", "admin")
-ROLE_NAMES = {
-    "counsellor": N_("Counsellor"),
-    "municipality": N_("Municipality officer"),
-    "interpreting": N_("Interpreting service"),
-    "admin": N_("Administrator"),
-}
 ERROR_FIELDS = {
     "subject_required": "subject",
     "exists": "subject",
@@ -45,7 +40,7 @@ ERROR_FIELDS = {
 
 
 def _role_options() -> list[tuple[str, str]]:
-    return [(role, labels.gettext(ROLE_NAMES[role])) for role in ROLES]
+    return [(role, labels.role_name(role)) for role in ROLES]
 
 
 def _access_context(form: Form | None = None, **extra: Any) -> dict[str, Any]:
@@ -65,7 +60,9 @@ def access_page(request: Request, form: Form | None = None, status: int = 200) -
             "held": held,
             "ended": ended,
             "role_options": _role_options(),
-            "role_name": lambda role: labels.gettext(ROLE_NAMES.get(role, N_("Unknown role"))),
+            "role_name": lambda role: labels.gettext(
+                labels.ROLE_NAMES.get(role, N_("Unknown role"))
+            ),
             "office_options": [
                 (str(office.id), f"{agency.name}, {office.name}")
                 for agency, offices in places.agencies
@@ -97,20 +94,12 @@ def grant(request: Request) -> Response:
     if form.ok:
         try:
             with session_scope(portal.engine) as db:
-                agency_code = None
-                if role == "counsellor" and office is not None:
-                    row = db.get(m.Office, office)
-                    agency = db.get(m.Agency, row.agency_id) if row is not None else None
-                    if row is None or agency is None or not row.active:
-                        raise ServiceError("unknown_agency")
-                    agency_code = agency.code
                 svc.grant(
                     db,
                     principal_of(request).subject,
                     subject,
                     role,
                     name,
-                    agency=agency_code,
                     office_id=office if role == "counsellor" else None,
                     municipality=municipality if role == "municipality" else None,
                     service=service if role == "interpreting" else None,
@@ -124,10 +113,10 @@ def grant(request: Request) -> Response:
 
 def _held_grant(db: Any, request: Request) -> m.RoleGrant:
     grant_id = row_id(request.path_params["grant_id"])
-    row = db.get(m.RoleGrant, grant_id) if grant_id is not None else None
-    if row is None or row.active_key is None:
+    row = svc.held_grant_by_id(db, grant_id) if grant_id is not None else None
+    if row is None:
         raise HTTPException(status_code=404)
-    return row  # type: ignore[no-any-return]
+    return row
 
 
 def end_page(request: Request, form: Form | None = None, status: int = 200) -> Response:
@@ -141,7 +130,7 @@ def end_page(request: Request, form: Form | None = None, status: int = 200) -> R
         "staff/admin_end_grant.html",
         {
             "grant": row,
-            "role_name": labels.gettext(ROLE_NAMES.get(row.role, N_("Unknown role"))),
+            "role_name": labels.role_name(row.role),
             "caseload": caseload,
             "successor_options": [(g.subject, g.display_name or g.subject) for g in successors],
             "form": form or Form(),
@@ -339,7 +328,7 @@ def audit_log(request: Request) -> Response:
     query = {k: v for k, v in request.query_params.items() if k != "before" and v}
     older = None
     if more and entries:
-        older = "?" + "&".join(f"{k}={v}" for k, v in {**query, "before": entries[-1].id}.items())
+        older = "?" + urlencode({**query, "before": entries[-1].id})
     return render(
         request,
         "staff/admin_audit.html",

@@ -233,3 +233,17 @@ def test_the_audit_log_pages_through_older_entries(client, app):
     assert second.status_code == 200
     first_ids = set(re.findall(r"<code>[^<]*</code></td><td>", first.text))
     assert second.text != first.text and first_ids
+
+
+def test_older_entries_keep_the_filters_even_with_spaces_and_ampersands(client, app):
+    from html import unescape
+    from urllib.parse import parse_qs, urlparse
+
+    sign_in(client, "demo-admin")
+    first = client.get("/admin/audit", params={"lang": "en", "actor": "o", "since": "2020-01-01"})
+    link = re.search(r'href="(/admin/audit\?[^"]*before=\d+)"', first.text)
+    assert link
+    query = parse_qs(urlparse(unescape(link.group(1))).query)
+    assert query["actor"] == ["o"] and query["since"] == ["2020-01-01"]
+    tricky = client.get("/admin/audit", params={"lang": "en", "person": "A & B", "actor": "x y"})
+    assert tricky.status_code == 200 and 'value="A &amp; B"' in tricky.text
