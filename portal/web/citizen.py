@@ -17,11 +17,12 @@ from portal.db.engine import session_scope
 from portal.domain.model import Eligibility
 from portal.domain.rules import rules_on
 from portal.services import notify
+from portal.services.caller import Principal
 from portal.services.dossier import Dossier, load_dossier
 from portal.services.notify import render_message
 from portal.web.context import portal_of
 from portal.web.pages import render
-from portal.web.routing import Audience, Principal, route
+from portal.web.routing import Audience, route
 
 INBOX_PAGE = 50
 

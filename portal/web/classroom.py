@@ -14,13 +14,14 @@ from starlette.responses import RedirectResponse, Response
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.services import classroom as service
+from portal.services.caller import Principal
 from portal.services.course import active_modules, texts
 from portal.services.errors import ServiceError
 from portal.settings import BRUSSELS
 from portal.web.context import portal_of
 from portal.web.forms import Form
 from portal.web.pages import render
-from portal.web.routing import Audience, Principal, principal_of, route
+from portal.web.routing import Audience, principal_of, route
 
 
 def _time(value: str) -> time | None:

@@ -39,6 +39,7 @@ from portal.domain.rules import rules_on
 from portal.domain.sanctions import sanction_facts
 from portal.i18n import LANGUAGE_NAMES
 from portal.services import trajectory
+from portal.services.caller import Principal
 from portal.services.dossier import Dossier, load_dossier, load_dossiers
 from portal.services.errors import ServiceError
 from portal.services.people import NewPerson, record_fact, register_person
@@ -49,7 +50,7 @@ from portal.web.context import portal_of
 from portal.web.exports import csv_safe
 from portal.web.forms import Form
 from portal.web.pages import render
-from portal.web.routing import Audience, Principal, principal_of, route
+from portal.web.routing import Audience, principal_of, route
 
 CASELOAD_LIMIT = 500
 LANGUAGES = ("nl", "en", "fr", "ar")

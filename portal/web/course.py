@@ -13,10 +13,11 @@ from portal import i18n
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.services import course as service
+from portal.services.caller import Principal
 from portal.services.errors import ServiceError
 from portal.web.context import portal_of
 from portal.web.pages import render
-from portal.web.routing import Audience, Principal, route
+from portal.web.routing import Audience, route
 
 
 def _person_id(request: Request) -> int:

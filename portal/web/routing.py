@@ -8,7 +8,6 @@ can prove that no route is left without one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from portal.services.caller import Principal
 from portal.web.context import portal_of
 from portal.web.security import CSRF_FIELD, CSRF_HEADER, token_matches
 
@@ -57,37 +57,6 @@ class Audience(StrEnum):
 
 
 ROLES = ("citizen", "counsellor", "municipality", "interpreting", "admin")
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is asking, as established at sign-in and kept in the server-side session."""
-
-    subject: str
-    role: str | None  # one of ROLES, or None for a user the portal does not know
-    name: str = ""
-    person_id: int | None = None
-    grant_id: int | None = None
-    agency_id: int | None = None
-    municipality_id: int | None = None
-    interpreting_service_id: int | None = None
-
-    @classmethod
-    def from_session(cls, data: dict[str, Any]) -> Principal | None:
-        subject = data.get("subject")
-        if not isinstance(subject, str):
-            return None
-        auth = data.get("auth") or {}
-        return cls(
-            subject=subject,
-            role=auth.get("role"),
-            name=auth.get("name", ""),
-            person_id=auth.get("person_id"),
-            grant_id=auth.get("grant_id"),
-            agency_id=auth.get("agency_id"),
-            municipality_id=auth.get("municipality_id"),
-            interpreting_service_id=auth.get("interpreting_service_id"),
-        )
 
 
 def principal_of(request: Request) -> Principal:

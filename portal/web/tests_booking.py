@@ -18,13 +18,14 @@ from portal.domain.booking_rules import booking_rights, cancel_terms, session_fi
 from portal.domain.model import TestKind
 from portal.domain.rules import rules_on
 from portal.services import booking as service
+from portal.services.caller import Principal
 from portal.services.dossier import load_dossier
 from portal.services.errors import ServiceError
 from portal.services.payments import statement
 from portal.web.context import portal_of
 from portal.web.forms import Form
 from portal.web.pages import render
-from portal.web.routing import Audience, Principal, route
+from portal.web.routing import Audience, route
 
 N_ = i18n.lazy_gettext
 REFUSALS = {
