@@ -407,3 +407,9 @@ def attended(db: Session, person_id: int) -> int:
             )
         ).all()
     )
+
+
+def course_counts(db: Session, person_id: int, today: date) -> tuple[int, int] | None:
+    """(modules done, required modules) of the online course, or None when none is loaded."""
+    state = course_state(db, person_id, today)
+    return state.counts if state.modules else None

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from portal import i18n
 from portal.db import models as m
@@ -283,3 +284,14 @@ def deliver_outbox(db: Session, mailer: Any, now: Any, limit: int = 100) -> int:
             sent += 1
         db.add(email)
     return sent
+
+
+def unread_count(db: Session, person_id: int) -> int:
+    """How many of the person's messages are still unread (the inbox link's badge)."""
+    return int(
+        db.exec(
+            select(func.count())
+            .select_from(m.Message)
+            .where(m.Message.person_id == person_id, m.Message.read_at == None)  # noqa: E711
+        ).one()
+    )

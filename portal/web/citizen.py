@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,7 +15,7 @@ from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.domain.model import Eligibility
 from portal.domain.rules import rules_on
-from portal.services import notify
+from portal.services import course, notify
 from portal.services.caller import Principal
 from portal.services.dossier import Dossier, load_dossier
 from portal.services.notify import render_message
@@ -25,16 +24,6 @@ from portal.web.pages import render
 from portal.web.routing import Audience, route
 
 INBOX_PAGE = 50
-
-
-def unread_count(db: Session, person_id: int) -> int:
-    return int(
-        db.exec(
-            select(func.count())
-            .select_from(m.Message)
-            .where(m.Message.person_id == person_id, m.Message.read_at == None)  # noqa: E711
-        ).one()
-    )
 
 
 def _own_dossier(db: Session, principal: Principal) -> Dossier:
@@ -98,19 +87,11 @@ def dashboard(request: Request) -> Response:
     with session_scope(portal.engine) as db:
         dossier = _own_dossier(db, principal)
         context = dossier_context(dossier, today)
-        context["unread"] = unread_count(db, dossier.person.id)  # type: ignore[arg-type]
-        context["course_counts"] = course_counts(db, dossier.person.id, today)  # type: ignore[arg-type]
+        context["unread"] = notify.unread_count(db, dossier.person.id)  # type: ignore[arg-type]
+        context["course_counts"] = course.course_counts(db, dossier.person.id, today)  # type: ignore[arg-type]
     if not context["eligible"]:
         return render(request, "citizen/not_eligible.html", context, personal=True)
     return render(request, "citizen/dashboard.html", context, personal=True)
-
-
-def course_counts(db: Session, person_id: int, today: Any) -> tuple[int, int] | None:
-    """(modules done, required modules) of the online course, or None when none is loaded."""
-    from portal.services.course import course_state
-
-    state = course_state(db, person_id, today)
-    return state.counts if state.modules else None
 
 
 def plan(request: Request) -> Response:
@@ -120,7 +101,7 @@ def plan(request: Request) -> Response:
     with session_scope(portal.engine) as db:
         dossier = _own_dossier(db, principal)
         context = dossier_context(dossier, today)
-        context["unread"] = unread_count(db, dossier.person.id)  # type: ignore[arg-type]
+        context["unread"] = notify.unread_count(db, dossier.person.id)  # type: ignore[arg-type]
     if not context["eligible"]:
         return render(request, "citizen/not_eligible.html", context, personal=True)
     return render(request, "citizen/plan.html", context, personal=True)
@@ -145,7 +126,7 @@ def inbox(request: Request) -> Response:
             .order_by(col(m.Message.created_at).desc(), col(m.Message.id).desc())
             .limit(INBOX_PAGE)
         ).all()
-        unread = unread_count(db, principal.person_id)
+        unread = notify.unread_count(db, principal.person_id)
     language = current_language()
     views = [_message_view(message, language) for message in messages]
     return render(
@@ -172,7 +153,7 @@ def message_detail(request: Request) -> Response:
             raise HTTPException(status_code=404)
         notify.mark_read(db, message, portal.clock.now())
         view = _message_view(message, current_language())
-        unread = unread_count(db, principal.person_id)  # type: ignore[arg-type]
+        unread = notify.unread_count(db, principal.person_id)  # type: ignore[arg-type]
     return render(request, "citizen/message.html", {**view, "unread": unread}, personal=True)
 
 
@@ -215,7 +196,7 @@ def contract(request: Request) -> Response:
                     from starlette.responses import RedirectResponse
 
                     return RedirectResponse("/my/contract?signed=1", status_code=303)
-        unread = unread_count(db, dossier.person.id)  # type: ignore[arg-type]
+        unread = notify.unread_count(db, dossier.person.id)  # type: ignore[arg-type]
         context = dossier_context(dossier, portal.clock.today())
     context.update(
         {

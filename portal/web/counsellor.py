@@ -38,6 +38,7 @@ from portal.domain.pillars import required_pillars
 from portal.domain.rules import rules_on
 from portal.domain.sanctions import sanction_facts
 from portal.i18n import LANGUAGE_NAMES
+from portal.services import course as course_service
 from portal.services import trajectory
 from portal.services.caller import Principal
 from portal.services.dossier import Dossier, load_dossier, load_dossiers
@@ -354,9 +355,8 @@ def person_page(request: Request) -> Response:
     with session_scope(portal.engine) as db:
         dossier = _dossier(db, principal, _person_id(request))
         context = dossier_context(dossier, today)
-        from portal.web.citizen import course_counts as _course_counts
 
-        course_counts = _course_counts(db, dossier.person.id, today)  # type: ignore[arg-type]
+        course_counts = course_service.course_counts(db, dossier.person.id, today)  # type: ignore[arg-type]
         reviews = db.exec(
             select(m.SanctionReview).where(m.SanctionReview.person_id == dossier.person.id)
         ).all()

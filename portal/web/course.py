@@ -13,6 +13,7 @@ from portal import i18n
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.services import course as service
+from portal.services import notify
 from portal.services.caller import Principal
 from portal.services.errors import ServiceError
 from portal.web.context import portal_of
@@ -46,7 +47,6 @@ def _module_view(state: service.CourseState, row: m.CourseModule) -> dict[str, A
 
 
 def overview(request: Request) -> Response:
-    from portal.web.citizen import unread_count
 
     portal = portal_of(request)
     person_id = _person_id(request)
@@ -56,7 +56,7 @@ def overview(request: Request) -> Response:
     now = portal.clock.now()
     with session_scope(portal.engine) as db:
         state = service.course_state(db, person_id, portal.clock.today())
-        unread = unread_count(db, person_id)
+        unread = notify.unread_count(db, person_id)
         sessions = sessions_of_agency(db, state.dossier.person.agency_id)
     return render(
         request,

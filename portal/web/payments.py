@@ -18,6 +18,7 @@ from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.domain.fees import Charge, ChargeKind, Exempt
 from portal.domain.rules import rules_on
+from portal.services import notify
 from portal.services import payments as service
 from portal.services.dossier import load_dossier
 from portal.services.errors import ServiceError
@@ -99,7 +100,6 @@ def _lines(statement: service.Statement) -> list[dict[str, Any]]:
 
 
 def overview(request: Request) -> Response:
-    from portal.web.citizen import unread_count
 
     portal = portal_of(request)
     principal = principal_of(request)
@@ -110,7 +110,7 @@ def overview(request: Request) -> Response:
         if dossier is None:
             raise HTTPException(status_code=404)
         statement = service.statement(db, dossier)
-        unread = unread_count(db, principal.person_id)
+        unread = notify.unread_count(db, principal.person_id)
     return render(
         request,
         "citizen/payments.html",

@@ -18,6 +18,7 @@ from portal.domain.booking_rules import booking_rights, cancel_terms, session_fi
 from portal.domain.model import TestKind
 from portal.domain.rules import rules_on
 from portal.services import booking as service
+from portal.services import notify
 from portal.services.caller import Principal
 from portal.services.dossier import load_dossier
 from portal.services.errors import ServiceError
@@ -65,7 +66,6 @@ def _test(request: Request) -> TestKind:
 
 
 def overview(request: Request) -> Response:
-    from portal.web.citizen import unread_count
 
     portal = portal_of(request)
     person_id = _person_id(request)
@@ -88,7 +88,7 @@ def overview(request: Request) -> Response:
             .where(m.Booking.person_id == person_id)
             .order_by(m.TestSession.starts_at.desc())  # type: ignore[attr-defined]
         ).all()
-        unread = unread_count(db, person_id)
+        unread = notify.unread_count(db, person_id)
         appeals = {
             a.fact_id: a
             for a in db.exec(select(m.Appeal).where(m.Appeal.person_id == person_id)).all()
