@@ -13,6 +13,7 @@ def all_routes() -> list[BaseRoute]:
         classroom,
         counsellor,
         course,
+        info,
         interpreting,
         participation,
         payments,
@@ -36,4 +37,5 @@ def all_routes() -> list[BaseRoute]:
         *interpreting.routes(),
         *participation.routes(),
         *admin.routes(),
+        *info.routes(),
     ]
