@@ -28,7 +28,9 @@ def citizen_page(browser, live_portal):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("path", ["/", "/signed-out"])
+@pytest.mark.parametrize(
+    "path", ["/", "/signed-out", "/help", "/contact", "/privacy", "/accessibility", "/cookies"]
+)
 def test_public_pages_signed_out_have_no_axe_violations(
     page, live_portal, axe_source, language, path
 ):

@@ -100,11 +100,11 @@ def test_contact_lists_the_active_offices_in_dutch(client):
         ("Kantoor Brussel", "02 205 00 55"),
         ("Kantoor Gent", "09 265 78 40"),
     ):
-        assert f'<h3 lang="nl">{name}</h3>' in html
+        assert f'<h3 lang="nl" dir="ltr">{name}</h3>' in html
         assert phone in html
     # sorted by name
     assert html.index("Kantoor Antwerpen") < html.index("Kantoor Brussel") < html.index("Gent")
-    assert '<dd lang="nl">Maandag tot vrijdag 9.00–16.00 uur</dd>' in html
+    assert '<dd lang="nl" dir="ltr">Maandag tot vrijdag 9.00–16.00 uur</dd>' in html
     assert 'href="tel:+3292657840"' in html
     assert "https://www.openstreetmap.org/search?query=Kongostraat%2042%2C%209000%20Gent" in html
     assert "112" in html
@@ -131,7 +131,7 @@ def test_privacy_states_the_retention_periods_from_one_place(client):
     assert f"{RETENTION_YEARS['proof']} years after the decision on it" in html
     assert "at most 12 hours" in html
     assert 'href="/my/profile"' in html
-    assert '<span lang="nl">Vlaamse Toezichtcommissie' in html
+    assert '<span lang="nl" dir="ltr">Vlaamse Toezichtcommissie' in html
 
 
 def test_accessibility_statement_dates_through_babel(client):
@@ -175,3 +175,28 @@ def test_favicon(client):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("image/svg+xml")
     assert b"<svg" in response.content
+
+
+def test_the_500_page_offers_the_way_back_too(app):
+    from starlette.requests import Request
+
+    from portal.i18n import set_language
+    from portal.web.pages import render
+
+    set_language("en")
+    request = Request(
+        {
+            "type": "http",
+            "app": app,
+            "method": "GET",
+            "path": "/x",
+            "query_string": b"",
+            "headers": [],
+        }
+    )
+    response = render(request, "errors/error.html", {"kind": "500"}, status=500)
+    html = response.body.decode()
+    check_page(html)
+    main = html.split('<main id="main"', 1)[1].split("</main>", 1)[0]
+    for href in ("/", "/help", "/contact"):
+        assert f'href="{href}"' in main
