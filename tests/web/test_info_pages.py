@@ -180,9 +180,10 @@ def test_favicon(client):
 def test_the_500_page_offers_the_way_back_too(app):
     from starlette.requests import Request
 
-    from portal.i18n import set_language
+    from portal.i18n import current_language, set_language
     from portal.web.pages import render
 
+    before = current_language()
     set_language("en")
     request = Request(
         {
@@ -194,9 +195,20 @@ def test_the_500_page_offers_the_way_back_too(app):
             "headers": [],
         }
     )
-    response = render(request, "errors/error.html", {"kind": "500"}, status=500)
+    try:
+        response = render(request, "errors/error.html", {"kind": "500"}, status=500)
+    finally:
+        set_language(before)
     html = response.body.decode()
     check_page(html)
     main = html.split('<main id="main"', 1)[1].split("</main>", 1)[0]
     for href in ("/", "/help", "/contact"):
         assert f'href="{href}"' in main
+
+
+@pytest.mark.parametrize("language", ["nl", "ar"])
+def test_the_help_page_stays_light_for_cheap_phones(client, language):
+    import gzip
+
+    response = client.get(f"/help?lang={language}")
+    assert len(gzip.compress(response.content, 6)) < 20 * 1024
