@@ -636,22 +636,9 @@ def _download(request: Request) -> Response:
     principal = principal_of(request)
     file_id = _int(request.path_params["file_id"])
     with session_scope(portal.engine) as db:
-        try:
-            row = svc.readable_file(
-                db,
-                file_id,
-                role=principal.role or "",
-                person_id=principal.person_id,
-                municipality_id=principal.municipality_id,
-                agency_id=principal.agency_id,
-            )
-        except ServiceError:
-            audit(db, principal.subject, "evidence.refused", "evidence_file", file_id)
-            db.commit()
-            raise HTTPException(status_code=404) from None
-        audit(
-            db, principal.subject, "evidence.download", "evidence_file", row.id, role=principal.role
-        )
+        row = svc.file_for(db, principal, file_id)
+    if row is None:
+        raise HTTPException(status_code=404)
     data = portal.files.get(row.storage_key)
     fallback = f"proof-{row.id}{ALLOWED[row.content_type]}"
     name = display_name(row.display_name) if row.display_name else fallback
