@@ -8,15 +8,13 @@ checked by content in `portal.adapters.uploads`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from portal import i18n
-from portal.adapters.uploads import UploadRejected, harmless_name, inspect_upload
+from portal.adapters.uploads import CheckedFile, UploadRejected, harmless_name, inspect_upload
 from portal.domain.participation import SubmissionStatus, editable
 from portal.services import participation as svc
 from portal.services import unit
@@ -91,7 +89,7 @@ def _save(request: Request, activity_id: int, person_id: int, parsed: ParsedForm
         return RedirectResponse(f"/my/participation/activities/{activity_id}", status_code=303)
     # Files are checked and stored before the transaction: decoding photos and talking to S3
     # take time, and no database lock is held meanwhile.
-    stored: list[tuple[str, Any, str]] = []
+    stored: list[tuple[str, CheckedFile, str]] = []
     for incoming in parsed.files:
         name = harmless_name(incoming.filename)
         if incoming.too_large:
