@@ -21,7 +21,6 @@ WEB_DB_STILL = {
     "portal.web.counsellor",
     "portal.web.course",
     "portal.web.interpreting",
-    "portal.web.participation",
     "portal.web.payments",
     "portal.web.public",
     "portal.web.routing",

@@ -685,6 +685,78 @@ def test_a_newcomer_cannot_open_another_persons_activity_or_file(client, app):
     assert client.get(f"/my/participation/files/{file_id}").status_code == 200
 
 
+def test_a_newcomer_cannot_change_another_persons_activity(client, app):
+    """Every write of the newcomer's pages is scoped to their own activities: another person's
+    real draft and real sent activity are 'unknown' (404), and nothing about them changes."""
+    sent_id, file_id = waiting_in_gent(app)
+    sign_in(client, "demo-gent-new")
+    draft_id = new_draft(client)
+    saved = post_form(
+        client, draft_id, form_fields(app), [("photo.jpg", jpeg(), "image/jpeg")], action="save"
+    )
+    assert saved.status_code == 303
+    with session_scope(app.state.portal.engine) as db:
+        draft_file = db.exec(
+            select(m.EvidenceFile).where(m.EvidenceFile.activity_id == draft_id)
+        ).one()
+        audit_before = len(db.exec(select(m.AuditLog)).all())
+    sign_in(client, "demo-antwerp")
+    token = csrf_token(client.get("/my/participation").text)
+    base = "/my/participation/activities"
+    changed = {**form_fields(app, organisation="Niet van mij"), "csrf_token": token}
+    for path, data in [
+        (f"{base}/{draft_id}/edit", {**changed, "action": "save"}),
+        (f"{base}/{draft_id}/autosave", changed),
+        (f"{base}/{draft_id}/submit", {"csrf_token": token}),
+        (f"{base}/{draft_id}/delete", {"csrf_token": token}),
+        (f"{base}/{draft_id}/files/{draft_file.id}/delete", {"csrf_token": token}),
+        (f"{base}/{sent_id}/withdraw", {"csrf_token": token}),
+        (f"{base}/{sent_id}/copy", {"csrf_token": token}),
+    ]:
+        assert client.post(path, data=data).status_code == 404, path
+    assert client.get(f"{base}/{draft_id}/check").status_code == 404
+    assert client.get(f"/my/participation/files/{draft_file.id}").status_code == 404
+    with session_scope(app.state.portal.engine) as db:
+        draft = db.get(m.Activity, draft_id)
+        assert draft.status == "draft" and draft.organisation == "Dierenasiel Gent vzw"
+        assert db.get(m.EvidenceFile, draft_file.id) is not None
+        assert db.get(m.Activity, sent_id).status == "submitted"
+        assert db.get(m.EvidenceFile, file_id) is not None
+        new_rows = db.exec(select(m.AuditLog)).all()[audit_before:]
+    # only the refused download is recorded; no change by demo-antwerp
+    assert [(r.actor, r.action) for r in new_rows] == [("demo-antwerp", "evidence.refused")]
+
+
+def test_a_municipality_keeps_what_it_decided_and_sees_no_other_decisions(client, app):
+    """demo-vdab-soon's 16 hours were confirmed by Ghent. Antwerp neither lists, opens nor
+    exports them; once the person lives in Antwerp, Antwerp may open them (a resident's), but
+    Ghent still sees and exports what it decided, and Antwerp's export stays its own."""
+    from portal.services.trajectory import move_person
+
+    with session_scope(app.state.portal.engine) as db:
+        p = db.exec(select(m.Person).where(m.Person.subject == "demo-vdab-soon")).one()
+        activity = db.exec(select(m.Activity).where(m.Activity.person_id == p.id)).one()
+    assert activity.status == "confirmed"
+    page = f"/municipality/activities/{activity.id}"
+    sign_in(client, "demo-antwerp-officer")
+    assert page not in client.get("/municipality").text
+    assert client.get(page).status_code == 404
+    assert "Gent Samen vzw" not in client.get("/municipality/export.csv").text
+    with session_scope(app.state.portal.engine) as db:
+        for residence in db.exec(select(m.Residence).where(m.Residence.person_id == p.id)).all():
+            residence.since -= timedelta(days=30)
+            db.add(residence)
+    with session_scope(app.state.portal.engine) as db:
+        move_person(db, "test", db.get(m.Person, p.id), "11002", today(app), today(app))
+    assert client.get(page).status_code == 200
+    assert page not in client.get("/municipality").text  # not waiting, not decided here
+    assert "Gent Samen vzw" not in client.get("/municipality/export.csv").text
+    sign_in(client, "demo-gent-officer")
+    assert page in client.get("/municipality").text
+    assert client.get(page).status_code == 200
+    assert "Gent Samen vzw" in client.get("/municipality/export.csv").text
+
+
 def test_counsellors_see_files_of_their_own_agency_only(client, app):
     _, file_id = waiting_in_gent(app)
     sign_in(client, "demo-counsellor-brussels")

@@ -1,0 +1,239 @@
+"""The municipality's side of pillar 4: the queue of its residents' open submissions, the
+decision, and the export of the hours it confirmed.
+
+Scope: an officer sees the submissions of the people who live in the municipality now (a
+person who moves takes open submissions along), and the ones the municipality itself decided;
+anything else is 'unknown' (404), never 'forbidden'. Only a current resident's submission can
+be decided."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from portal.db import models as m
+from portal.domain.participation import (
+    Decision,
+    SubmissionStatus,
+    TransitionError,
+    hours_confirmed,
+    next_status,
+    validate_decision,
+)
+from portal.services.errors import ServiceError, audit
+from portal.services.notify import notify
+from portal.services.participation.records import ActivityView, add_event, view_of
+from portal.services.people import record_fact
+
+
+def queue(db: Session, municipality_id: int) -> list[tuple[m.Activity, m.Person]]:
+    """Open submissions of the people who live in the municipality now (oldest first)."""
+    rows = db.exec(
+        select(m.Activity, m.Person)
+        .join(m.Person, col(m.Person.id) == col(m.Activity.person_id))
+        .where(
+            m.Person.municipality_id == municipality_id,
+            col(m.Activity.status).in_(
+                [SubmissionStatus.SUBMITTED.value, SubmissionStatus.INFO_REQUESTED.value]
+            ),
+        )
+        .order_by(col(m.Activity.submitted_at), col(m.Activity.id))
+    ).all()
+    return [(a, p) for a, p in rows]
+
+
+def decided_by(
+    db: Session, municipality_id: int, limit: int = 50
+) -> list[tuple[m.Activity, m.Person]]:
+    rows = db.exec(
+        select(m.Activity, m.Person)
+        .join(m.Person, col(m.Person.id) == col(m.Activity.person_id))
+        .where(m.Activity.decided_municipality_id == municipality_id)
+        .order_by(col(m.Activity.decided_at).desc())
+        .limit(limit)
+    ).all()
+    return [(a, p) for a, p in rows]
+
+
+def officer_activity(
+    db: Session, municipality_id: int, activity_id: int
+) -> tuple[m.Activity, m.Person]:
+    """An activity an officer may see: of a current resident (not a draft), or one their
+    municipality decided. Anything else is 'unknown' (404), never 'forbidden'."""
+    activity = db.get(m.Activity, activity_id)
+    if activity is None or activity.status == SubmissionStatus.DRAFT:
+        raise ServiceError("unknown_activity")
+    person = db.get(m.Person, activity.person_id)
+    assert person is not None
+    if person.municipality_id != municipality_id and (
+        activity.decided_municipality_id != municipality_id
+    ):
+        raise ServiceError("unknown_activity")
+    return activity, person
+
+
+@dataclass(frozen=True)
+class OfficerView(ActivityView):
+    """An activity as an officer sees it: with the person, and whether it can be decided here."""
+
+    person: m.Person
+    may_decide: bool
+
+
+def officer_view(db: Session, municipality_id: int, activity_id: int) -> OfficerView:
+    activity, person = officer_activity(db, municipality_id, activity_id)
+    view = view_of(db, activity)
+    return OfficerView(
+        activity=view.activity,
+        lines=view.lines,
+        files=view.files,
+        events=view.events,
+        offer=view.offer,
+        person=person,
+        may_decide=(
+            activity.status == SubmissionStatus.SUBMITTED
+            and person.municipality_id == municipality_id
+        ),
+    )
+
+
+def open_for_officer(
+    db: Session, municipality_id: int, activity_id: int, *, actor: str
+) -> OfficerView:
+    """`officer_view`, recorded in the audit log (an officer read a person's submission)."""
+    view = officer_view(db, municipality_id, activity_id)
+    audit(db, actor, "activity.open", "activity", view.activity.id)
+    return view
+
+
+@dataclass(frozen=True)
+class Home:
+    municipality: m.Municipality | None
+    waiting: list[tuple[m.Activity, m.Person]]
+    decided: list[tuple[m.Activity, m.Person]]
+
+
+def home(db: Session, municipality_id: int) -> Home:
+    """The queue, and the last 20 decisions of the municipality."""
+    return Home(
+        municipality=db.get(m.Municipality, municipality_id),
+        waiting=queue(db, municipality_id),
+        decided=decided_by(db, municipality_id, limit=20),
+    )
+
+
+MESSAGE_OF_DECISION = {
+    Decision.CONFIRM_ALL: "participation_confirmed",
+    Decision.CONFIRM_PART: "participation_partly_confirmed",
+    Decision.REJECT: "participation_rejected",
+    Decision.ASK_INFO: "participation_info_requested",
+}
+
+
+def decide(
+    db: Session,
+    municipality_id: int,
+    activity_id: int,
+    decision: str,
+    *,
+    confirmed: int | None,
+    reason: str,
+    actor: str,
+    now: datetime,
+    today: date,
+) -> m.Activity:
+    """The municipality's decision on a submitted activity of one of its residents."""
+    activity, person = officer_activity(db, municipality_id, activity_id)
+    if person.municipality_id != municipality_id:
+        raise ServiceError("unknown_activity")  # decided here earlier, lives elsewhere now
+    try:
+        choice = Decision(decision)
+    except ValueError:
+        raise ServiceError("choose") from None
+    codes = validate_decision(
+        choice, claimed=activity.hours_claimed, confirmed=confirmed, reason=reason
+    )
+    if codes:
+        raise ServiceError(codes[0])
+    try:
+        status = next_status(SubmissionStatus(activity.status), choice)
+    except TransitionError:
+        raise ServiceError("not_waiting") from None
+    # one decision only, also when two officers press the button at the same moment
+    changed = db.execute(
+        update(m.Activity)
+        .where(col(m.Activity.id) == activity.id, col(m.Activity.status) == activity.status)
+        .values(status=status.value)
+    )
+    if getattr(changed, "rowcount", 0) != 1:
+        raise ServiceError("not_waiting")
+    db.refresh(activity)
+    hours = hours_confirmed(choice, activity.hours_claimed, confirmed)
+    activity.hours_confirmed = hours
+    activity.decision_reason = reason.strip()
+    activity.updated_at = now
+    if choice is not Decision.ASK_INFO:
+        activity.decided_by = actor
+        activity.decided_at = now
+        activity.decided_municipality_id = municipality_id
+    if hours:
+        fact = record_fact(
+            db,
+            actor,
+            person,
+            kind="pillar4_hours",
+            on=today,
+            today=today,
+            hours=hours,
+            source=f"participation:{activity.id}",
+            note=activity.organisation[:200],
+            tell_person=False,
+        )
+        activity.fact_id = fact.id
+    db.add(activity)
+    add_event(db, activity, actor, choice.value, reason.strip(), now)
+    audit(
+        db,
+        actor,
+        "activity.decide",
+        "activity",
+        activity.id,
+        decision=choice.value,
+        hours=hours,
+        municipality_id=municipality_id,
+    )
+    params: dict[str, Any] = {
+        "organisation": activity.organisation,
+        "hours": hours,
+        "claimed": activity.hours_claimed,
+        "reason": activity.decision_reason,
+    }
+    notify(db, person, MESSAGE_OF_DECISION[choice], **params)
+    return activity
+
+
+def confirmed_rows(db: Session, municipality_id: int) -> list[tuple[m.Activity, m.Person]]:
+    """Confirmed hours decided by this municipality (for its own reporting)."""
+    rows = db.exec(
+        select(m.Activity, m.Person)
+        .join(m.Person, col(m.Person.id) == col(m.Activity.person_id))
+        .where(
+            m.Activity.decided_municipality_id == municipality_id,
+            col(m.Activity.hours_confirmed) > 0,
+        )
+        .order_by(col(m.Activity.decided_at), col(m.Activity.id))
+    ).all()
+    return [(a, p) for a, p in rows]
+
+
+def export_confirmed(
+    db: Session, municipality_id: int, *, actor: str
+) -> list[tuple[m.Activity, m.Person]]:
+    """`confirmed_rows`, recorded in the audit log (personal data leaving the portal)."""
+    rows = confirmed_rows(db, municipality_id)
+    audit(db, actor, "activity.export", "municipality", municipality_id)
+    return rows
