@@ -17,9 +17,7 @@ PORTAL = ROOT / "portal"
 WEB_DB_STILL = {
     "portal.web.admin",
     "portal.web.citizen",
-    "portal.web.classroom",
     "portal.web.counsellor",
-    "portal.web.course",
     "portal.web.interpreting",
     "portal.web.participation",
     "portal.web.payments",
@@ -27,8 +25,6 @@ WEB_DB_STILL = {
     "portal.web.routing",
     "portal.web.sessions",
     "portal.web.staff",
-    "portal.web.staff_tests",
-    "portal.web.tests_booking",
 }
 
 # what each layer may import from the portal (besides itself)

@@ -376,7 +376,7 @@ def test_another_agencys_real_appeal_is_neither_shown_nor_decided(client, app):
                 m.Fact.passed == False,  # noqa: E712
             )
         ).first()
-        appeal = booking.lodge_appeal(db, person, fail.id, "De vragen waren onduidelijk.")
+        appeal = booking.lodge_appeal(db, person.id, fail.id, "De vragen waren onduidelijk.")
         appeal_id = appeal.id
     sign_in(client, "demo-counsellor-brussels")
     page = client.get("/staff/appeals")
