@@ -1,6 +1,6 @@
 """Booking a test seat, the newcomer's side: what I may book, the dates to choose from, hold a
-seat, see, cancel and move my booking, appeal against my MO test result. Every function takes the
-person it acts for and only ever reads or changes that person's own records.
+seat, see, cancel and move my booking. Every function takes the person it acts for and only ever
+reads or changes that person's own records (the counsellor's side: services.test_sessions).
 
 Capacity is never exceeded: a seat is taken by one conditional UPDATE
 (`booked = booked + 1 WHERE booked < capacity ...`), which is atomic on SQLite (the engine begins
@@ -404,24 +404,3 @@ def reschedule(
             date=new.starts_at.astimezone(BRUSSELS).date().isoformat(),
         )
         return booking
-
-
-def lodge_appeal(db: Session, person_id: int, fact_id: int, reason: str) -> m.Appeal:
-    """Appeal against one's own MO test result (the appeals committee decides). Another
-    person's result is not found ("unknown_fact")."""
-    fact = db.exec(
-        select(m.Fact).where(m.Fact.id == fact_id, m.Fact.person_id == person_id)
-    ).first()
-    if fact is None or fact.kind != "test_result" or fact.test not in {"mo", "mo_exemption"}:
-        raise ServiceError("unknown_fact")
-    if not reason.strip():
-        raise ServiceError("required")
-    if len(reason) > 1000:
-        raise ServiceError("too_long")
-    if db.exec(select(m.Appeal).where(m.Appeal.fact_id == fact_id)).first() is not None:
-        raise ServiceError("appeal_exists")
-    appeal = m.Appeal(person_id=person_id, fact_id=fact_id, reason=reason.strip())
-    db.add(appeal)
-    db.flush()
-    audit(db, f"person:{person_id}", "lodge_appeal", "appeal", appeal.id, person_id=person_id)
-    return appeal

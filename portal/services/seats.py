@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import Update, update
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from portal.db import models as m
@@ -20,10 +21,18 @@ ATTENDED = "attended"  # the result is recorded
 ACTIVE = (HELD, CONFIRMED)
 
 
+def _changed(db: Session, statement: Update) -> int:
+    """How many rows an UPDATE changed (the whole point of a conditional one)."""
+    result = db.execute(statement)
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
 def take_seat(db: Session, session_id: int, now: datetime) -> bool:
     """Take one seat if one is free: a single conditional UPDATE (atomic on SQLite and on
     PostgreSQL), with the CHECK constraint on `booked` as a backstop."""
-    taken = db.execute(
+    taken = _changed(
+        db,
         update(m.TestSession)
         .where(
             col(m.TestSession.id) == session_id,
@@ -31,9 +40,9 @@ def take_seat(db: Session, session_id: int, now: datetime) -> bool:
             col(m.TestSession.cancelled_at).is_(None),
             col(m.TestSession.starts_at) > now,
         )
-        .values(booked=m.TestSession.booked + 1)
+        .values(booked=m.TestSession.booked + 1),
     )
-    return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
+    return taken == 1
 
 
 def give_back_seat(db: Session, session_id: int) -> None:
@@ -47,12 +56,13 @@ def give_back_seat(db: Session, session_id: int) -> None:
 
 def release(db: Session, booking: m.Booking, status: str, now: datetime) -> bool:
     """Move an active booking to `status` and give its seat back, exactly once."""
-    changed = db.execute(
+    changed = _changed(
+        db,
         update(m.Booking)
         .where(col(m.Booking.id) == booking.id, col(m.Booking.status).in_(ACTIVE))
-        .values(status=status, active_key=None, cancelled_at=now if status == CANCELLED else None)
+        .values(status=status, active_key=None, cancelled_at=now if status == CANCELLED else None),
     )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
+    if changed != 1:
         return False
     give_back_seat(db, booking.session_id)
     return True
@@ -72,12 +82,13 @@ def paid_fee(db: Session, booking_id: int | None) -> m.Payment | None:
 
 def confirm(db: Session, booking_id: int, now: datetime) -> bool:
     """The booking becomes confirmed exactly once (called when its fee is settled or is 0)."""
-    changed = db.execute(
+    changed = _changed(
+        db,
         update(m.Booking)
         .where(col(m.Booking.id) == booking_id, col(m.Booking.status) == HELD)
-        .values(status=CONFIRMED, confirmed_at=now)
+        .values(status=CONFIRMED, confirmed_at=now),
     )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
+    if changed != 1:
         return False
     audit(db, "portal", "confirm_booking", "booking", booking_id)
     _tell_confirmed(db, booking_id)

@@ -1,9 +1,8 @@
 """Test sessions, the counsellor's side: plan and cancel sessions (everyone booked is told and a
-paid fee refunded), record the screening for the MO exemption test, the results of a session and
-the appeals committee's decisions.
+paid fee refunded), record the screening for the MO exemption test and the results of a session.
 
 Sessions are shared by every agency (any counsellor plans and cancels them); the persons are
-not: screening, results and appeals only ever reach the persons of the caller's agency."""
+not: screening and results only ever reach the persons of the caller's agency."""
 
 from __future__ import annotations
 
@@ -239,77 +238,3 @@ def record_results(
         )
         count += 1
     return count
-
-
-# ------------------------------------------------------------------------------ appeals
-
-
-class AppealRow(NamedTuple):
-    appeal: m.Appeal
-    person: m.Person
-    fact: m.Fact
-
-
-def agency_appeals(db: Session, caller: Principal) -> list[AppealRow]:
-    """The appeals of the persons of the caller's agency, the latest first."""
-    rows = db.exec(
-        select(m.Appeal, m.Person, m.Fact)
-        .join(m.Person, col(m.Person.id) == col(m.Appeal.person_id))
-        .join(m.Fact, col(m.Fact.id) == col(m.Appeal.fact_id))
-        .where(m.Person.agency_id == caller.agency_id)
-        .order_by(col(m.Appeal.lodged_at).desc())
-    ).all()
-    return [AppealRow(*row) for row in rows]
-
-
-def decide_appeal(
-    db: Session, caller: Principal, appeal_id: int, decision: str, note: str, now: datetime
-) -> m.Appeal:
-    """The committee's decision ("upheld" or "rejected"), recorded by a counsellor of the
-    person's agency (another agency's appeal is not found). Upheld: the test counts as passed
-    (a result fact with the committee as source), so the pillar follows."""
-    row = db.exec(
-        select(m.Appeal, m.Person)
-        .join(m.Person, col(m.Person.id) == col(m.Appeal.person_id))
-        .where(m.Appeal.id == appeal_id, m.Person.agency_id == caller.agency_id)
-    ).first()
-    if row is None:
-        raise ServiceError("not_found")
-    appeal, person = row
-    if decision not in {"upheld", "rejected"}:
-        raise ServiceError("choose")
-    if appeal.status != "lodged":
-        raise ServiceError("already_decided")
-    actor = caller.subject
-    appeal.status = decision
-    appeal.decided_on = now.date()
-    appeal.decided_by = actor
-    appeal.decision_note = note.strip()[:500]
-    db.add(appeal)
-    if decision == "upheld":
-        fact = db.get(m.Fact, appeal.fact_id)
-        assert fact is not None
-        record_fact(
-            db,
-            actor,
-            person,
-            "test_result",
-            now.date(),
-            now.date(),
-            test=fact.test,
-            passed=True,
-            source="appeals committee",
-            note=appeal.decision_note,
-            tell_person=False,
-        )
-    audit(
-        db,
-        actor,
-        "decide_appeal",
-        "appeal",
-        appeal.id,
-        person_id=person.id,
-        after={"status": appeal.status, "note": appeal.decision_note},
-    )
-    notify.notify(db, person, "appeal_decided", decision=appeal.status)
-    return appeal

@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from portal import labels
 from portal.domain.model import Level, TestKind
+from portal.services import appeals as appeal_service
 from portal.services import test_sessions as service
 from portal.services import unit
 from portal.services.errors import ServiceError
@@ -171,7 +172,7 @@ def save_results(request: Request) -> Response:
 def appeals(request: Request) -> Response:
     portal = portal_of(request)
     with unit.work(portal.engine) as db:
-        rows = service.agency_appeals(db, principal_of(request))
+        rows = appeal_service.agency_appeals(db, principal_of(request))
     return render(
         request,
         "staff/appeals.html",
@@ -187,7 +188,7 @@ def decide(request: Request) -> Response:
     note = form.text("note", required=False, max_length=500)
     try:
         with unit.work(portal.engine) as db:
-            service.decide_appeal(
+            appeal_service.decide_appeal(
                 db,
                 principal_of(request),
                 request.path_params["appeal_id"],

@@ -12,8 +12,8 @@ from starlette.responses import RedirectResponse, Response
 
 from portal import i18n, labels
 from portal.domain.model import TestKind
+from portal.services import appeals, notify, unit
 from portal.services import booking as service
-from portal.services import notify, unit
 from portal.services.caller import Principal
 from portal.services.errors import ServiceError
 from portal.web.context import portal_of
@@ -99,7 +99,7 @@ def appeal(request: Request) -> Response:
         if fact_id is None or not form.ok:
             raise ServiceError("required")
         with unit.work(portal.engine) as db:
-            service.lodge_appeal(db, person_id, fact_id, reason)
+            appeals.lodge_appeal(db, person_id, fact_id, reason)
     except ServiceError as error:
         if error.code == "unknown_fact":
             raise HTTPException(status_code=404) from None

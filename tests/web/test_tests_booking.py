@@ -365,7 +365,7 @@ def test_results_a_fail_makes_a_paid_retake_and_an_upheld_appeal_passes(client, 
 def test_another_agencys_real_appeal_is_neither_shown_nor_decided(client, app):
     """Scoping proved with a real record of another agency, not a missing id: a Ghent person's
     appeal is invisible to the Brussels counsellor, who cannot decide it either."""
-    from portal.services import booking
+    from portal.services import appeals
 
     with session_scope(app.state.portal.engine) as db:
         person = db.exec(select(m.Person).where(m.Person.subject == "demo-mo-failed")).one()
@@ -376,7 +376,7 @@ def test_another_agencys_real_appeal_is_neither_shown_nor_decided(client, app):
                 m.Fact.passed == False,  # noqa: E712
             )
         ).first()
-        appeal = booking.lodge_appeal(db, person.id, fail.id, "De vragen waren onduidelijk.")
+        appeal = appeals.lodge_appeal(db, person.id, fail.id, "De vragen waren onduidelijk.")
         appeal_id = appeal.id
     sign_in(client, "demo-counsellor-brussels")
     page = client.get("/staff/appeals")
