@@ -1,4 +1,6 @@
-"""Booking a test seat: hold, cancel, move, plan and cancel sessions, results and appeals.
+"""Booking a test seat, the newcomer's side: what I may book, the dates to choose from, hold a
+seat, see, cancel and move my booking. Every function takes the person it acts for and only ever
+reads or changes that person's own records (the counsellor's side: services.test_sessions).
 
 Capacity is never exceeded: a seat is taken by one conditional UPDATE
 (`booked = booked + 1 WHERE booked < capacity ...`), which is atomic on SQLite (the engine begins
@@ -8,20 +10,22 @@ Releasing a seat is tied to a conditional status change, so it happens exactly o
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.domain.booking_rules import (
     CancelTerms,
     Refusal,
+    Right,
     booking_right,
+    booking_rights,
     cancel_terms,
     hold_active,
     hold_expires_at,
@@ -32,30 +36,191 @@ from portal.domain.rules import rules_on
 from portal.services import notify
 from portal.services.dossier import load_dossier
 from portal.services.errors import ServiceError, audit
-from portal.services.payments import refund, statement
-from portal.services.seats import ACTIVE as ACTIVE
-from portal.services.seats import ATTENDED as ATTENDED
-from portal.services.seats import CANCELLED as CANCELLED
-from portal.services.seats import CONFIRMED as CONFIRMED
-from portal.services.seats import EXPIRED as EXPIRED
-from portal.services.seats import HELD as HELD
+from portal.services.payments import Line, refund, statement
+from portal.services.seats import (
+    ACTIVE,
+    CANCELLED,
+    CONFIRMED,
+    EXPIRED,
+    HELD,
+    give_back_seat,
+    paid_fee,
+    release,
+    take_seat,
+)
 from portal.services.seats import confirm as confirm
-from portal.services.seats import take_seat
 from portal.settings import BRUSSELS
+
+# ------------------------------------------------------------------------------ reading
+
+
+class BookedSeat(NamedTuple):
+    booking: m.Booking
+    session: m.TestSession
+    location: m.TestLocation
+
+
+class SessionPlace(NamedTuple):
+    session: m.TestSession
+    location: m.TestLocation
+
+
+@dataclass(frozen=True)
+class MyTests:
+    """What the tests page shows a person: the rights per test, their bookings (latest
+    first), their test results (latest first) and their appeals by result."""
+
+    rights: tuple[Right, ...]
+    bookings: list[BookedSeat]
+    results: list[m.Fact]
+    appeals: dict[int, m.Appeal]
+
+
+@dataclass(frozen=True)
+class OpenDates:
+    """The open sessions of a test at the person's level, the ones near them first."""
+
+    places: list[SessionPlace]
+    province: str
+    near: frozenset[int]  # ids of the locations near the person
+
+
+@dataclass(frozen=True)
+class BookingView:
+    """One of the person's bookings with its fee and the dates it could move to."""
+
+    seat: BookedSeat
+    line: Line | None
+    terms: str
+    free_until: datetime
+    others: list[SessionPlace]
 
 
 def _active_tests(db: Session, person_id: int, now: datetime) -> frozenset[TestKind]:
     rows = db.exec(
-        select(m.Booking).where(
-            m.Booking.person_id == person_id,
-            m.Booking.status.in_(ACTIVE),  # type: ignore[attr-defined]
-        )
+        select(m.Booking).where(m.Booking.person_id == person_id, col(m.Booking.status).in_(ACTIVE))
     ).all()
     return frozenset(
         TestKind(b.test)
         for b in rows
         if b.status == CONFIRMED or hold_active(b.hold_expires_at, now)
     )
+
+
+def _screened(db: Session, person_id: int) -> bool:
+    return (
+        db.exec(select(m.Screening).where(m.Screening.person_id == person_id)).first() is not None
+    )
+
+
+def my_tests(db: Session, person_id: int, now: datetime) -> MyTests:
+    dossier = load_dossier(db, person_id)
+    if dossier is None:
+        raise ServiceError("not_found")
+    rights = booking_rights(
+        dossier.person_facts(),
+        now.date(),
+        screened=_screened(db, person_id),
+        active_tests=_active_tests(db, person_id, now),
+    )
+    bookings = db.exec(
+        select(m.Booking, m.TestSession, m.TestLocation)
+        .join(m.TestSession, col(m.TestSession.id) == col(m.Booking.session_id))
+        .join(m.TestLocation, col(m.TestLocation.id) == col(m.TestSession.location_id))
+        .where(m.Booking.person_id == person_id)
+        .order_by(col(m.TestSession.starts_at).desc())
+    ).all()
+    appeals = db.exec(select(m.Appeal).where(m.Appeal.person_id == person_id)).all()
+    results = [f for f in dossier.active_facts if f.kind == "test_result"]
+    return MyTests(
+        rights=rights,
+        bookings=[BookedSeat(*row) for row in bookings],
+        results=sorted(results, key=lambda f: f.on, reverse=True),
+        appeals={a.fact_id: a for a in appeals},
+    )
+
+
+def _near(location: m.TestLocation, province: str, region: str) -> bool:
+    if region == "brussels":
+        return location.region == "brussels"
+    return bool(province) and location.province == province
+
+
+def open_dates(db: Session, person_id: int, test: TestKind, now: datetime) -> OpenDates:
+    dossier = load_dossier(db, person_id)
+    if dossier is None:
+        raise ServiceError("not_found")
+    rows = db.exec(
+        select(m.TestSession, m.TestLocation)
+        .join(m.TestLocation, col(m.TestLocation.id) == col(m.TestSession.location_id))
+        .where(
+            m.TestSession.test == test.value,
+            col(m.TestSession.starts_at) > now,
+            col(m.TestSession.cancelled_at).is_(None),
+        )
+        .order_by(col(m.TestSession.starts_at))
+    ).all()
+    province = dossier.municipality.province
+    region = dossier.municipality.region
+    target = dossier.person.nt2_target
+    places = [SessionPlace(s, loc) for s, loc in rows if session_fits(test, s.level, target)]
+    near = frozenset(
+        p.location.id
+        for p in places
+        if p.location.id is not None and _near(p.location, province, region)
+    )
+    places.sort(key=lambda p: (p.location.id not in near, p.session.starts_at))
+    return OpenDates(places, province, near)
+
+
+def own_booking(db: Session, person_id: int, booking_id: int) -> BookedSeat:
+    """One of the person's own bookings; another person's is not found."""
+    row = db.exec(
+        select(m.Booking, m.TestSession, m.TestLocation)
+        .join(m.TestSession, col(m.TestSession.id) == col(m.Booking.session_id))
+        .join(m.TestLocation, col(m.TestLocation.id) == col(m.TestSession.location_id))
+        .where(m.Booking.id == booking_id, m.Booking.person_id == person_id)
+    ).first()
+    if row is None:
+        raise ServiceError("not_found")
+    return BookedSeat(*row)
+
+
+def confirmed_booking(db: Session, person_id: int, booking_id: int) -> BookedSeat:
+    """One of the person's own bookings, once it is confirmed (for the calendar file)."""
+    seat = own_booking(db, person_id, booking_id)
+    if seat.booking.status != CONFIRMED:
+        raise ServiceError("not_found")
+    return seat
+
+
+def booking_view(db: Session, person_id: int, booking_id: int, now: datetime) -> BookingView:
+    seat = own_booking(db, person_id, booking_id)
+    dossier = load_dossier(db, person_id)
+    assert dossier is not None
+    others = db.exec(
+        select(m.TestSession, m.TestLocation)
+        .join(m.TestLocation, col(m.TestLocation.id) == col(m.TestSession.location_id))
+        .where(
+            m.TestSession.test == seat.booking.test,
+            col(m.TestSession.id) != seat.session.id,
+            col(m.TestSession.starts_at) > now,
+            col(m.TestSession.cancelled_at).is_(None),
+            col(m.TestSession.booked) < col(m.TestSession.capacity),
+        )
+        .order_by(col(m.TestSession.starts_at))
+    ).all()
+    rules = rules_on(now.date())
+    return BookingView(
+        seat=seat,
+        line=statement(db, dossier).line(f"test:{seat.booking.id}"),
+        terms=cancel_terms(seat.session.starts_at, now, rules).value,
+        free_until=seat.session.starts_at - timedelta(days=rules.free_cancellation_days),
+        others=[SessionPlace(*row) for row in others],
+    )
+
+
+# ------------------------------------------------------------------------------ changing
 
 
 def hold_seat(engine: Engine, person_id: int, session_id: int, now: datetime) -> m.Booking:
@@ -76,13 +241,12 @@ def hold_seat_in(db: Session, person_id: int, session_id: int, now: datetime) ->
     dossier = load_dossier(db, person_id)
     if dossier is None:
         raise ServiceError("unknown_person")
-    screened = db.exec(select(m.Screening).where(m.Screening.person_id == person_id)).first()
     test = TestKind(session.test)
     right = booking_right(
         test,
         dossier.person_facts(),
         now.date(),
-        screened=screened is not None,
+        screened=_screened(db, person_id),
         active_tests=_active_tests(db, person_id, now),
     )
     if not right.allowed:
@@ -106,6 +270,7 @@ def hold_seat_in(db: Session, person_id: int, session_id: int, now: datetime) ->
         db.flush()
     except IntegrityError:
         raise ServiceError("active_booking") from None  # rolls back the seat too
+    assert booking.id is not None
     audit(
         db,
         f"person:{person_id}",
@@ -118,37 +283,20 @@ def hold_seat_in(db: Session, person_id: int, session_id: int, now: datetime) ->
     # 0 € (the first NT2 test, Brussels, a waiver): nothing to pay, confirmed at once
     line = statement(db, dossier).line(f"test:{booking.id}")
     if line is not None and line.charge.amount_cents == 0:
-        confirm(db, booking.id, now)  # type: ignore[arg-type]
+        confirm(db, booking.id, now)
         db.refresh(booking)
     return booking
-
-
-def _release(db: Session, booking: m.Booking, status: str, now: datetime) -> bool:
-    """Move an active booking to `status` and give its seat back, exactly once."""
-    changed = db.execute(
-        update(m.Booking)
-        .where(m.Booking.id == booking.id, m.Booking.status.in_(ACTIVE))  # type: ignore[arg-type,attr-defined]
-        .values(status=status, active_key=None, cancelled_at=now if status == CANCELLED else None)
-    )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    db.execute(
-        update(m.TestSession)
-        .where(m.TestSession.id == booking.session_id, m.TestSession.booked > 0)  # type: ignore[arg-type]
-        .values(booked=m.TestSession.booked - 1)
-    )
-    return True
 
 
 def expire_holds(engine: Engine, now: datetime) -> int:
     """Unpaid holds past their time free their seats (idempotent; safe on several instances)."""
     with session_scope(engine) as db:
         stale = db.exec(
-            select(m.Booking).where(m.Booking.status == HELD, m.Booking.hold_expires_at <= now)
+            select(m.Booking).where(m.Booking.status == HELD, col(m.Booking.hold_expires_at) <= now)
         ).all()
         released = 0
         for booking in stale:
-            if _release(db, booking, EXPIRED, now):
+            if release(db, booking, EXPIRED, now):
                 released += 1
                 audit(
                     db,
@@ -161,15 +309,15 @@ def expire_holds(engine: Engine, now: datetime) -> int:
     return released
 
 
-def record_screening(db: Session, actor: str, person: m.Person, on: datetime) -> m.Screening:
-    existing = db.exec(select(m.Screening).where(m.Screening.person_id == person.id)).first()
-    if existing is not None:
-        raise ServiceError("already_screened")
-    row = m.Screening(person_id=person.id, on=on.date(), recorded_by=actor)  # type: ignore[arg-type]
-    db.add(row)
-    db.flush()
-    audit(db, actor, "record_screening", "screening", row.id, person_id=person.id)
-    return row
+def _own_active(db: Session, person_id: int, booking_id: int) -> m.Booking:
+    booking = db.exec(
+        select(m.Booking).where(m.Booking.id == booking_id, m.Booking.person_id == person_id)
+    ).first()
+    if booking is None:
+        raise ServiceError("unknown_booking")
+    if booking.status not in ACTIVE:
+        raise ServiceError("not_active")
+    return booking
 
 
 def cancel(
@@ -186,13 +334,7 @@ def cancel(
     terms applied."""
 
     with session_scope(engine) as db:
-        booking = db.exec(
-            select(m.Booking).where(m.Booking.id == booking_id, m.Booking.person_id == person_id)
-        ).first()
-        if booking is None:
-            raise ServiceError("unknown_booking")
-        if booking.status not in ACTIVE:
-            raise ServiceError("not_active")
+        booking = _own_active(db, person_id, booking_id)
         session = db.get(m.TestSession, booking.session_id)
         assert session is not None
         terms = cancel_terms(session.starts_at, now, rules_on(now.date()))
@@ -200,15 +342,9 @@ def cancel(
             raise ServiceError("too_late")
         if terms is CancelTerms.NO_REFUND and not accept_no_refund:
             raise ServiceError("accept_no_refund")
-        if not _release(db, booking, CANCELLED, now):
+        if not release(db, booking, CANCELLED, now):
             raise ServiceError("not_active")
-        paid = db.exec(
-            select(m.Payment).where(
-                m.Payment.charge_key == f"test:{booking.id}",
-                m.Payment.settled_at != None,  # noqa: E711
-                m.Payment.provider_id != None,  # noqa: E711
-            )
-        ).first()
+        paid = paid_fee(db, booking.id)
         audit(
             db,
             f"person:{person_id}",
@@ -227,96 +363,6 @@ def cancel(
     return terms.value
 
 
-def create_session(
-    db: Session,
-    actor: str,
-    location_id: int,
-    test: str,
-    level: str | None,
-    starts_at: datetime,
-    ends_at: datetime,
-    capacity: int,
-    now: datetime,
-) -> m.TestSession:
-    if db.get(m.TestLocation, location_id) is None:
-        raise ServiceError("choose")
-    try:
-        TestKind(test)
-    except ValueError:
-        raise ServiceError("choose") from None
-    if ends_at <= starts_at:
-        raise ServiceError("end_before_start")
-    if starts_at <= now:
-        raise ServiceError("session_in_past")
-    if not 1 <= capacity <= 500:
-        raise ServiceError("positive")
-    session = m.TestSession(
-        location_id=location_id,
-        test=test,
-        level=level or None,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        capacity=capacity,
-        created_by=actor,
-    )
-    db.add(session)
-    db.flush()
-    audit(
-        db,
-        actor,
-        "create_test_session",
-        "test_session",
-        session.id,
-        after={"test": test, "starts_at": starts_at.isoformat(), "capacity": capacity},
-    )
-    return session
-
-
-def cancel_session(engine: Engine, gateway: Any, actor: str, session_id: int, now: datetime) -> int:
-    """Staff cancel a session: every active booking is cancelled, a paid fee refunded, and the
-    person told. Returns how many bookings were cancelled."""
-
-    with session_scope(engine) as db:
-        session = db.get(m.TestSession, session_id)
-        if session is None:
-            raise ServiceError("unknown_session")
-        if session.cancelled_at is not None:
-            raise ServiceError("already_cancelled")
-        session.cancelled_at = now
-        db.add(session)
-        bookings = db.exec(
-            select(m.Booking).where(
-                m.Booking.session_id == session_id,
-                m.Booking.status.in_(ACTIVE),  # type: ignore[attr-defined]
-            )
-        ).all()
-        refunds = []
-        for booking in bookings:
-            if not _release(db, booking, CANCELLED, now):
-                continue
-            paid = db.exec(
-                select(m.Payment).where(
-                    m.Payment.charge_key == f"test:{booking.id}",
-                    m.Payment.settled_at != None,  # noqa: E711
-                    m.Payment.provider_id != None,  # noqa: E711
-                )
-            ).first()
-            if paid is not None:
-                refunds.append((paid.id, paid.settled_cents))
-            person = db.get(m.Person, booking.person_id)
-            if person is not None:
-                notify.notify(
-                    db,
-                    person,
-                    "test_session_cancelled",
-                    date=session.starts_at.astimezone(BRUSSELS).date().isoformat(),
-                )
-        audit(db, actor, "cancel_test_session", "test_session", session_id, bookings=len(bookings))
-    for payment_id, amount in refunds:
-        refund(engine, gateway, actor, payment_id, amount, "Test session cancelled", now)  # type: ignore[arg-type]
-    return len(bookings)
-
-
 def reschedule(
     engine: Engine, person_id: int, booking_id: int, new_session_id: int, now: datetime
 ) -> m.Booking:
@@ -324,16 +370,10 @@ def reschedule(
     session: the seat moves, and a paid fee moves with the booking (same charge)."""
 
     with session_scope(engine) as db:
-        booking = db.exec(
-            select(m.Booking).where(m.Booking.id == booking_id, m.Booking.person_id == person_id)
-        ).first()
-        if booking is None:
-            raise ServiceError("unknown_booking")
-        if booking.status not in ACTIVE:
-            raise ServiceError("not_active")
+        booking = _own_active(db, person_id, booking_id)
         old = db.get(m.TestSession, booking.session_id)
         new = db.get(m.TestSession, new_session_id)
-        assert old is not None
+        assert old is not None and old.id is not None
         if new is None or new.test != booking.test or new.id == old.id:
             raise ServiceError("session_closed")
         person = db.get(m.Person, person_id)
@@ -344,11 +384,7 @@ def reschedule(
             raise ServiceError("reschedule_too_late")
         if not take_seat(db, new_session_id, now):
             raise ServiceError("session_full")
-        db.execute(
-            update(m.TestSession)
-            .where(m.TestSession.id == old.id, m.TestSession.booked > 0)  # type: ignore[arg-type]
-            .values(booked=m.TestSession.booked - 1)
-        )
+        give_back_seat(db, old.id)
         booking.session_id = new_session_id
         db.add(booking)
         audit(
@@ -361,118 +397,10 @@ def reschedule(
             before=old.id,
             after=new_session_id,
         )
-        if person is not None:
-            notify.notify(
-                db,
-                person,
-                "booking_changed",
-                date=new.starts_at.astimezone(BRUSSELS).date().isoformat(),
-            )
+        notify.notify(
+            db,
+            person,
+            "booking_changed",
+            date=new.starts_at.astimezone(BRUSSELS).date().isoformat(),
+        )
         return booking
-
-
-def record_results(
-    db: Session,
-    actor: str,
-    session: m.TestSession,
-    results: dict[int, tuple[str, str | None]],
-    now: datetime,
-) -> int:
-    """Record the results of a session's confirmed bookings: booking id → (passed | failed,
-    level for NT2). Each result is the fact the rules read (a pass updates the pillar; a fail
-    makes the next booking a paid retake). Returns how many were recorded."""
-    from portal.services.people import record_fact
-
-    if session.starts_at > now:
-        raise ServiceError("session_not_started")
-    count = 0
-    for booking_id, (outcome, level) in results.items():
-        booking = db.get(m.Booking, booking_id)
-        if booking is None or booking.session_id != session.id or booking.status != CONFIRMED:
-            raise ServiceError("unknown_booking")
-        if outcome not in {"passed", "failed"}:
-            raise ServiceError("result_required")
-        booking.status = ATTENDED  # no longer active: a retake can be booked
-        booking.active_key = None
-        db.add(booking)
-        person = db.get(m.Person, booking.person_id)
-        assert person is not None
-        record_fact(
-            db,
-            actor,
-            person,
-            "test_result",
-            session.starts_at.astimezone(BRUSSELS).date(),
-            now.date(),
-            test=booking.test,
-            passed=outcome == "passed",
-            level=level if booking.test == "nt2" else None,
-            source=f"test session {session.id}",
-        )
-        count += 1
-    return count
-
-
-def lodge_appeal(db: Session, person: m.Person, fact_id: int, reason: str) -> m.Appeal:
-    """Appeal against one's own MO test result (the appeals committee decides)."""
-    fact = db.exec(
-        select(m.Fact).where(m.Fact.id == fact_id, m.Fact.person_id == person.id)
-    ).first()
-    if fact is None or fact.kind != "test_result" or fact.test not in {"mo", "mo_exemption"}:
-        raise ServiceError("unknown_fact")
-    if not reason.strip():
-        raise ServiceError("required")
-    if len(reason) > 1000:
-        raise ServiceError("too_long")
-    if db.exec(select(m.Appeal).where(m.Appeal.fact_id == fact_id)).first() is not None:
-        raise ServiceError("appeal_exists")
-    appeal = m.Appeal(person_id=person.id, fact_id=fact_id, reason=reason.strip())  # type: ignore[arg-type]
-    db.add(appeal)
-    db.flush()
-    audit(db, f"person:{person.id}", "lodge_appeal", "appeal", appeal.id, person_id=person.id)
-    return appeal
-
-
-def record_appeal_decision(
-    db: Session, actor: str, appeal: m.Appeal, upheld: bool, note: str, now: datetime
-) -> m.Appeal:
-    """The committee's decision, recorded by the counsellor. Upheld: the test counts as passed
-    (a result fact with the committee as source), so the pillar follows."""
-    from portal.services.people import record_fact
-
-    if appeal.status != "lodged":
-        raise ServiceError("already_decided")
-    appeal.status = "upheld" if upheld else "rejected"
-    appeal.decided_on = now.date()
-    appeal.decided_by = actor
-    appeal.decision_note = note.strip()[:500]
-    db.add(appeal)
-    person = db.get(m.Person, appeal.person_id)
-    assert person is not None
-    if upheld:
-        fact = db.get(m.Fact, appeal.fact_id)
-        assert fact is not None
-        record_fact(
-            db,
-            actor,
-            person,
-            "test_result",
-            now.date(),
-            now.date(),
-            test=fact.test,
-            passed=True,
-            source="appeals committee",
-            note=appeal.decision_note,
-            tell_person=False,
-        )
-    audit(
-        db,
-        actor,
-        "decide_appeal",
-        "appeal",
-        appeal.id,
-        person_id=person.id,
-        after={"status": appeal.status, "note": appeal.decision_note},
-    )
-    notify.notify(db, person, "appeal_decided", decision=appeal.status)
-    return appeal

@@ -165,6 +165,11 @@ def active_modules(db: Session) -> list[m.CourseModule]:
     )
 
 
+def active_version(db: Session) -> m.CourseVersion | None:
+    """The course version now in use (with the loader's report), or None before the first load."""
+    return db.exec(select(m.CourseVersion).where(m.CourseVersion.active == True)).first()  # noqa: E712
+
+
 def shape(row: m.CourseModule) -> ModuleShape:
     content = row.content
     return ModuleShape(

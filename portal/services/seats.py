@@ -1,13 +1,15 @@
-"""Seats at test sessions, the part that payments need too: take one seat (one conditional
-UPDATE, so a session is never overbooked), confirm a held booking exactly once, and settle a
-booking whose fee was paid (also when the money came after the hold ran out)."""
+"""Seats at test sessions, the part that booking, the staff's sessions and payments share: take
+one seat (one conditional UPDATE, so a session is never overbooked), give one back exactly once,
+confirm a held booking exactly once, and settle a booking whose fee was paid (also when the money
+came after the hold ran out)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlalchemy import Update, update
+from sqlalchemy.engine import CursorResult
+from sqlmodel import Session, col, select
 
 from portal.db import models as m
 from portal.services import notify
@@ -19,30 +21,74 @@ ATTENDED = "attended"  # the result is recorded
 ACTIVE = (HELD, CONFIRMED)
 
 
+def _changed(db: Session, statement: Update) -> int:
+    """How many rows an UPDATE changed (the whole point of a conditional one)."""
+    result = db.execute(statement)
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
 def take_seat(db: Session, session_id: int, now: datetime) -> bool:
     """Take one seat if one is free: a single conditional UPDATE (atomic on SQLite and on
     PostgreSQL), with the CHECK constraint on `booked` as a backstop."""
-    taken = db.execute(
+    taken = _changed(
+        db,
         update(m.TestSession)
         .where(
-            m.TestSession.id == session_id,  # type: ignore[arg-type]
-            m.TestSession.booked < m.TestSession.capacity,  # type: ignore[arg-type]
-            m.TestSession.cancelled_at == None,  # type: ignore[arg-type]  # noqa: E711
-            m.TestSession.starts_at > now,  # type: ignore[arg-type]
+            col(m.TestSession.id) == session_id,
+            col(m.TestSession.booked) < col(m.TestSession.capacity),
+            col(m.TestSession.cancelled_at).is_(None),
+            col(m.TestSession.starts_at) > now,
         )
-        .values(booked=m.TestSession.booked + 1)
+        .values(booked=m.TestSession.booked + 1),
     )
-    return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
+    return taken == 1
+
+
+def give_back_seat(db: Session, session_id: int) -> None:
+    """One seat of the session is free again (never below 0)."""
+    db.execute(
+        update(m.TestSession)
+        .where(col(m.TestSession.id) == session_id, col(m.TestSession.booked) > 0)
+        .values(booked=col(m.TestSession.booked) - 1)
+    )
+
+
+def release(db: Session, booking: m.Booking, status: str, now: datetime) -> bool:
+    """Move an active booking to `status` and give its seat back, exactly once."""
+    changed = _changed(
+        db,
+        update(m.Booking)
+        .where(col(m.Booking.id) == booking.id, col(m.Booking.status).in_(ACTIVE))
+        .values(status=status, active_key=None, cancelled_at=now if status == CANCELLED else None),
+    )
+    if changed != 1:
+        return False
+    give_back_seat(db, booking.session_id)
+    return True
+
+
+def paid_fee(db: Session, booking_id: int | None) -> m.Payment | None:
+    """The settled payment of a booking's fee through the provider, if any (what a refund
+    gives back)."""
+    return db.exec(
+        select(m.Payment).where(
+            m.Payment.charge_key == f"test:{booking_id}",
+            col(m.Payment.settled_at).is_not(None),
+            col(m.Payment.provider_id).is_not(None),
+        )
+    ).first()
 
 
 def confirm(db: Session, booking_id: int, now: datetime) -> bool:
     """The booking becomes confirmed exactly once (called when its fee is settled or is 0)."""
-    changed = db.execute(
+    changed = _changed(
+        db,
         update(m.Booking)
-        .where(m.Booking.id == booking_id, m.Booking.status == HELD)  # type: ignore[arg-type]
-        .values(status=CONFIRMED, confirmed_at=now)
+        .where(col(m.Booking.id) == booking_id, col(m.Booking.status) == HELD)
+        .values(status=CONFIRMED, confirmed_at=now),
     )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
+    if changed != 1:
         return False
     audit(db, "portal", "confirm_booking", "booking", booking_id)
     _tell_confirmed(db, booking_id)
@@ -79,11 +125,7 @@ def settle_booking(db: Session, booking_id: int, now: datetime) -> bool:
         return False
     key = f"{booking.person_id}:{booking.test}"
     if db.exec(select(m.Booking).where(m.Booking.active_key == key)).first() is not None:
-        db.execute(
-            update(m.TestSession)
-            .where(m.TestSession.id == booking.session_id)  # type: ignore[arg-type]
-            .values(booked=m.TestSession.booked - 1)
-        )
+        give_back_seat(db, booking.session_id)
         return False  # they booked the same test again meanwhile: refund this one
     booking.status = CONFIRMED
     booking.confirmed_at = now

@@ -3,25 +3,26 @@ the sessions beside the course and leaves a question for the next one."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 from typing import Any
 
-from sqlmodel import Session, select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from portal.db import models as m
-from portal.db.engine import session_scope
+from portal import i18n
 from portal.services import classroom as service
-from portal.services.caller import Principal
+from portal.services import unit
 from portal.services.course import active_modules, texts
 from portal.services.errors import ServiceError
 from portal.settings import BRUSSELS
 from portal.web.context import portal_of
-from portal.web.forms import Form
+from portal.web.forms import Form, row_id
 from portal.web.pages import render
 from portal.web.routing import Audience, principal_of, route
+
+PERSON_FIELD = re.compile(r"person_(\d+)")
 
 
 def _time(value: str) -> time | None:
@@ -32,12 +33,9 @@ def _time(value: str) -> time | None:
 
 
 def sessions_page(request: Request, form: Form | None = None, status: int = 200) -> Response:
-    from portal import i18n
-
     portal = portal_of(request)
-    principal = principal_of(request)
-    with session_scope(portal.engine) as db:
-        sessions = service.sessions_of_agency(db, principal.agency_id)  # type: ignore[arg-type]
+    with unit.work(portal.engine) as db:
+        sessions = service.staff_sessions(db, principal_of(request))
         modules = [
             (row.module_id, texts(row, i18n.current_language())[0]["title"])
             for row in active_modules(db)
@@ -58,7 +56,6 @@ def sessions_page(request: Request, form: Form | None = None, status: int = 200)
 
 def create(request: Request) -> Response:
     portal = portal_of(request)
-    principal = principal_of(request)
     form = Form(getattr(request.state, "form", None) or {})
     title = form.text("title")
     day = form.date("day")
@@ -72,12 +69,11 @@ def create(request: Request) -> Response:
     link = form.text("online_url", required=False, max_length=500)
     module_id = form.text("module", required=False, max_length=60) or None
     if form.ok and day is not None and start is not None and end is not None:
-        with session_scope(portal.engine) as db:
-            try:
-                service.create_session(
+        try:
+            with unit.work(portal.engine) as db:
+                service.plan_session(
                     db,
-                    principal.subject,
-                    principal.agency_id,  # type: ignore[arg-type]
+                    principal_of(request),
                     title,
                     datetime.combine(day, start, BRUSSELS),
                     datetime.combine(day, end, BRUSSELS),
@@ -86,77 +82,39 @@ def create(request: Request) -> Response:
                     module_id,
                     portal.clock.now(),
                 )
-            except ServiceError as error:
-                db.rollback()
-                field = {
-                    "end_before_start": "end",
-                    "session_in_past": "day",
-                    "place_or_link": "place",
-                    "https_link": "online_url",
-                }.get(error.code, "module")
-                form.error(field, error.code)
+        except ServiceError as error:
+            if error.code == "not_found":
+                raise HTTPException(status_code=404) from None
+            field = {
+                "end_before_start": "end",
+                "session_in_past": "day",
+                "place_or_link": "place",
+                "https_link": "online_url",
+            }.get(error.code, "module")
+            form.error(field, error.code)
     if form.ok:
         return RedirectResponse("/staff/classroom?done=created", status_code=303)
     return sessions_page(request, form, status=400)
 
 
-def _session(db: Session, principal: Principal, session_id: int) -> m.ClassroomSession:
-    session = db.exec(
-        select(m.ClassroomSession).where(
-            m.ClassroomSession.id == session_id,
-            m.ClassroomSession.agency_id == principal.agency_id,
-        )
-    ).first()
-    if session is None:
-        raise HTTPException(status_code=404)
-    return session
-
-
-def _participants(db: Any, agency_id: int) -> list[m.Person]:
-    """Persons of the agency whose signed plan has a blended or classroom MO course."""
-    return list(
-        db.exec(
-            select(m.Person)
-            .join(m.Contract, m.Contract.person_id == m.Person.id)  # type: ignore[arg-type]
-            .join(m.PlanComponent, m.PlanComponent.contract_id == m.Contract.id)  # type: ignore[arg-type]
-            .where(
-                m.Person.agency_id == agency_id,
-                m.Contract.signed_on != None,  # noqa: E711
-                m.PlanComponent.pillar == "mo",
-                m.PlanComponent.variant.in_(["blended", "classroom"]),  # type: ignore[attr-defined]
-            )
-            .order_by(m.Person.family_name, m.Person.given_name)
-        ).all()
-    )
-
-
 def session_page(request: Request, form: Form | None = None, status: int = 200) -> Response:
     portal = portal_of(request)
-    principal = principal_of(request)
-    with session_scope(portal.engine) as db:
-        session = _session(db, principal, int(request.path_params["session_id"]))
-        people = _participants(db, principal.agency_id)  # type: ignore[arg-type]
-        attendance = {
-            a.person_id: a.present
-            for a in db.exec(
-                select(m.Attendance).where(m.Attendance.session_id == session.id)
-            ).all()
-        }
-        questions = db.exec(
-            select(m.ClassroomQuestion, m.Person)
-            .join(m.Person, m.Person.id == m.ClassroomQuestion.person_id)  # type: ignore[arg-type]
-            .where(m.ClassroomQuestion.session_id == session.id)
-            .order_by(m.ClassroomQuestion.created_at)  # type: ignore[arg-type]
-        ).all()
+    try:
+        with unit.work(portal.engine) as db:
+            sheet = service.attendance_sheet(
+                db, principal_of(request), request.path_params["session_id"]
+            )
+    except ServiceError:
+        raise HTTPException(status_code=404) from None
     return render(
         request,
         "staff/classroom_session.html",
         {
-            "session": session,
-            "people": people,
-            "attendance": attendance,
-            "questions": questions,
-            "started": session.starts_at <= portal.clock.now(),
+            "session": sheet.session,
+            "people": sheet.people,
+            "attendance": sheet.attendance,
+            "questions": sheet.questions,
+            "started": sheet.session.starts_at <= portal.clock.now(),
             "form": form or Form(),
             "done": request.query_params.get("done", ""),
         },
@@ -167,26 +125,23 @@ def session_page(request: Request, form: Form | None = None, status: int = 200) 
 
 def record(request: Request) -> Response:
     portal = portal_of(request)
-    principal = principal_of(request)
     form = Form(getattr(request.state, "form", None) or {})
-    session_id = int(request.path_params["session_id"])
-    with session_scope(portal.engine) as db:
-        session = _session(db, principal, session_id)
-        try:
-            for person in _participants(db, principal.agency_id):  # type: ignore[arg-type]
-                value = form.get(f"person_{person.id}")
-                if value in {"present", "absent"}:
-                    service.record_attendance(
-                        db,
-                        principal.subject,
-                        session,
-                        person,
-                        value == "present",
-                        portal.clock.now(),
-                    )
-        except ServiceError as error:
-            db.rollback()
-            form.error("attendance", error.code)
+    session_id = request.path_params["session_id"]
+    marks: dict[int, bool] = {}
+    for name, value in form.values.items():
+        match = PERSON_FIELD.fullmatch(name)
+        person_id = row_id(match.group(1)) if match else None
+        if person_id is not None and value in {"present", "absent"}:
+            marks[person_id] = value == "present"
+    try:
+        with unit.work(portal.engine) as db:
+            service.record_attendance_sheet(
+                db, principal_of(request), session_id, marks, portal.clock.now()
+            )
+    except ServiceError as error:
+        if error.code == "not_found":
+            raise HTTPException(status_code=404) from None
+        form.error("attendance", error.code)
     if form.ok:
         return RedirectResponse(f"/staff/classroom/{session_id}?done=recorded", status_code=303)
     return session_page(request, form, status=400)
@@ -200,16 +155,13 @@ def ask(request: Request) -> Response:
     text = form.text("question", max_length=500)
     session_id = form.integer("session", maximum=2**31)
     if form.ok and session_id is not None and principal.person_id is not None:
-        with session_scope(portal.engine) as db:
-            person = db.get(m.Person, principal.person_id)
-            session = db.get(m.ClassroomSession, session_id)
-            if person is None or session is None or session.agency_id != person.agency_id:
-                raise HTTPException(status_code=404)
-            try:
-                service.ask_question(db, person, session, text, portal.clock.now())
-            except ServiceError as error:
-                db.rollback()
-                return RedirectResponse(f"/my/course?question_error={error.code}", status_code=303)
+        try:
+            with unit.work(portal.engine) as db:
+                service.ask_question(db, principal.person_id, session_id, text, portal.clock.now())
+        except ServiceError as error:
+            if error.code == "not_found":
+                raise HTTPException(status_code=404) from None
+            return RedirectResponse(f"/my/course?question_error={error.code}", status_code=303)
         return RedirectResponse("/my/course?asked=1", status_code=303)
     return RedirectResponse("/my/course?question_error=required", status_code=303)
 

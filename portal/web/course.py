@@ -10,12 +10,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from portal import i18n
-from portal.db import models as m
-from portal.db.engine import session_scope
+from portal.services import classroom, notify, unit
 from portal.services import course as service
-from portal.services import notify
 from portal.services.caller import Principal
 from portal.services.errors import ServiceError
+from portal.settings import BRUSSELS
 from portal.web.context import portal_of
 from portal.web.pages import render
 from portal.web.routing import Audience, route
@@ -32,7 +31,7 @@ def _dutch_alongside(request: Request) -> bool:
     return request.query_params.get("nl") == "1" and i18n.current_language() != "nl"
 
 
-def _module_view(state: service.CourseState, row: m.CourseModule) -> dict[str, Any]:
+def _module_view(state: service.CourseState, row: Any) -> dict[str, Any]:
     text, fallback = service.texts(row, i18n.current_language())
     progress = state.progress.get(row.module_id)
     return {
@@ -47,17 +46,12 @@ def _module_view(state: service.CourseState, row: m.CourseModule) -> dict[str, A
 
 
 def overview(request: Request) -> Response:
-
     portal = portal_of(request)
     person_id = _person_id(request)
-    from portal.services.classroom import sessions_of_agency
-    from portal.settings import BRUSSELS
-
-    now = portal.clock.now()
-    with session_scope(portal.engine) as db:
+    with unit.work(portal.engine) as db:
         state = service.course_state(db, person_id, portal.clock.today())
         unread = notify.unread_count(db, person_id)
-        sessions = sessions_of_agency(db, state.dossier.person.agency_id)
+        upcoming = classroom.sessions_for_person(db, person_id, after=portal.clock.now())
     return render(
         request,
         "citizen/course.html",
@@ -65,7 +59,7 @@ def overview(request: Request) -> Response:
             "state": state,
             "modules": [_module_view(state, row) for row in state.modules],
             "unread": unread,
-            "upcoming": [s for s in sessions if s.starts_at > now],
+            "upcoming": upcoming,
             "in_trajectory": state.dossier.evaluate(portal.clock.today()).eligibility.value
             in {"obliged", "voluntary"},
             "brussels": BRUSSELS,
@@ -74,9 +68,10 @@ def overview(request: Request) -> Response:
     )
 
 
-def _state_and_module(request: Request) -> tuple[service.CourseState, m.CourseModule]:
+def _state_and_module(request: Request) -> tuple[service.CourseState, Any]:
+    """The person's course and the module of the path (404 when there is no such module)."""
     portal = portal_of(request)
-    with session_scope(portal.engine) as db:
+    with unit.work(portal.engine) as db:
         state = service.course_state(db, _person_id(request), portal.clock.today())
     row = state.module(request.path_params["module_id"])
     if row is None:
@@ -85,22 +80,15 @@ def _state_and_module(request: Request) -> tuple[service.CourseState, m.CourseMo
 
 
 def module_page(request: Request) -> Response:
-    from sqlmodel import select
-
     portal = portal_of(request)
     state, row = _state_and_module(request)
     if not state.is_open(row):
         return RedirectResponse("/my/course?locked=1", status_code=303)
     sessions = []
     if state.classroom_required:
-        with session_scope(portal.engine) as db:
-            sessions = list(
-                db.exec(
-                    select(m.ClassroomSession).where(
-                        m.ClassroomSession.agency_id == state.dossier.person.agency_id,
-                        m.ClassroomSession.module_id == row.module_id,
-                    )
-                ).all()
+        with unit.work(portal.engine) as db:
+            sessions = classroom.sessions_for_person(
+                db, _person_id(request), module_id=row.module_id
             )
     return render(
         request,
@@ -149,18 +137,18 @@ def mark_read(request: Request) -> Response:
     portal = portal_of(request)
     module_id = request.path_params["module_id"]
     lesson_id = request.path_params["lesson_id"]
-    with session_scope(portal.engine) as db:
-        try:
+    try:
+        with unit.work(portal.engine) as db:
             state = service.read_lesson(
                 db, _person_id(request), module_id, lesson_id, portal.clock.now()
             )
-        except ServiceError as error:
-            if error.code == "course_locked":
-                return RedirectResponse("/my/course?locked=1", status_code=303)
-            raise HTTPException(status_code=404) from None
-        row = state.module(module_id)
-        assert row is not None
-        lessons = [lesson["id"] for lesson in row.content["lessons"]]
+    except ServiceError as error:
+        if error.code == "course_locked":
+            return RedirectResponse("/my/course?locked=1", status_code=303)
+        raise HTTPException(status_code=404) from None
+    row = state.module(module_id)
+    assert row is not None
+    lessons = [lesson["id"] for lesson in row.content["lessons"]]
     suffix = "?nl=1" if request.query_params.get("nl") == "1" else ""
     index = lessons.index(lesson_id)
     if index + 1 < len(lessons):
@@ -183,19 +171,18 @@ def check(request: Request) -> Response:
     if request.method == "POST":
         form = getattr(request.state, "form", None) or {}
         chosen = {q["id"]: str(form.get(q["id"], "")) for q in row.content["questions"]}
-        with session_scope(portal.engine) as db:
-            try:
+        try:
+            with unit.work(portal.engine) as db:
                 feedback = service.answer(
                     db, _person_id(request), row.module_id, chosen, portal.clock.now()
                 )
-            except ServiceError as error:
-                db.rollback()
-                if error.code != "answer_every_question":
-                    raise HTTPException(status_code=404) from None
-                missing = str(error).split(",")
-                status = 400
+        except ServiceError as error:
+            if error.code != "answer_every_question":
+                raise HTTPException(status_code=404) from None
+            missing = str(error).split(",")
+            status = 400
         if feedback is not None:
-            with session_scope(portal.engine) as db:
+            with unit.work(portal.engine) as db:
                 state = service.course_state(db, _person_id(request), portal.clock.today())
             view = _module_view(state, row)
     dutch = service.texts(row, "nl")[0] if _dutch_alongside(request) else None
@@ -221,11 +208,9 @@ def check(request: Request) -> Response:
 def staff_course(request: Request) -> Response:
     """For staff: the loaded course version, its modules and their validation status, and what
     the loader reported (texts shown in Dutch for want of a translation)."""
-    from sqlmodel import select
-
     portal = portal_of(request)
-    with session_scope(portal.engine) as db:
-        version = db.exec(select(m.CourseVersion).where(m.CourseVersion.active == True)).first()  # noqa: E712
+    with unit.work(portal.engine) as db:
+        version = service.active_version(db)
         rows = service.active_modules(db)
     return render(
         request,

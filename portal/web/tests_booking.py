@@ -3,26 +3,19 @@ the held seat, paying, the confirmation with a calendar file, cancelling."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from portal import i18n, labels
-from portal.db import models as m
-from portal.db.engine import session_scope
-from portal.domain.booking_rules import booking_rights, cancel_terms, session_fits
 from portal.domain.model import TestKind
-from portal.domain.rules import rules_on
+from portal.services import appeals, notify, unit
 from portal.services import booking as service
-from portal.services import notify
 from portal.services.caller import Principal
-from portal.services.dossier import load_dossier
 from portal.services.errors import ServiceError
-from portal.services.payments import statement
 from portal.web.context import portal_of
 from portal.web.forms import Form
 from portal.web.pages import render
@@ -66,34 +59,13 @@ def _test(request: Request) -> TestKind:
 
 
 def overview(request: Request) -> Response:
-
     portal = portal_of(request)
     person_id = _person_id(request)
     now = portal.clock.now()
     service.expire_holds(portal.engine, now)
-    with session_scope(portal.engine) as db:
-        dossier = load_dossier(db, person_id)
-        assert dossier is not None
-        screened = db.exec(select(m.Screening).where(m.Screening.person_id == person_id)).first()
-        rights = booking_rights(
-            dossier.person_facts(),
-            now.date(),
-            screened=screened is not None,
-            active_tests=service._active_tests(db, person_id, now),
-        )
-        bookings = db.exec(
-            select(m.Booking, m.TestSession, m.TestLocation)
-            .join(m.TestSession, m.TestSession.id == m.Booking.session_id)  # type: ignore[arg-type]
-            .join(m.TestLocation, m.TestLocation.id == m.TestSession.location_id)  # type: ignore[arg-type]
-            .where(m.Booking.person_id == person_id)
-            .order_by(m.TestSession.starts_at.desc())  # type: ignore[attr-defined]
-        ).all()
+    with unit.work(portal.engine) as db:
+        mine = service.my_tests(db, person_id, now)
         unread = notify.unread_count(db, person_id)
-        appeals = {
-            a.fact_id: a
-            for a in db.exec(select(m.Appeal).where(m.Appeal.person_id == person_id)).all()
-        }
-        results = [f for f in dossier.active_facts if f.kind == "test_result"]
     return render(
         request,
         "citizen/tests.html",
@@ -104,14 +76,14 @@ def overview(request: Request) -> Response:
                     "name": labels.test_name(r.test.value),
                     "reason": i18n.gettext(REFUSALS[r.refusal.value]) if r.refusal else "",
                 }
-                for r in rights
+                for r in mine.rights
             ],
-            "bookings": bookings,
+            "bookings": mine.bookings,
             "unread": unread,
             "error": request.query_params.get("error", ""),
             "refusals": REFUSALS,
-            "results": sorted(results, key=lambda f: f.on, reverse=True),
-            "appeals": appeals,
+            "results": mine.results,
+            "appeals": mine.appeals,
         },
         personal=True,
     )
@@ -123,18 +95,15 @@ def appeal(request: Request) -> Response:
     form = Form(getattr(request.state, "form", None) or {})
     fact_id = form.integer("fact", maximum=2**31)
     reason = form.text("reason", max_length=1000)
-    with session_scope(portal.engine) as db:
-        person = db.get(m.Person, person_id)
-        assert person is not None
-        try:
-            if fact_id is None or not form.ok:
-                raise ServiceError("required")
-            service.lodge_appeal(db, person, fact_id, reason)
-        except ServiceError as error:
-            db.rollback()
-            if error.code == "unknown_fact":
-                raise HTTPException(status_code=404) from None
-            return RedirectResponse(f"/my/tests?appeal_error={error.code}#results", status_code=303)
+    try:
+        if fact_id is None or not form.ok:
+            raise ServiceError("required")
+        with unit.work(portal.engine) as db:
+            appeals.lodge_appeal(db, person_id, fact_id, reason)
+    except ServiceError as error:
+        if error.code == "unknown_fact":
+            raise HTTPException(status_code=404) from None
+        return RedirectResponse(f"/my/tests?appeal_error={error.code}#results", status_code=303)
     return RedirectResponse("/my/tests?appealed=1#results", status_code=303)
 
 
@@ -144,44 +113,22 @@ def sessions(request: Request) -> Response:
     test = _test(request)
     now = portal.clock.now()
     service.expire_holds(portal.engine, now)
-    with session_scope(portal.engine) as db:
-        dossier = load_dossier(db, person_id)
-        assert dossier is not None
-        rows = db.exec(
-            select(m.TestSession, m.TestLocation)
-            .join(m.TestLocation, m.TestLocation.id == m.TestSession.location_id)  # type: ignore[arg-type]
-            .where(
-                m.TestSession.test == test.value,
-                m.TestSession.starts_at > now,
-                m.TestSession.cancelled_at == None,  # noqa: E711
-            )
-            .order_by(m.TestSession.starts_at)  # type: ignore[arg-type]
-        ).all()
-        province = dossier.municipality.province
-        region = dossier.municipality.region
-    target = dossier.person.nt2_target
-    rows = [(s, loc) for s, loc in rows if session_fits(test, s.level, target)]
-    rows = sorted(rows, key=lambda r: (not _near(r[1], province, region), r[0].starts_at))
+    with unit.work(portal.engine) as db:
+        dates = service.open_dates(db, person_id, test, now)
     return render(
         request,
         "citizen/test_sessions.html",
         {
             "test": test,
             "name": labels.test_name(test.value),
-            "rows": rows,
-            "province": province,
-            "near": lambda loc: _near(loc, province, region),
+            "rows": dates.places,
+            "province": dates.province,
+            "near": lambda location: location.id in dates.near,
             "error": request.query_params.get("error", ""),
             "refusals": REFUSALS,
         },
         personal=True,
     )
-
-
-def _near(location: m.TestLocation, province: str, region: str) -> bool:
-    if region == "brussels":
-        return location.region == "brussels"
-    return bool(province) and location.province == province
 
 
 def hold(request: Request) -> Response:
@@ -202,43 +149,17 @@ def hold(request: Request) -> Response:
     return RedirectResponse(f"/my/tests/bookings/{booking.id}", status_code=303)
 
 
-def _own_booking(db: Any, request: Request) -> tuple[m.Booking, m.TestSession, m.TestLocation]:
-    row = db.exec(
-        select(m.Booking, m.TestSession, m.TestLocation)
-        .join(m.TestSession, m.TestSession.id == m.Booking.session_id)  # type: ignore[arg-type]
-        .join(m.TestLocation, m.TestLocation.id == m.TestSession.location_id)  # type: ignore[arg-type]
-        .where(
-            m.Booking.id == int(request.path_params["booking_id"]),
-            m.Booking.person_id == _person_id(request),
-        )
-    ).first()
-    if row is None:
-        raise HTTPException(status_code=404)
-    return row  # type: ignore[no-any-return]
-
-
 def booking_page(request: Request) -> Response:
     portal = portal_of(request)
+    person_id = _person_id(request)
     now = portal.clock.now()
     service.expire_holds(portal.engine, now)
-    with session_scope(portal.engine) as db:
-        booking, session, location = _own_booking(db, request)
-        dossier = load_dossier(db, booking.person_id)
-        assert dossier is not None
-        line = statement(db, dossier).line(f"test:{booking.id}")
-        others = db.exec(
-            select(m.TestSession, m.TestLocation)
-            .join(m.TestLocation, m.TestLocation.id == m.TestSession.location_id)  # type: ignore[arg-type]
-            .where(
-                m.TestSession.test == booking.test,
-                m.TestSession.id != session.id,
-                m.TestSession.starts_at > now,
-                m.TestSession.cancelled_at == None,  # noqa: E711
-                m.TestSession.booked < m.TestSession.capacity,
-            )
-            .order_by(m.TestSession.starts_at)  # type: ignore[arg-type]
-        ).all()
-    terms = cancel_terms(session.starts_at, now, rules_on(now.date())).value
+    try:
+        with unit.work(portal.engine) as db:
+            view = service.booking_view(db, person_id, request.path_params["booking_id"], now)
+    except ServiceError:
+        raise HTTPException(status_code=404) from None
+    booking, session, location = view.seat
     return render(
         request,
         "citizen/test_booking.html",
@@ -246,14 +167,13 @@ def booking_page(request: Request) -> Response:
             "booking": booking,
             "session": session,
             "location": location,
-            "line": line,
+            "line": view.line,
             "name": labels.test_name(booking.test),
-            "terms": terms,
-            "free_until": session.starts_at
-            - timedelta(days=rules_on(now.date()).free_cancellation_days),
+            "terms": view.terms,
+            "free_until": view.free_until,
             "error": request.query_params.get("error", ""),
             "moved": request.query_params.get("moved") == "1",
-            "others": others,
+            "others": view.others,
         },
         personal=True,
     )
@@ -262,10 +182,14 @@ def booking_page(request: Request) -> Response:
 def calendar(request: Request) -> Response:
     """The confirmed booking as an iCalendar file (RFC 5545), for the phone's calendar."""
     portal = portal_of(request)
-    with session_scope(portal.engine) as db:
-        booking, session, location = _own_booking(db, request)
-    if booking.status != service.CONFIRMED:
-        raise HTTPException(status_code=404)
+    person_id = _person_id(request)
+    try:
+        with unit.work(portal.engine) as db:
+            booking, session, location = service.confirmed_booking(
+                db, person_id, request.path_params["booking_id"]
+            )
+    except ServiceError:
+        raise HTTPException(status_code=404) from None
     body = ics_event(
         uid=f"booking-{booking.id}@{portal.settings.base_url.split('//', 1)[-1]}",
         start=session.starts_at,
@@ -288,11 +212,11 @@ def _ics_text(value: str) -> str:
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
-def ics_event(*, uid: str, start: Any, end: Any, summary: str, location: str, stamp: Any) -> str:
-    from datetime import UTC
-
-    def utc(moment: Any) -> str:
-        return str(moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ"))
+def ics_event(
+    *, uid: str, start: datetime, end: datetime, summary: str, location: str, stamp: datetime
+) -> str:
+    def utc(moment: datetime) -> str:
+        return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
     lines = [
         "BEGIN:VCALENDAR",

@@ -17,17 +17,13 @@ PORTAL = ROOT / "portal"
 WEB_DB_STILL = {
     "portal.web.admin",
     "portal.web.citizen",
-    "portal.web.classroom",
     "portal.web.counsellor",
-    "portal.web.course",
     "portal.web.interpreting",
     "portal.web.payments",
     "portal.web.public",
     "portal.web.routing",
     "portal.web.sessions",
     "portal.web.staff",
-    "portal.web.staff_tests",
-    "portal.web.tests_booking",
 }
 
 # what each layer may import from the portal (besides itself)

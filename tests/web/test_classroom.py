@@ -171,3 +171,46 @@ def test_the_course_counts_as_followed_only_with_the_classroom_part(app):
                 db, "c", session, db.get(m.Person, person.id), True, clock.now()
             )
     assert len(followed()) == 1
+
+
+def test_another_agency_neither_lists_nor_records_attendance_at_a_real_session(client, app):
+    clock = app.state.portal.clock
+    first = sessions(app)[0]
+    clock.set(clock.now() + timedelta(days=30))
+    with session_scope(app.state.portal.engine) as db:
+        pid = db.exec(select(m.Person.id).where(m.Person.subject == "demo-gent-new")).one()
+    sign_in(client, "demo-counsellor-brussels")
+    page = client.get("/staff/classroom")
+    assert f"/staff/classroom/{first.id}" not in page.text
+    refused = client.post(
+        f"/staff/classroom/{first.id}/attendance",
+        data={"csrf_token": csrf_token(page.text), f"person_{pid}": "present"},
+    )
+    assert refused.status_code == 404
+    with session_scope(app.state.portal.engine) as db:
+        assert db.exec(select(m.Attendance)).all() == []
+
+
+def test_a_mark_for_a_real_person_of_another_agency_is_left_out(client, app):
+    """The Ghent counsellor's attendance form reaches only Ghent participants: a crafted mark
+    for the Antwerp newcomer (blended MO course too) records nothing for her."""
+    clock = app.state.portal.clock
+    first = sessions(app)[0]
+    clock.set(clock.now() + timedelta(days=30))
+    with session_scope(app.state.portal.engine) as db:
+        ghent = db.exec(select(m.Person.id).where(m.Person.subject == "demo-gent-new")).one()
+        antwerp = db.exec(select(m.Person.id).where(m.Person.subject == "demo-antwerp")).one()
+    sign_in(client, "demo-counsellor")
+    page = client.get(f"/staff/classroom/{first.id}")
+    assert f"person_{antwerp}" not in page.text
+    saved = client.post(
+        f"/staff/classroom/{first.id}/attendance",
+        data={
+            "csrf_token": csrf_token(page.text),
+            f"person_{ghent}": "present",
+            f"person_{antwerp}": "present",
+        },
+    )
+    assert saved.status_code == 303
+    with session_scope(app.state.portal.engine) as db:
+        assert [a.person_id for a in db.exec(select(m.Attendance)).all()] == [ghent]

@@ -365,7 +365,7 @@ def test_results_a_fail_makes_a_paid_retake_and_an_upheld_appeal_passes(client, 
 def test_another_agencys_real_appeal_is_neither_shown_nor_decided(client, app):
     """Scoping proved with a real record of another agency, not a missing id: a Ghent person's
     appeal is invisible to the Brussels counsellor, who cannot decide it either."""
-    from portal.services import booking
+    from portal.services import appeals
 
     with session_scope(app.state.portal.engine) as db:
         person = db.exec(select(m.Person).where(m.Person.subject == "demo-mo-failed")).one()
@@ -376,7 +376,7 @@ def test_another_agencys_real_appeal_is_neither_shown_nor_decided(client, app):
                 m.Fact.passed == False,  # noqa: E712
             )
         ).first()
-        appeal = booking.lodge_appeal(db, person, fail.id, "De vragen waren onduidelijk.")
+        appeal = appeals.lodge_appeal(db, person.id, fail.id, "De vragen waren onduidelijk.")
         appeal_id = appeal.id
     sign_in(client, "demo-counsellor-brussels")
     page = client.get("/staff/appeals")
@@ -427,3 +427,81 @@ def test_a_confirmed_booking_is_announced_and_a_result_from_the_fact_form_closes
     )
     with session_scope(app.state.portal.engine) as db:
         assert db.get(m.Booking, booking_id).status == "attended"
+
+
+def test_another_persons_real_result_cannot_be_appealed_nor_their_booking_moved(client, app):
+    """Scoping proved with real records of another person: demo-mo-failed's failed MO test and
+    demo-booked's confirmed booking, both out of reach of demo-mo-done."""
+    with session_scope(app.state.portal.engine) as db:
+        failed = db.exec(select(m.Person).where(m.Person.subject == "demo-mo-failed")).one()
+        fail = db.exec(
+            select(m.Fact).where(
+                m.Fact.person_id == failed.id,
+                m.Fact.kind == "test_result",
+                m.Fact.passed == False,  # noqa: E712
+            )
+        ).first()
+        booked = db.exec(
+            select(m.Booking).join(m.Person).where(m.Person.subject == "demo-booked")
+        ).one()
+        old_session = booked.session_id
+    sign_in(client, "demo-mo-done")
+    page = client.get("/my/tests")
+    appealed = client.post(
+        "/my/tests/appeals",
+        data={"csrf_token": csrf_token(page.text), "fact": fail.id, "reason": "Not mine."},
+    )
+    assert appealed.status_code == 404
+    moved = client.post(
+        f"/my/tests/bookings/{booked.id}/reschedule",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "session": session_ids(app, "mo", capacity=12)[0],
+        },
+    )
+    assert moved.status_code == 404
+    with session_scope(app.state.portal.engine) as db:
+        assert db.exec(select(m.Appeal)).all() == []
+        assert db.get(m.Booking, booked.id).session_id == old_session
+
+
+def test_screening_a_real_person_of_another_agency_is_refused(client, app):
+    with session_scope(app.state.portal.engine) as db:
+        pid = db.exec(select(m.Person.id).where(m.Person.subject == "demo-gent-new")).one()
+    sign_in(client, "demo-counsellor-brussels")
+    page = client.get("/staff/tests")
+    refused = client.post(
+        f"/staff/persons/{pid}/screening", data={"csrf_token": csrf_token(page.text)}
+    )
+    assert refused.status_code == 404
+    with session_scope(app.state.portal.engine) as db:
+        assert db.exec(select(m.Screening).where(m.Screening.person_id == pid)).all() == []
+
+
+def test_results_of_another_agencys_real_booking_are_neither_shown_nor_recorded(client, app):
+    """The Brussels counsellor sees a Ghent session's results form without the Ghent person,
+    and a crafted result for that person's booking is left out."""
+    from datetime import timedelta
+
+    clock = app.state.portal.clock
+    with session_scope(app.state.portal.engine) as db:
+        booked = db.exec(
+            select(m.Booking).join(m.Person).where(m.Person.subject == "demo-booked")
+        ).one()
+        session = db.get(m.TestSession, booked.session_id)
+    clock.set(session.starts_at + timedelta(hours=3))
+    sign_in(client, "demo-counsellor-brussels")
+    page = client.get(f"/staff/tests/{session.id}/results")
+    assert page.status_code == 200
+    assert f"result_{booked.id}" not in page.text
+    saved = client.post(
+        f"/staff/tests/{session.id}/results/save",
+        data={"csrf_token": csrf_token(page.text), f"result_{booked.id}": "failed"},
+    )
+    assert saved.status_code == 303
+    with session_scope(app.state.portal.engine) as db:
+        assert db.get(m.Booking, booked.id).status == "confirmed"
+        source = f"test session {session.id}"
+        assert db.exec(select(m.Fact).where(m.Fact.source == source)).all() == []
+    sign_in(client, "demo-counsellor")  # the person's own agency sees the booking
+    assert f"result_{booked.id}" in client.get(f"/staff/tests/{session.id}/results").text
