@@ -21,7 +21,6 @@ WEB_DB_STILL = {
     "portal.web.course",
     "portal.web.interpreting",
     "portal.web.participation",
-    "portal.web.payments",
     "portal.web.routing",
     "portal.web.sessions",
     "portal.web.staff_tests",

@@ -18,9 +18,14 @@ from portal.services.payments.ledger import can_move
 from portal.services.payments.owed import (
     TEST_CHARGES,
     Line,
+    PersonStatement,
+    Receipt,
     Statement,
     fee_sources,
+    own_payment,
+    receipt,
     statement,
+    statement_for,
 )
 from portal.services.payments.paying import CREATION_WAIT_SECONDS, PayStart, start_payment
 from portal.services.payments.refunds import refresh_refund, refund, refund_surplus
@@ -44,12 +49,16 @@ __all__ = [
     "WAIVER_CATEGORIES",
     "Line",
     "PayStart",
+    "PersonStatement",
+    "Receipt",
     "ServiceError",
     "Statement",
     "apply_provider_status",
     "can_move",
     "fee_sources",
     "handle_webhook",
+    "own_payment",
+    "receipt",
     "reconcile",
     "record_external_payment",
     "record_waiver",
@@ -59,4 +68,5 @@ __all__ = [
     "refund_surplus",
     "start_payment",
     "statement",
+    "statement_for",
 ]

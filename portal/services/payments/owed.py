@@ -1,5 +1,6 @@
 """What a person owes and why: the fee rules over their dossier, with every payment, refund and
-waiver."""
+waiver; and what a caller may see of it (their own statement, payments and receipts, or those
+of a person of their agency)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal.adapters.payments.base import (
     AUTHORIZED,
@@ -23,7 +24,8 @@ from portal.domain.fees import (
     ResidencePeriod,
     charges,
 )
-from portal.services.dossier import Dossier
+from portal.services.caller import Principal
+from portal.services.dossier import Dossier, dossier_for, load_dossier
 from portal.settings import BRUSSELS
 
 TEST_CHARGES = {
@@ -191,3 +193,48 @@ def statement(db: Session, dossier: Dossier, leave_out: int | None = None) -> St
         )
         lines.append(Line(charge, paid, live, waivers.get(key)))
     return Statement(tuple(lines), payments, refunds)
+
+
+@dataclass(frozen=True)
+class PersonStatement:
+    dossier: Dossier
+    statement: Statement
+
+
+def statement_for(
+    db: Session, caller: Principal, person_id: int | None = None
+) -> PersonStatement | None:
+    """The statement `caller` may see: a citizen's own, a counsellor's person of their agency
+    (None: out of scope or unknown)."""
+    dossier = dossier_for(db, caller, person_id)
+    if dossier is None:
+        return None
+    return PersonStatement(dossier, statement(db, dossier))
+
+
+def own_payment(db: Session, caller: Principal, payment_id: int) -> m.Payment | None:
+    """One of the signed-in person's own payments (None: someone else's, or none)."""
+    if caller.role != "citizen" or caller.person_id is None:
+        return None
+    return db.exec(
+        select(m.Payment).where(
+            col(m.Payment.id) == payment_id, col(m.Payment.person_id) == caller.person_id
+        )
+    ).first()
+
+
+@dataclass(frozen=True)
+class Receipt:
+    payment: m.Payment
+    dossier: Dossier
+
+
+def receipt(db: Session, caller: Principal, payment_id: int) -> Receipt | None:
+    """The receipt of one of the person's own settled payments (None: not theirs, not settled)."""
+    payment = own_payment(db, caller, payment_id)
+    if payment is None or payment.settled_at is None:
+        return None
+    dossier = load_dossier(db, payment.person_id)
+    if dossier is None:
+        return None
+    return Receipt(payment, dossier)
