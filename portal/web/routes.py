@@ -14,6 +14,7 @@ def all_routes() -> list[BaseRoute]:
         counsellor,
         course,
         interpreting,
+        interpreting_api,
         participation,
         payments,
         public,
@@ -34,6 +35,7 @@ def all_routes() -> list[BaseRoute]:
         *staff_tests.routes(),
         *staff.routes(),
         *interpreting.routes(),
+        *interpreting_api.routes(),
         *participation.routes(),
         *admin.routes(),
     ]

@@ -15,14 +15,10 @@ PORTAL = ROOT / "portal"
 
 # web modules that still import portal.db (to be emptied; never to grow)
 WEB_DB_STILL = {
-    "portal.web.admin",
     "portal.web.classroom",
     "portal.web.counsellor",
     "portal.web.course",
-    "portal.web.interpreting",
     "portal.web.participation",
-    "portal.web.routing",
-    "portal.web.sessions",
     "portal.web.staff_tests",
     "portal.web.tests_booking",
 }
