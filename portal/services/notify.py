@@ -243,7 +243,8 @@ def notify(db: Session, person: m.Person, kind: str, **params: Any) -> m.Message
     """Put a message in the person's inbox and queue the e-mail (sent by `deliver_outbox`)."""
     if kind not in KINDS:
         raise ServiceError("unknown_message_kind")
-    message = m.Message(person_id=person.id, kind=kind, params=params)  # type: ignore[arg-type]
+    assert person.id is not None  # a stored person
+    message = m.Message(person_id=person.id, kind=kind, params=params)
     db.add(message)
     db.flush()
     if person.email:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from portal import labels
 from portal.services import admin as svc
 from portal.services import unit
+from portal.services.audit_log import AuditFilter, audit_entries
 from portal.web.context import portal_of
 from portal.web.forms import Form, row_id, submit
 from portal.web.pages import render
@@ -311,7 +312,7 @@ def add_service(request: Request) -> Response:
 def audit_log(request: Request) -> Response:
     portal = portal_of(request)
     form = Form(dict(request.query_params))
-    wanted = svc.AuditFilter(
+    wanted = AuditFilter(
         person=form.text("person", required=False, max_length=100),
         actor=form.text("actor", required=False, max_length=255),
         action=form.choice("action", tuple(labels.ACTION_NAMES), required=False),
@@ -322,7 +323,7 @@ def audit_log(request: Request) -> Response:
     entries = []
     if form.ok:
         with unit.work(portal.engine) as db:
-            entries = svc.audit_entries(db, wanted, before_id=before, limit=PAGE + 1)
+            entries = audit_entries(db, wanted, before_id=before, limit=PAGE + 1)
     more = len(entries) > PAGE
     entries = entries[:PAGE]
     query = {k: v for k, v in request.query_params.items() if k != "before" and v}

@@ -108,7 +108,8 @@ def _prepare(
         live = _live(db, active_key)
         if live is not None and live.provider_id is not None:
             if live.checkout_url and live.amount_cents == due:
-                return PayStart(live.id, live.checkout_url)  # type: ignore[arg-type]
+                assert live.id is not None  # a stored payment
+                return PayStart(live.id, live.checkout_url)
             _retire(db, live, now, "the amount due changed" if live.checkout_url else "no checkout")
             live = None
         fresh = False
@@ -155,8 +156,9 @@ def _prepare(
             )
         # else: an attempt whose creation at Mollie is under way in another request, or whose
         # outcome is unknown (a time-out): it is created again with the same idempotency key.
+        assert live.id is not None  # flushed above, or stored before
         return _Attempt(
-            live.id,  # type: ignore[arg-type]
+            live.id,
             live.idempotency_key,
             live.amount_cents,
             live.description,

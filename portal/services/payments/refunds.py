@@ -167,10 +167,10 @@ def refund(
         created = gateway.create_refund(provider_id, amount_cents, reason or "Refund", key)
     except (GatewayUnavailable, GatewayRejected) as error:
         with session_scope(engine) as db:
-            row = db.get(m.Refund, refund_id)  # type: ignore[assignment]
-            assert row is not None
-            row.status = "failed"
-            db.add(row)
+            failed = db.get(m.Refund, refund_id)
+            assert failed is not None
+            failed.status = "failed"
+            db.add(failed)
             audit(
                 db,
                 actor,
@@ -184,12 +184,12 @@ def refund(
             raise ServiceError("refund_refused") from error
         raise ServiceError("provider_unavailable") from error
     with session_scope(engine) as db:
-        row = db.get(m.Refund, refund_id)  # type: ignore[assignment]
-        assert row is not None
-        row.provider_id = created.id
-        row.status = created.status
-        row.updated_at = now
-        db.add(row)
+        asked = db.get(m.Refund, refund_id)
+        assert asked is not None
+        asked.provider_id = created.id
+        asked.status = created.status
+        asked.updated_at = now
+        db.add(asked)
         db.add(
             event(
                 payment_id=payment_id,
@@ -210,7 +210,7 @@ def refund(
             .where(m.Payment.id == payment_id)
         ).one()
         notify.notify(db, person, "payment_refunded", amount_cents=amount_cents)
-        return row
+        return asked
 
 
 def refresh_refund(

@@ -35,7 +35,7 @@ def record_waiver(
     if line.waiver is not None:
         raise ServiceError("already_waived")
     waiver = m.Waiver(
-        person_id=dossier.person.id,  # type: ignore[arg-type]
+        person_id=dossier.person_id,
         charge_key=charge_key,
         category=category,
         reason=reason.strip()[:500],
@@ -49,7 +49,7 @@ def record_waiver(
         "record_waiver",
         "waiver",
         waiver.id,
-        person_id=dossier.person.id,
+        person_id=dossier.person_id,
         after={"charge_key": charge_key, "category": category, "reason": waiver.reason},
     )
     return waiver
@@ -81,7 +81,7 @@ def record_external_payment(
     if line.charge.amount_cents == 0:
         raise ServiceError("nothing_to_pay")
     payment = m.Payment(
-        person_id=dossier.person.id,  # type: ignore[arg-type]
+        person_id=dossier.person_id,
         charge_key=charge_key,
         description=description[:255],
         amount_cents=line.charge.amount_cents,
@@ -112,7 +112,7 @@ def record_external_payment(
         "record_external_payment",
         "payment",
         payment.id,
-        person_id=dossier.person.id,
+        person_id=dossier.person_id,
         after={"charge_key": charge_key, "channel": channel, "reference": payment.reference},
     )
     return payment

@@ -69,8 +69,9 @@ def handle_webhook(
             log.info("webhook for unknown payment %s ignored", provider_id)
             return "ignored: unknown payment"
         payment_id = payment.id
+    assert payment_id is not None  # a stored payment
     try:
-        refresh_from_provider(engine, gateway, payment_id, "webhook", now, expected_mode)  # type: ignore[arg-type]
+        refresh_from_provider(engine, gateway, payment_id, "webhook", now, expected_mode)
     except GatewayNotFound:
         return "ignored: provider does not know it"
     # Mollie calls the same webhook when a refund changes: bring our refunds up to date too.
@@ -83,7 +84,8 @@ def handle_webhook(
             )
         ).all()
     for refund_id in open_refunds:
-        refresh_refund(engine, gateway, refund_id, now)  # type: ignore[arg-type]
+        assert refund_id is not None  # a primary key
+        refresh_refund(engine, gateway, refund_id, now)
     return "applied"
 
 
@@ -119,11 +121,13 @@ def reconcile(
         ).all()
     applied = 0
     for payment_id in ids:
+        assert payment_id is not None  # a primary key
         try:
-            refresh_from_provider(engine, gateway, payment_id, "reconcile", now, expected_mode)  # type: ignore[arg-type]
+            refresh_from_provider(engine, gateway, payment_id, "reconcile", now, expected_mode)
             applied += 1
         except (GatewayUnavailable, GatewayRejected) as error:
             log.warning("reconciling payment %s failed: %s", payment_id, error)
     for payment_id in surplus_ids:
-        refund_surplus(engine, gateway, payment_id, now)  # type: ignore[arg-type]
+        assert payment_id is not None  # a primary key
+        refund_surplus(engine, gateway, payment_id, now)
     return applied
