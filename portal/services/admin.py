@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
-from sqlalchemy import func as sa_func
 from sqlmodel import Session, select
 
 from portal.db import models as m
 from portal.services.errors import ServiceError, audit
 from portal.services.people import end_sessions, grant_role
-from portal.settings import BRUSSELS
 
 NIS = re.compile(r"^\d{5}$")
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
@@ -42,9 +40,10 @@ def add_agency(
     )
     db.add(agency)
     db.flush()
+    assert agency.id is not None  # flushed
     db.add(
         m.Office(
-            agency_id=agency.id,  # type: ignore[arg-type]
+            agency_id=agency.id,
             name=office.strip() or name.strip(),
             address=address.strip(),
             phone=phone.strip(),
@@ -368,70 +367,3 @@ def change_office(db: Session, actor: str, office_id: int, values: dict[str, str
     if after != before:
         audit(db, actor, "change_office", "office", office.id, before=before, after=after)
     return office
-
-
-# ------------------------------------------------------------------ the audit log, filtered
-
-
-@dataclass(frozen=True)
-class AuditFilter:
-    person: str = ""  # a person's number, or part of a name or national register number
-    actor: str = ""
-    action: str = ""
-    since: date | None = None
-    until: date | None = None  # inclusive
-
-
-def audit_entries(
-    db: Session, wanted: AuditFilter, *, before_id: int | None = None, limit: int = 50
-) -> list[m.AuditLog]:
-    """Audit entries matching `wanted`, newest first, `limit` at a time (keyset: pass the last
-    id shown as `before_id` for the next page)."""
-    from sqlalchemy import and_, or_
-
-    query = select(m.AuditLog)
-    if wanted.person.strip():
-        text = wanted.person.strip()
-        ids: list[int] = []
-        if text.isdigit() and len(text) < 10:
-            ids = [int(text)]
-        else:
-            digits = "".join(ch for ch in text if ch.isdigit())
-            like = f"%{text.lower()}%"
-            conditions = [
-                sa_func.lower(m.Person.given_name + " " + m.Person.family_name).like(like)
-            ]
-            if len(digits) == 11:
-                conditions.append(m.Person.national_number == digits)  # type: ignore[arg-type]
-            ids = [
-                pid
-                for pid in db.exec(select(m.Person.id).where(or_(*conditions)).limit(50)).all()
-                if pid is not None
-            ]
-        if not ids:
-            return []
-        query = query.where(
-            or_(
-                and_(
-                    m.AuditLog.entity == "person",  # type: ignore[arg-type]
-                    m.AuditLog.entity_id.in_([str(i) for i in ids]),  # type: ignore[attr-defined]
-                ),
-                m.AuditLog.details["person_id"].as_integer().in_(ids),
-            )
-        )
-    if wanted.actor.strip():
-        query = query.where(m.AuditLog.actor.contains(wanted.actor.strip()))  # type: ignore[attr-defined]
-    if wanted.action:
-        query = query.where(m.AuditLog.action == wanted.action)
-    if wanted.since is not None:
-        query = query.where(m.AuditLog.at >= _start_of(wanted.since))
-    if wanted.until is not None:
-        query = query.where(m.AuditLog.at < _start_of(wanted.until + timedelta(days=1)))
-    if before_id is not None:
-        query = query.where(m.AuditLog.id < before_id)  # type: ignore[operator]
-    query = query.order_by(m.AuditLog.id.desc()).limit(limit)  # type: ignore[union-attr]
-    return list(db.exec(query).all())
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=BRUSSELS)

@@ -1,4 +1,5 @@
-"""Read side: everything about one person in a fixed number of queries, and its domain view."""
+"""Read side: everything about one person in a fixed number of queries, and its domain view;
+`dossier_for` decides whose dossier a caller may see."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from portal.domain.model import (
     Suspension,
     TestKind,
 )
+from portal.services.caller import Principal
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,12 @@ class Dossier:
     modules: tuple[m.Nt2Module, ...] = ()
     amendments: tuple[m.Amendment, ...] = ()
     attest: m.Attest | None = None
+
+    @property
+    def person_id(self) -> int:
+        person_id = self.person.id
+        assert person_id is not None  # a stored person
+        return person_id
 
     @property
     def active_facts(self) -> tuple[m.Fact, ...]:
@@ -154,6 +162,42 @@ def load_dossier(db: Session, person_id: int, agency_id: int | None = None) -> D
         modules,
         amendments,
         attest,
+    )
+
+
+def dossier_for(db: Session, caller: Principal, person_id: int | None = None) -> Dossier | None:
+    """The dossier `caller` may see, or None: a citizen sees only their own (another
+    `person_id` is not found), a counsellor a person of their own agency; nobody else."""
+    if caller.role == "citizen" and caller.person_id is not None:
+        if person_id is not None and person_id != caller.person_id:
+            return None
+        return load_dossier(db, caller.person_id)
+    if caller.role == "counsellor" and caller.agency_id is not None and person_id is not None:
+        return load_dossier(db, person_id, agency_id=caller.agency_id)
+    return None
+
+
+@dataclass(frozen=True)
+class AttestCheck:
+    """What a printed certificate's verification code shows anyone: a name and dates."""
+
+    name: str
+    birth_date: date
+    issued_on: date
+
+
+def verify_attest(db: Session, code: str) -> AttestCheck | None:
+    """The certificate with this verification code, or None."""
+    row = db.exec(
+        select(m.Attest, m.Person)
+        .join(m.Person, m.Person.id == m.Attest.person_id)  # type: ignore[arg-type]
+        .where(m.Attest.verification_code == code)
+    ).first()
+    if row is None:
+        return None
+    attest, person = row
+    return AttestCheck(
+        f"{person.given_name} {person.family_name}", person.birth_date, attest.issued_on
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal.db import models as m
 from portal.db.engine import session_scope
@@ -21,6 +21,7 @@ from portal.domain import share_codes
 from portal.domain.share_codes import CodeState, Outcome
 from portal.domain.validity import Validity, ended_on, last_valid_day, validity_on
 from portal.services import ratelimit
+from portal.services.caller import Principal
 from portal.services.dossier import load_dossier
 from portal.services.errors import ServiceError, audit
 from portal.settings import BRUSSELS
@@ -298,6 +299,40 @@ def authenticate_api_key(db: Session, raw: str, now: datetime) -> m.ApiKey | Non
     key.last_used_at = now
     db.add(key)
     return key
+
+
+@dataclass(frozen=True)
+class ApiCaller:
+    """An interpreting service's own system, known by a live API key."""
+
+    key_id: int
+    service_id: int
+
+
+def api_caller(db: Session, raw: str, now: datetime) -> ApiCaller | None:
+    """Who calls the API with the key `raw` (None: missing, wrong or revoked)."""
+    key = authenticate_api_key(db, raw, now)
+    if key is None or key.id is None:
+        return None
+    return ApiCaller(key.id, key.service_id)
+
+
+def service_of(db: Session, caller: Principal) -> m.InterpretingService | None:
+    """The interpreting service the caller works for (None: not one)."""
+    if caller.role != "interpreting" or caller.interpreting_service_id is None:
+        return None
+    return db.get(m.InterpretingService, caller.interpreting_service_id)
+
+
+def code_holder(db: Session, person_id: int) -> m.Person | None:
+    """The person a share code proves the status of (named on the printable proof)."""
+    return db.get(m.Person, person_id)
+
+
+def all_services(db: Session) -> list[m.InterpretingService]:
+    return list(
+        db.exec(select(m.InterpretingService).order_by(col(m.InterpretingService.name))).all()
+    )
 
 
 def api_keys(db: Session) -> list[tuple[m.ApiKey, str]]:

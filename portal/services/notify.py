@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal import i18n
 from portal.db import models as m
@@ -212,8 +212,6 @@ def render_message(kind: str, params: dict[str, Any], language: str) -> tuple[st
         values: dict[str, Any] = {}
         for key, value in params.items():
             if key in {"date", "start", "end"} and isinstance(value, str):
-                from datetime import date
-
                 values[key] = i18n.format_date(date.fromisoformat(value))
             elif key == "amount_cents" and isinstance(value, int):
                 values["amount"] = i18n.format_money(value)
@@ -245,7 +243,8 @@ def notify(db: Session, person: m.Person, kind: str, **params: Any) -> m.Message
     """Put a message in the person's inbox and queue the e-mail (sent by `deliver_outbox`)."""
     if kind not in KINDS:
         raise ServiceError("unknown_message_kind")
-    message = m.Message(person_id=person.id, kind=kind, params=params)  # type: ignore[arg-type]
+    assert person.id is not None  # a stored person
+    message = m.Message(person_id=person.id, kind=kind, params=params)
     db.add(message)
     db.flush()
     if person.email:
@@ -260,8 +259,6 @@ def notify(db: Session, person: m.Person, kind: str, **params: Any) -> m.Message
 
 def deliver_outbox(db: Session, mailer: Any, now: Any, limit: int = 100) -> int:
     """Send queued e-mails; failures stay queued with their error. Returns how many were sent."""
-    from sqlmodel import select
-
     # SKIP LOCKED: several app processes may run this at once on PostgreSQL without sending
     # the same e-mail twice (SQLite serialises writers with BEGIN IMMEDIATE instead).
     pending = db.exec(
@@ -295,3 +292,48 @@ def unread_count(db: Session, person_id: int) -> int:
             .where(m.Message.person_id == person_id, m.Message.read_at == None)  # noqa: E711
         ).one()
     )
+
+
+def sent_emails(db: Session, limit: int = 100) -> list[m.OutboxEmail]:
+    """The latest e-mails the portal queued or sent, newest first (the administrators' mailbox)."""
+    return list(
+        db.exec(select(m.OutboxEmail).order_by(col(m.OutboxEmail.id).desc()).limit(limit)).all()
+    )
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """One message as its reader sees it: rendered in the reader's language."""
+
+    message: m.Message
+    subject: str
+    body: str
+
+
+def _view(message: m.Message, language: str) -> MessageView:
+    subject, body = render_message(message.kind, message.params, language)
+    return MessageView(message, subject, body)
+
+
+def inbox(db: Session, person_id: int, language: str, limit: int = 50) -> list[MessageView]:
+    """The person's latest messages, newest first."""
+    messages = db.exec(
+        select(m.Message)
+        .where(m.Message.person_id == person_id)
+        .order_by(col(m.Message.created_at).desc(), col(m.Message.id).desc())
+        .limit(limit)
+    ).all()
+    return [_view(message, language) for message in messages]
+
+
+def open_message(
+    db: Session, person_id: int, message_id: int, language: str, now: datetime
+) -> MessageView | None:
+    """One of the person's own messages, marked read (None: not theirs, or no such message)."""
+    message = db.exec(
+        select(m.Message).where(m.Message.id == message_id, m.Message.person_id == person_id)
+    ).first()
+    if message is None:
+        return None
+    mark_read(db, message, now)
+    return _view(message, language)

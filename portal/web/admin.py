@@ -10,15 +10,14 @@ from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from portal import labels
-from portal.db import models as m
-from portal.db.engine import session_scope
 from portal.services import admin as svc
-from portal.services.errors import ServiceError
+from portal.services import unit
+from portal.services.audit_log import AuditFilter, audit_entries
 from portal.web.context import portal_of
-from portal.web.forms import Form, row_id
+from portal.web.forms import Form, row_id, submit
 from portal.web.pages import render
 from portal.web.routing import Audience, principal_of, route
 
@@ -49,7 +48,7 @@ def _access_context(form: Form | None = None, **extra: Any) -> dict[str, Any]:
 
 def access_page(request: Request, form: Form | None = None, status: int = 200) -> Response:
     portal = portal_of(request)
-    with session_scope(portal.engine) as db:
+    with unit.work(portal.engine) as db:
         held, ended = svc.grants_overview(db)
         places = svc.organisations(db)
     return render(
@@ -83,7 +82,6 @@ def access(request: Request) -> Response:
 
 
 def grant(request: Request) -> Response:
-    portal = portal_of(request)
     form = Form(request.state.form)
     subject = form.text("subject", max_length=255)
     name = form.text("display_name", max_length=200)
@@ -91,39 +89,40 @@ def grant(request: Request) -> Response:
     office = form.integer("office", required=role == "counsellor", maximum=2**31)
     municipality = form.text("municipality", required=role == "municipality", max_length=5)
     service = form.text("service", required=role == "interpreting", max_length=200)
-    if form.ok:
-        try:
-            with session_scope(portal.engine) as db:
-                svc.grant(
-                    db,
-                    principal_of(request).subject,
-                    subject,
-                    role,
-                    name,
-                    office_id=office if role == "counsellor" else None,
-                    municipality=municipality if role == "municipality" else None,
-                    service=service if role == "interpreting" else None,
-                )
-        except ServiceError as error:
-            form.error(ERROR_FIELDS.get(error.code, "subject"), error.code)
-    if not form.ok:
-        return access_page(request, form, status=400)
-    return RedirectResponse("/admin/access?done=granted", status_code=303)
+    return submit(
+        request,
+        form,
+        lambda db: svc.grant(
+            db,
+            principal_of(request).subject,
+            subject,
+            role,
+            name,
+            office_id=office if role == "counsellor" else None,
+            municipality=municipality if role == "municipality" else None,
+            service=service if role == "interpreting" else None,
+        ),
+        again=lambda form, status: access_page(request, form, status),
+        done="/admin/access?done=granted",
+        fields=ERROR_FIELDS,
+        field="subject",
+    )
 
 
-def _held_grant(db: Any, request: Request) -> m.RoleGrant:
+def _grant_id(request: Request) -> int:
     grant_id = row_id(request.path_params["grant_id"])
-    row = svc.held_grant_by_id(db, grant_id) if grant_id is not None else None
-    if row is None:
+    if grant_id is None:
         raise HTTPException(status_code=404)
-    return row
+    return grant_id
 
 
 def end_page(request: Request, form: Form | None = None, status: int = 200) -> Response:
     portal = portal_of(request)
-    with session_scope(portal.engine) as db:
-        row = _held_grant(db, request)
-        caseload = svc.caseload_size(db, row.id)  # type: ignore[arg-type]
+    with unit.work(portal.engine) as db:
+        row = svc.held_grant_by_id(db, _grant_id(request))
+        if row is None:
+            raise HTTPException(status_code=404)
+        caseload = svc.caseload_size(db, _grant_id(request))
         successors = svc.successors_for(db, row) if caseload else []
     return render(
         request,
@@ -147,24 +146,30 @@ def end_grant(request: Request) -> Response:
     form = Form(request.state.form)
     reason = form.text("reason", max_length=300)
     successor = form.text("successor", required=False, max_length=255)
-    if form.ok:
-        try:
-            with session_scope(portal.engine) as db:
-                row = _held_grant(db, request)
-                svc.revoke(
-                    db,
-                    principal_of(request).subject,
-                    row.subject,
-                    row.role,
-                    now=portal.clock.now(),
-                    reason=reason,
-                    successor=successor or None,
-                )
-        except ServiceError as error:
-            form.error(ERROR_FIELDS.get(error.code, "reason"), error.code)
-    if not form.ok:
-        return end_page(request, form, status=400)
-    return RedirectResponse("/admin/access?done=ended", status_code=303)
+
+    def end(db: unit.Db) -> None:
+        row = svc.held_grant_by_id(db, _grant_id(request))
+        if row is None:
+            raise HTTPException(status_code=404)
+        svc.revoke(
+            db,
+            principal_of(request).subject,
+            row.subject,
+            row.role,
+            now=portal.clock.now(),
+            reason=reason,
+            successor=successor or None,
+        )
+
+    return submit(
+        request,
+        form,
+        end,
+        again=lambda form, status: end_page(request, form, status),
+        done="/admin/access?done=ended",
+        fields=ERROR_FIELDS,
+        field="reason",
+    )
 
 
 # ------------------------------------------------------------------ organisations
@@ -174,7 +179,7 @@ def organisations_page(
     request: Request, forms: dict[str, Form] | None = None, status: int = 200
 ) -> Response:
     portal = portal_of(request)
-    with session_scope(portal.engine) as db:
+    with unit.work(portal.engine) as db:
         places = svc.organisations(db)
     forms = forms or {}
     return render(
@@ -214,95 +219,91 @@ def _office_form_values(form: Form) -> dict[str, str]:
 
 
 def add_office(request: Request) -> Response:
-    portal = portal_of(request)
     form = Form(request.state.form)
     agency = form.integer("agency", maximum=2**31)
     values = _office_form_values(form)
-    if form.ok and agency is not None:
-        try:
-            with session_scope(portal.engine) as db:
-                svc.add_office(db, principal_of(request).subject, agency, values)
-        except ServiceError as error:
-            form.error("agency" if error.code == "unknown_agency" else error.detail, error.code)
-    if not form.ok or agency is None:
-        return organisations_page(request, {"new_office": form}, status=400)
-    return RedirectResponse("/admin/organisations?done=office", status_code=303)
+
+    def add(db: unit.Db) -> None:
+        assert agency is not None  # the form is ok
+        svc.add_office(db, principal_of(request).subject, agency, values)
+
+    return submit(
+        request,
+        form,
+        add,
+        again=lambda form, status: organisations_page(request, {"new_office": form}, status),
+        done="/admin/organisations?done=office",
+        fields={"unknown_agency": "agency"},
+        field=lambda error: error.detail,
+    )
 
 
 def change_office(request: Request) -> Response:
-    portal = portal_of(request)
     office_id = row_id(request.path_params["office_id"])
     form = Form(request.state.form)
     values = _office_form_values(form)
     if office_id is None:
         raise HTTPException(status_code=404)
-    if form.ok:
-        try:
-            with session_scope(portal.engine) as db:
-                svc.change_office(db, principal_of(request).subject, office_id, values)
-        except ServiceError as error:
-            if error.code == "unknown_office":
-                raise HTTPException(status_code=404) from None
-            form.error(error.detail, error.code)
-    if not form.ok:
-        return organisations_page(request, {f"office_{office_id}": form}, status=400)
-    return RedirectResponse(f"/admin/organisations?done=office#office-{office_id}", 303)
+    return submit(
+        request,
+        form,
+        lambda db: svc.change_office(db, principal_of(request).subject, office_id, values),
+        again=lambda form, status: organisations_page(
+            request, {f"office_{office_id}": form}, status
+        ),
+        done=f"/admin/organisations?done=office#office-{office_id}",
+        field=lambda error: error.detail,
+        not_found=("unknown_office",),
+    )
 
 
 def add_agency(request: Request) -> Response:
-    portal = portal_of(request)
     form = Form(request.state.form)
     code = form.text("agency_code", max_length=40)
     name = form.text("agency_name", max_length=200)
     office = form.text("first_office", required=False, max_length=200)
-    if form.ok:
-        try:
-            with session_scope(portal.engine) as db:
-                svc.add_agency(db, principal_of(request).subject, code, name, office)
-        except ServiceError as error:
-            form.error(
-                "agency_name" if error.code == "name_required" else "agency_code", error.code
-            )
-    if not form.ok:
-        return organisations_page(request, {"new_agency": form}, status=400)
-    return RedirectResponse("/admin/organisations?done=agency", status_code=303)
+    return submit(
+        request,
+        form,
+        lambda db: svc.add_agency(db, principal_of(request).subject, code, name, office),
+        again=lambda form, status: organisations_page(request, {"new_agency": form}, status),
+        done="/admin/organisations?done=agency",
+        fields={"name_required": "agency_name"},
+        field="agency_code",
+    )
 
 
 def add_municipality(request: Request) -> Response:
-    portal = portal_of(request)
     form = Form(request.state.form)
     nis = form.text("nis", max_length=5)
     name_nl = form.text("name_nl", max_length=100)
     name_fr = form.text("name_fr", required=False, max_length=100)
     province = form.text("province", required=False, max_length=60)
     region = form.choice("region", ("flanders", "brussels"))
-    if form.ok:
-        try:
-            with session_scope(portal.engine) as db:
-                svc.add_municipality(
-                    db, principal_of(request).subject, nis, name_nl, region, name_fr, province
-                )
-        except ServiceError as error:
-            field = {"invalid_region": "region", "name_required": "name_nl"}.get(error.code, "nis")
-            form.error(field, error.code)
-    if not form.ok:
-        return organisations_page(request, {"new_municipality": form}, status=400)
-    return RedirectResponse("/admin/organisations?done=municipality", status_code=303)
+    return submit(
+        request,
+        form,
+        lambda db: svc.add_municipality(
+            db, principal_of(request).subject, nis, name_nl, region, name_fr, province
+        ),
+        again=lambda form, status: organisations_page(request, {"new_municipality": form}, status),
+        done="/admin/organisations?done=municipality",
+        fields={"invalid_region": "region", "name_required": "name_nl"},
+        field="nis",
+    )
 
 
 def add_service(request: Request) -> Response:
-    portal = portal_of(request)
     form = Form(request.state.form)
     name = form.text("service_name", max_length=200)
-    if form.ok:
-        try:
-            with session_scope(portal.engine) as db:
-                svc.add_interpreting_service(db, principal_of(request).subject, name)
-        except ServiceError as error:
-            form.error("service_name", error.code)
-    if not form.ok:
-        return organisations_page(request, {"new_service": form}, status=400)
-    return RedirectResponse("/admin/organisations?done=service", status_code=303)
+    return submit(
+        request,
+        form,
+        lambda db: svc.add_interpreting_service(db, principal_of(request).subject, name),
+        again=lambda form, status: organisations_page(request, {"new_service": form}, status),
+        done="/admin/organisations?done=service",
+        field="service_name",
+    )
 
 
 # ------------------------------------------------------------------ the audit log
@@ -311,7 +312,7 @@ def add_service(request: Request) -> Response:
 def audit_log(request: Request) -> Response:
     portal = portal_of(request)
     form = Form(dict(request.query_params))
-    wanted = svc.AuditFilter(
+    wanted = AuditFilter(
         person=form.text("person", required=False, max_length=100),
         actor=form.text("actor", required=False, max_length=255),
         action=form.choice("action", tuple(labels.ACTION_NAMES), required=False),
@@ -319,10 +320,10 @@ def audit_log(request: Request) -> Response:
         until=form.date("until", required=False),
     )
     before = form.integer("before", required=False, maximum=2**62)
-    entries: list[m.AuditLog] = []
+    entries = []
     if form.ok:
-        with session_scope(portal.engine) as db:
-            entries = svc.audit_entries(db, wanted, before_id=before, limit=PAGE + 1)
+        with unit.work(portal.engine) as db:
+            entries = audit_entries(db, wanted, before_id=before, limit=PAGE + 1)
     more = len(entries) > PAGE
     entries = entries[:PAGE]
     query = {k: v for k, v in request.query_params.items() if k != "before" and v}

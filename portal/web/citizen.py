@@ -1,35 +1,33 @@
-"""The newcomer's own pages: My integration, My plan, Inbox. Records are always fetched scoped
-to the signed-in person."""
+"""The newcomer's own pages: My integration, My plan, My contract, the certificate, Inbox.
+Records are always fetched through services scoped to the signed-in person."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from portal import labels
-from portal.db import models as m
-from portal.db.engine import session_scope
 from portal.domain.model import Eligibility
 from portal.domain.rules import rules_on
-from portal.services import course, notify
+from portal.i18n import current_language
+from portal.services import course, notify, trajectory, unit
 from portal.services.caller import Principal
-from portal.services.dossier import Dossier, load_dossier
-from portal.services.notify import render_message
+from portal.services.contract_texts import contract_texts
+from portal.services.dossier import Dossier, dossier_for
+from portal.services.errors import ServiceError
 from portal.web.context import portal_of
+from portal.web.forms import Form
 from portal.web.pages import render
-from portal.web.routing import Audience, route
+from portal.web.routing import Audience, principal_of, route
 
 INBOX_PAGE = 50
 
 
-def _own_dossier(db: Session, principal: Principal) -> Dossier:
-    if principal.person_id is None:
-        raise HTTPException(status_code=404)
-    dossier = load_dossier(db, principal.person_id)
+def _own_dossier(db: unit.Db, principal: Principal) -> Dossier:
+    dossier = dossier_for(db, principal)
     if dossier is None:
         raise HTTPException(status_code=404)
     return dossier
@@ -82,13 +80,12 @@ def dossier_context(dossier: Dossier, today: Any) -> dict[str, Any]:
 
 def dashboard(request: Request) -> Response:
     portal = portal_of(request)
-    principal: Principal = request.state.principal
     today = portal.clock.today()
-    with session_scope(portal.engine) as db:
-        dossier = _own_dossier(db, principal)
+    with unit.work(portal.engine) as db:
+        dossier = _own_dossier(db, principal_of(request))
         context = dossier_context(dossier, today)
-        context["unread"] = notify.unread_count(db, dossier.person.id)  # type: ignore[arg-type]
-        context["course_counts"] = course.course_counts(db, dossier.person.id, today)  # type: ignore[arg-type]
+        context["unread"] = notify.unread_count(db, dossier.person_id)
+        context["course_counts"] = course.course_counts(db, dossier.person_id, today)
     if not context["eligible"]:
         return render(request, "citizen/not_eligible.html", context, personal=True)
     return render(request, "citizen/dashboard.html", context, personal=True)
@@ -96,107 +93,86 @@ def dashboard(request: Request) -> Response:
 
 def plan(request: Request) -> Response:
     portal = portal_of(request)
-    principal: Principal = request.state.principal
     today = portal.clock.today()
-    with session_scope(portal.engine) as db:
-        dossier = _own_dossier(db, principal)
+    with unit.work(portal.engine) as db:
+        dossier = _own_dossier(db, principal_of(request))
         context = dossier_context(dossier, today)
-        context["unread"] = notify.unread_count(db, dossier.person.id)  # type: ignore[arg-type]
+        context["unread"] = notify.unread_count(db, dossier.person_id)
     if not context["eligible"]:
         return render(request, "citizen/not_eligible.html", context, personal=True)
     return render(request, "citizen/plan.html", context, personal=True)
 
 
-def _message_view(message: m.Message, language: str) -> dict[str, Any]:
-    subject, body = render_message(message.kind, message.params, language)
-    return {"message": message, "subject": subject, "body": body}
+def _own_person_id(request: Request) -> int:
+    person_id = principal_of(request).person_id
+    if person_id is None:
+        raise HTTPException(status_code=404)
+    return person_id
 
 
 def inbox(request: Request) -> Response:
-    from portal.i18n import current_language
-
     portal = portal_of(request)
-    principal: Principal = request.state.principal
-    if principal.person_id is None:
-        raise HTTPException(status_code=404)
-    with session_scope(portal.engine) as db:
-        messages = db.exec(
-            select(m.Message)
-            .where(m.Message.person_id == principal.person_id)
-            .order_by(col(m.Message.created_at).desc(), col(m.Message.id).desc())
-            .limit(INBOX_PAGE)
-        ).all()
-        unread = notify.unread_count(db, principal.person_id)
-    language = current_language()
-    views = [_message_view(message, language) for message in messages]
+    person_id = _own_person_id(request)
+    with unit.work(portal.engine) as db:
+        messages = notify.inbox(db, person_id, current_language(), limit=INBOX_PAGE)
+        unread = notify.unread_count(db, person_id)
     return render(
-        request, "citizen/inbox.html", {"messages": views, "unread": unread}, personal=True
+        request, "citizen/inbox.html", {"messages": messages, "unread": unread}, personal=True
     )
 
 
 def message_detail(request: Request) -> Response:
-    from portal.i18n import current_language
-
     portal = portal_of(request)
-    principal: Principal = request.state.principal
-    try:
-        message_id = int(request.path_params["message_id"])
-    except (TypeError, ValueError):
-        raise HTTPException(status_code=404) from None
-    with session_scope(portal.engine) as db:
-        message = db.exec(
-            select(m.Message).where(
-                m.Message.id == message_id, m.Message.person_id == principal.person_id
-            )
-        ).first()
-        if message is None:
+    person_id = _own_person_id(request)
+    message_id = int(request.path_params["message_id"])
+    with unit.work(portal.engine) as db:
+        view = notify.open_message(
+            db, person_id, message_id, current_language(), portal.clock.now()
+        )
+        if view is None:
             raise HTTPException(status_code=404)
-        notify.mark_read(db, message, portal.clock.now())
-        view = _message_view(message, current_language())
-        unread = notify.unread_count(db, principal.person_id)  # type: ignore[arg-type]
-    return render(request, "citizen/message.html", {**view, "unread": unread}, personal=True)
+        unread = notify.unread_count(db, person_id)
+    return render(
+        request,
+        "citizen/message.html",
+        {"message": view.message, "subject": view.subject, "body": view.body, "unread": unread},
+        personal=True,
+    )
 
 
 def contract(request: Request) -> Response:
     """Review the contract, the plan and the declaration in one's language with the Dutch text
     alongside, then sign with an explicit confirmation."""
-    from portal.i18n import current_language
-    from portal.services import trajectory
-    from portal.services.contract_texts import contract_texts
-    from portal.services.errors import ServiceError
-    from portal.web.forms import Form
-
     portal = portal_of(request)
-    principal: Principal = request.state.principal
+    principal = principal_of(request)
     language = current_language()
     form = Form(getattr(request.state, "form", None) or {})
-    with session_scope(portal.engine) as db:
-        dossier = _own_dossier(db, principal)
-        texts = contract_texts(dossier, language)
-        if request.method == "POST":
-            if not form.flag("confirm_declaration"):
-                form.error("confirm_declaration", "confirmation_required")
-            if not form.flag("confirm_contract"):
-                form.error("confirm_contract", "confirmation_required")
-            if form.ok:
-                try:
+    if request.method == "POST":
+        if not form.flag("confirm_declaration"):
+            form.error("confirm_declaration", "confirmation_required")
+        if not form.flag("confirm_contract"):
+            form.error("confirm_contract", "confirmation_required")
+        if form.ok:
+            try:
+                with unit.work(portal.engine) as db:
+                    dossier = _own_dossier(db, principal)
                     trajectory.sign_online(
                         db,
                         principal.subject,
                         dossier.person,
                         language,
-                        texts,
+                        contract_texts(dossier, language),
                         True,
                         portal.clock.now(),
                     )
-                except ServiceError as error:
-                    db.rollback()
-                    form.error("confirm_contract", error.code)
-                else:
-                    from starlette.responses import RedirectResponse
-
-                    return RedirectResponse("/my/contract?signed=1", status_code=303)
-        unread = notify.unread_count(db, dossier.person.id)  # type: ignore[arg-type]
+            except ServiceError as error:
+                form.error("confirm_contract", error.code)
+            else:
+                return RedirectResponse("/my/contract?signed=1", status_code=303)
+    with unit.work(portal.engine) as db:
+        dossier = _own_dossier(db, principal)
+        texts = contract_texts(dossier, language)
+        unread = notify.unread_count(db, dossier.person_id)
         context = dossier_context(dossier, portal.clock.today())
     context.update(
         {
@@ -218,13 +194,9 @@ def contract(request: Request) -> Response:
 
 def contract_print(request: Request) -> Response:
     """A printable copy: the exact signed text once signed, the current draft before."""
-    from portal.i18n import current_language
-    from portal.services.contract_texts import contract_texts
-
     portal = portal_of(request)
-    principal: Principal = request.state.principal
-    with session_scope(portal.engine) as db:
-        dossier = _own_dossier(db, principal)
+    with unit.work(portal.engine) as db:
+        dossier = _own_dossier(db, principal_of(request))
     if dossier.contract is None:
         raise HTTPException(status_code=404)
     signed = dossier.contract.signed_text
@@ -239,9 +211,8 @@ def contract_print(request: Request) -> Response:
 
 def attest_page(request: Request) -> Response:
     portal = portal_of(request)
-    principal: Principal = request.state.principal
-    with session_scope(portal.engine) as db:
-        dossier = _own_dossier(db, principal)
+    with unit.work(portal.engine) as db:
+        dossier = _own_dossier(db, principal_of(request))
     if dossier.attest is None:
         raise HTTPException(status_code=404)
     return render(

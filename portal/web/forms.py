@@ -1,13 +1,26 @@
 """Reading forms: every value is kept as typed (to show it again), every problem is an error code
-per field, translated when the page renders. Nothing is saved while any error remains."""
+per field, translated when the page renders. Nothing is saved while any error remains.
+
+`submit` is the shape of a form that saves: the handler reads the form, `submit` calls the
+service, puts a refused code at its field and shows the page again (400) with what was typed."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Collection, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 
 from portal.i18n import gettext, lazy_gettext
+from portal.services import unit
+from portal.services.errors import ServiceError
+from portal.web.context import portal_of
+
+log = logging.getLogger("portal.web.forms")
 
 N_ = lazy_gettext
 
@@ -130,6 +143,8 @@ MESSAGES = {
     "reason_missing": N_("Give the reason: the person will read it."),
     "reason_long": N_("The reason is too long: at most 2000 characters."),
     "not_waiting": N_("This activity is not waiting for a decision any more."),
+    # a code a service raised that no page expects: said plainly, never a crash
+    "not_saved": N_("This request cannot be handled"),
 }
 
 
@@ -232,3 +247,48 @@ class Form:
     def messages(self) -> list[tuple[str, str]]:
         """(field, translated message) for the error summary, in form order."""
         return [(name, message(code)) for name, code in self.errors.items()]
+
+
+T = TypeVar("T")
+
+
+def submit(
+    request: Request,
+    form: Form,
+    save: Callable[[unit.Db], T],
+    *,
+    again: Callable[[Form, int], Response],
+    done: str | Callable[[T], Response],
+    field: str | Callable[[ServiceError], str],
+    fields: Mapping[str, str] | None = None,
+    not_found: Collection[str] = ("not_found",),
+) -> Response:
+    """Save a form that was read (and checked) by the handler, in one unit of work.
+
+    - the form has errors: nothing is saved, `again(form, 400)` shows the page with them;
+    - `save(db)` refuses (ServiceError): its code goes to its field (`fields[code]`, else
+      `field`, or what `field(error)` says) and the page is shown again with 400 and what was
+      typed; a code in `not_found` is a 404; a code no message knows is shown as "not_saved"
+      (and logged);
+    - it saves: a redirect (303) to `done`, or the response `done(result)` makes.
+    """
+    if form.ok:
+        try:
+            with unit.work(portal_of(request).engine) as db:
+                result = save(db)
+        except ServiceError as error:
+            if error.code in not_found:
+                raise HTTPException(status_code=404) from None
+            code = error.code
+            if code not in MESSAGES:
+                log.warning("no message for the service's code %r (%s)", code, error.detail)
+                code = "not_saved"
+            where = (fields or {}).get(error.code) or (
+                field if isinstance(field, str) else field(error)
+            )
+            form.error(where, code)
+        else:
+            if isinstance(done, str):
+                return RedirectResponse(done, status_code=303)
+            return done(result)
+    return again(form, 400)

@@ -7,20 +7,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 from portal import i18n, labels
 from portal.adapters.payments.base import FINAL, GatewayRejected, GatewayUnavailable, mollie_locale
-from portal.db import models as m
-from portal.db.engine import session_scope
 from portal.domain.fees import Charge, ChargeKind, Exempt
 from portal.domain.rules import rules_on
-from portal.services import notify
+from portal.services import notify, unit
 from portal.services import payments as service
-from portal.services.dossier import load_dossier
 from portal.services.errors import ServiceError
 from portal.web.context import portal_of
 from portal.web.forms import Form
@@ -100,23 +98,19 @@ def _lines(statement: service.Statement) -> list[dict[str, Any]]:
 
 
 def overview(request: Request) -> Response:
-
     portal = portal_of(request)
     principal = principal_of(request)
-    if principal.person_id is None:
-        raise HTTPException(status_code=404)
-    with session_scope(portal.engine) as db:
-        dossier = load_dossier(db, principal.person_id)
-        if dossier is None:
+    with unit.work(portal.engine) as db:
+        own = service.statement_for(db, principal)
+        if own is None:
             raise HTTPException(status_code=404)
-        statement = service.statement(db, dossier)
-        unread = notify.unread_count(db, principal.person_id)
+        unread = notify.unread_count(db, own.dossier.person_id)
     return render(
         request,
         "citizen/payments.html",
         {
-            "statement": statement,
-            "lines": _lines(statement),
+            "statement": own.statement,
+            "lines": _lines(own.statement),
             "unread": unread,
             "error": request.query_params.get("error", ""),
         },
@@ -131,11 +125,12 @@ def pay(request: Request) -> Response:
     key = form.text("charge", max_length=60)
     if not form.ok or principal.person_id is None:
         return RedirectResponse("/my/payments?error=unknown_charge", status_code=303)
-    with session_scope(portal.engine) as db:
-        dossier = load_dossier(db, principal.person_id)
-        assert dossier is not None
-        line = service.statement(db, dossier).line(key)
-        language = dossier.person.language
+    with unit.work(portal.engine) as db:
+        own = service.statement_for(db, principal)
+    if own is None:
+        raise HTTPException(status_code=404)
+    line = own.statement.line(key)
+    language = own.dossier.person.language
     if line is None:
         return RedirectResponse("/my/payments?error=unknown_charge", status_code=303)
     previous = i18n.current_language()
@@ -161,39 +156,32 @@ def pay(request: Request) -> Response:
     return RedirectResponse(started.checkout_url, status_code=303)
 
 
-def _own_payment(request: Request) -> m.Payment:
-    portal = portal_of(request)
-    principal = principal_of(request)
-    with session_scope(portal.engine) as db:
-        payment = db.exec(
-            select(m.Payment).where(
-                m.Payment.id == int(request.path_params["payment_id"]),
-                m.Payment.person_id == principal.person_id,
-            )
-        ).first()
-    if payment is None:
-        raise HTTPException(status_code=404)
-    return payment
-
-
 def payment_return(request: Request) -> Response:
     """Where Mollie sends the person back: ask Mollie once more (a webhook may be late), then
     show the result, or a page that follows the payment until it is known."""
     portal = portal_of(request)
-    payment = _own_payment(request)
-    if payment.status not in FINAL and payment.provider_id and payment.id is not None:
+    principal = principal_of(request)
+    payment_id = int(request.path_params["payment_id"])
+    with unit.work(portal.engine) as db:
+        payment = service.own_payment(db, principal, payment_id)
+    if payment is None:
+        raise HTTPException(status_code=404)
+    if payment.status not in FINAL and payment.provider_id:
         try:
             service.refresh_from_provider(
                 portal.engine,
                 portal.payments,
-                payment.id,
+                payment_id,
                 "return",
                 portal.clock.now(),
                 portal.settings.mollie_mode,
             )
         except (GatewayUnavailable, GatewayRejected) as error:
-            log.info("return page could not refresh payment %s: %s", payment.id, error)
-        payment = _own_payment(request)
+            log.info("return page could not refresh payment %s: %s", payment_id, error)
+        with unit.work(portal.engine) as db:
+            payment = service.own_payment(db, principal, payment_id)
+        if payment is None:
+            raise HTTPException(status_code=404)
     return render(
         request,
         "citizen/payment_status.html",
@@ -210,16 +198,14 @@ def payment_status(request: Request) -> Response:
 
 def receipt(request: Request) -> Response:
     portal = portal_of(request)
-    payment = _own_payment(request)
-    if payment.settled_at is None:
+    with unit.work(portal.engine) as db:
+        found = service.receipt(db, principal_of(request), int(request.path_params["payment_id"]))
+    if found is None:
         raise HTTPException(status_code=404)
-    with session_scope(portal.engine) as db:
-        dossier = load_dossier(db, payment.person_id)
-    assert dossier is not None
     return render(
         request,
         "citizen/receipt.html",
-        {"payment": payment, "dossier": dossier, "person": dossier.person},
+        {"payment": found.payment, "dossier": found.dossier, "person": found.dossier.person},
         personal=True,
     )
 
@@ -227,8 +213,6 @@ def receipt(request: Request) -> Response:
 async def mollie_webhook(request: Request) -> Response:
     """Mollie posts only `id=tr_...`. No session, no CSRF token: the proof is that we fetch the
     payment from Mollie ourselves. Always 200 for ids we do not know (logged)."""
-    from starlette.concurrency import run_in_threadpool
-
     portal = portal_of(request)
     try:
         form = await request.form()
@@ -258,19 +242,18 @@ async def mollie_webhook(request: Request) -> Response:
 
 def staff_overview(request: Request, form: Form | None = None, status: int = 200) -> Response:
     portal = portal_of(request)
-    principal = principal_of(request)
     person_id = int(request.path_params["person_id"])
-    with session_scope(portal.engine) as db:
-        dossier = load_dossier(db, person_id, agency_id=principal.agency_id)
-        if dossier is None:
-            raise HTTPException(status_code=404)
-        statement = service.statement(db, dossier)
+    with unit.work(portal.engine) as db:
+        found = service.statement_for(db, principal_of(request), person_id)
+    if found is None:
+        raise HTTPException(status_code=404)
+    statement = found.statement
     g = labels.gettext
     return render(
         request,
         "staff/payments.html",
         {
-            "person": dossier.person,
+            "person": found.dossier.person,
             "statement": statement,
             "lines": _lines(statement),
             "form": form or Form({"paid_on": portal.clock.today().isoformat()}),
@@ -302,22 +285,23 @@ def staff_action(request: Request) -> Response:
     principal = principal_of(request)
     person_id = int(request.path_params["person_id"])
     action = request.path_params["action"]
+    if action not in {"waiver", "external"}:
+        raise HTTPException(status_code=404)
     form = Form(getattr(request.state, "form", None) or {})
-    with session_scope(portal.engine) as db:
-        dossier = load_dossier(db, person_id, agency_id=principal.agency_id)
-        if dossier is None:
-            raise HTTPException(status_code=404)
-        statement = service.statement(db, dossier)
-        keys = [line.key for line in statement.lines]
-        field = "waiver_charge" if action == "waiver" else "external_charge"
-        key = form.choice(field, keys)
-        try:
+    field = "waiver_charge" if action == "waiver" else "external_charge"
+    try:
+        with unit.work(portal.engine) as db:
+            found = service.statement_for(db, principal, person_id)
+            if found is None:
+                raise HTTPException(status_code=404)
+            dossier, statement = found.dossier, found.statement
+            key = form.choice(field, [line.key for line in statement.lines])
             if action == "waiver":
                 category = form.choice("category", service.WAIVER_CATEGORIES)
                 text = form.text("reason", max_length=500)
                 if form.ok:
                     service.record_waiver(db, principal.subject, dossier, key, category, text)
-            elif action == "external":
+            else:
                 channel = form.choice("channel", ("counter", "ocmw"))
                 reference = form.text("reference", max_length=100)
                 paid_on = form.date("paid_on")
@@ -334,11 +318,8 @@ def staff_action(request: Request) -> Response:
                         describe(line.charge),
                         portal.clock.now(),
                     )
-            else:
-                raise HTTPException(status_code=404)
-        except ServiceError as error:
-            db.rollback()
-            form.error(field if error.code != "date_in_future" else "paid_on", error.code)
+    except ServiceError as error:
+        form.error(field if error.code != "date_in_future" else "paid_on", error.code)
     if form.ok:
         return RedirectResponse(
             f"/staff/persons/{person_id}/payments?done={action}", status_code=303
@@ -347,8 +328,6 @@ def staff_action(request: Request) -> Response:
 
 
 def routes() -> list[Any]:
-    from starlette.routing import Route
-
     webhook = Route("/webhooks/mollie", mollie_webhook, methods=["POST"], name="mollie_webhook")
     webhook.endpoint.audience = Audience.PUBLIC  # type: ignore[attr-defined]
     webhook.endpoint.csrf_exempt = True  # type: ignore[attr-defined]  # carries its own proof

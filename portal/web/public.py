@@ -5,12 +5,11 @@ from __future__ import annotations
 import mimetypes
 from typing import Any
 
-from sqlalchemy import text
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
-from portal.db.engine import session_scope
+from portal.services import dossier, health, unit
 from portal.settings import STATIC_DIR
 from portal.web.context import portal_of
 from portal.web.pages import render
@@ -28,8 +27,8 @@ def start(request: Request) -> Response:
 def healthz(request: Request) -> Response:
     portal = portal_of(request)
     try:
-        with session_scope(portal.engine) as db:
-            db.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        with unit.work(portal.engine) as db:
+            health.ping(db)
     except Exception:  # reported as unavailable, not raised
         return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
     return JSONResponse(
@@ -61,29 +60,15 @@ def static(request: Request) -> Response:
 
 def verify_attest(request: Request) -> Response:
     """Anyone holding a printed certificate can check it: name and date, nothing more."""
-    from sqlmodel import select
-
-    from portal.db import models as m
-
     portal = portal_of(request)
     code = request.query_params.get("code", "").strip().upper()[:20]
     result: dict[str, Any] | None = None
     if code:
-        with session_scope(portal.engine) as db:
-            row = db.exec(
-                select(m.Attest, m.Person)
-                .join(m.Person, m.Person.id == m.Attest.person_id)  # type: ignore[arg-type]
-                .where(m.Attest.verification_code == code)
-            ).first()
-        found: dict[str, Any] = {"found": row is not None}
-        result = found
-        if row is not None:
-            attest, person = row
-            found.update(
-                name=f"{person.given_name} {person.family_name}",
-                birth_date=person.birth_date,
-                issued_on=attest.issued_on,
-            )
+        with unit.work(portal.engine) as db:
+            found = dossier.verify_attest(db, code)
+        result = {"found": found is not None}
+        if found is not None:
+            result.update(name=found.name, birth_date=found.birth_date, issued_on=found.issued_on)
     # a name and a date of birth: never kept by a browser or a shared cache
     return render(request, "public/verify.html", {"code": code, "result": result}, personal=True)
 

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from portal.services import interpreting, unit
 from portal.services.caller import Principal
 from portal.web.context import portal_of
 from portal.web.security import CSRF_FIELD, CSRF_HEADER, token_matches
@@ -81,18 +82,19 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
     return body
 
 
-def api_key_of(request: Request) -> Any:
-    """The live API key of an `Authorization: Bearer <key>` header, or None."""
-    from portal.db.engine import session_scope
-    from portal.services.interpreting import authenticate_api_key
-
+def api_key_of(request: Request) -> interpreting.ApiCaller | None:
+    """Who calls with the live API key of an `Authorization: Bearer <key>` header, or None."""
     header = request.headers.get("authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         return None
     portal = portal_of(request)
-    with session_scope(portal.engine) as db:
-        return authenticate_api_key(db, raw.strip(), portal.clock.now())
+    with unit.work(portal.engine) as db:
+        return interpreting.api_caller(db, raw.strip(), portal.clock.now())
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def require_csrf(request: Request, submitted: str | None) -> None:

@@ -8,7 +8,6 @@ Starlette client uses for state, nonce and PKCE verifier); `scope["portal.sessio
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,22 +15,14 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import delete
-from sqlalchemy.engine import Engine
-from sqlmodel import col
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.clock import Clock
-from portal.db.engine import session_scope
-from portal.db.models import WebSession
+from portal.services import web_sessions as store
 from portal.settings import Settings
 
 TOUCH_EVERY = timedelta(seconds=60)
-
-
-def _hash(raw_id: str) -> str:
-    return hashlib.sha256(raw_id.encode()).hexdigest()
 
 
 class SessionData(dict[str, Any]):
@@ -101,7 +92,9 @@ class SessionHandle:
 
 
 class SessionMiddleware:
-    def __init__(self, app: ASGIApp, settings: Settings, engine: Engine, clock: Clock) -> None:
+    def __init__(
+        self, app: ASGIApp, settings: Settings, engine: store.Engine, clock: Clock
+    ) -> None:
         self.app = app
         self.settings = settings
         self.engine = engine
@@ -148,30 +141,18 @@ class SessionMiddleware:
                         return raw
         return None
 
-    def _limits(self, staff: bool) -> tuple[timedelta, timedelta]:
-        idle = (
-            self.settings.session_idle_staff_minutes
-            if staff
-            else self.settings.session_idle_citizen_minutes
-        )
-        return timedelta(minutes=idle), timedelta(hours=self.settings.session_absolute_hours)
-
     def _load(self, raw_id: str) -> SessionHandle:
-        now = self.clock.now()
-        with session_scope(self.engine) as db:
-            row = db.get(WebSession, _hash(raw_id))
-            if row is None:
-                return SessionHandle(raw_id=None, data=SessionData())
-            idle, absolute = self._limits(row.staff)
-            if now - row.last_seen_at > idle or now - row.created_at > absolute:
-                db.delete(row)
-                return SessionHandle(raw_id=None, data=SessionData(), extra={"expired": True})
-            return SessionHandle(
-                raw_id=raw_id,
-                data=SessionData(row.data),
-                created_at=row.created_at,
-                last_seen_at=row.last_seen_at,
-            )
+        stored = store.load(self.engine, self.settings, raw_id, self.clock.now())
+        if stored is None:
+            return SessionHandle(raw_id=None, data=SessionData())
+        if stored.expired:
+            return SessionHandle(raw_id=None, data=SessionData(), extra={"expired": True})
+        return SessionHandle(
+            raw_id=raw_id,
+            data=SessionData(stored.data),
+            created_at=stored.created_at,
+            last_seen_at=stored.last_seen_at,
+        )
 
     def _cookie(self, value: str, max_age: int | None) -> str:
         parts = [f"{self.cookie}={value}", "Path=/", "HttpOnly", "SameSite=Lax"]
@@ -186,52 +167,30 @@ class SessionMiddleware:
         now = self.clock.now()
         if handle.destroyed:
             if handle.raw_id is not None:
-                with session_scope(self.engine) as db:
-                    db.execute(delete(WebSession).where(col(WebSession.id) == _hash(handle.raw_id)))
+                store.drop(self.engine, handle.raw_id)
             return self._cookie("", 0)
         if handle.regenerate and handle.raw_id is not None:
-            with session_scope(self.engine) as db:
-                db.execute(delete(WebSession).where(col(WebSession.id) == _hash(handle.raw_id)))
+            store.drop(self.engine, handle.raw_id)
             handle.raw_id = None
         if handle.raw_id is None:
             if not handle.data:
                 return self._cookie("", 0) if handle.extra.get("expired") else None
             handle.raw_id = secrets.token_urlsafe(32)
-            with session_scope(self.engine) as db:
-                db.add(
-                    WebSession(
-                        id=_hash(handle.raw_id),
-                        subject=handle.subject,
-                        staff=bool(handle.data.get("staff")),
-                        data=dict(handle.data),
-                        created_at=now,
-                        last_seen_at=now,
-                    )
-                )
+            store.create(
+                self.engine,
+                handle.raw_id,
+                handle.subject,
+                bool(handle.data.get("staff")),
+                dict(handle.data),
+                now,
+            )
             return self._cookie(handle.raw_id, None)
         stale = handle.last_seen_at is None or now - handle.last_seen_at > TOUCH_EVERY
         if handle.data.modified or stale:
-            with session_scope(self.engine) as db:
-                row = db.get(WebSession, _hash(handle.raw_id))
-                if row is not None:
-                    row.data = dict(handle.data)
-                    row.subject = handle.subject
-                    row.last_seen_at = now
-                    db.add(row)
+            store.save(self.engine, handle.raw_id, handle.subject, dict(handle.data), now)
         return None
 
 
-def delete_expired_sessions(engine: Engine, settings: Settings, now: datetime) -> int:
+def delete_expired_sessions(engine: store.Engine, settings: Settings, now: datetime) -> int:
     """Housekeeping: remove sessions past the absolute limit or the longest idle limit."""
-    longest_idle = timedelta(
-        minutes=max(settings.session_idle_citizen_minutes, settings.session_idle_staff_minutes)
-    )
-    absolute = timedelta(hours=settings.session_absolute_hours)
-    with session_scope(engine) as db:
-        result = db.execute(
-            delete(WebSession).where(
-                (col(WebSession.last_seen_at) < now - longest_idle)
-                | (col(WebSession.created_at) < now - absolute)
-            )
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+    return store.delete_expired(engine, settings, now)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from portal.db import models as m
-from portal.db.engine import session_scope
+from portal.services import notify, unit
 from portal.web.context import portal_of
 from portal.web.pages import render
 from portal.web.routing import Audience, route
@@ -22,10 +20,8 @@ def admin_home(request: Request) -> Response:
 def admin_mailbox(request: Request) -> Response:
     """What the portal sent by e-mail (the development mailbox, and a log in production)."""
     portal = portal_of(request)
-    with session_scope(portal.engine) as db:
-        emails = db.exec(
-            select(m.OutboxEmail).order_by(m.OutboxEmail.id.desc()).limit(100)  # type: ignore[union-attr]
-        ).all()
+    with unit.work(portal.engine) as db:
+        emails = notify.sent_emails(db, limit=100)
     return render(
         request,
         "staff/mailbox.html",

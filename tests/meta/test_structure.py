@@ -15,15 +15,7 @@ PORTAL = ROOT / "portal"
 
 # web modules that still import portal.db (to be emptied; never to grow)
 WEB_DB_STILL = {
-    "portal.web.admin",
-    "portal.web.citizen",
     "portal.web.counsellor",
-    "portal.web.interpreting",
-    "portal.web.payments",
-    "portal.web.public",
-    "portal.web.routing",
-    "portal.web.sessions",
-    "portal.web.staff",
 }
 
 # what each layer may import from the portal (besides itself)

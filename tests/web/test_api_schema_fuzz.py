@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.services import interpreting
-from portal.web.interpreting import openapi_document
+from portal.web.interpreting_api import openapi_document
 
 SCHEMA = openapi_document("")["components"]["schemas"]["StatusCheckRequest"]
 RESPONSE = openapi_document("")["components"]["schemas"]["StatusCheck"]

@@ -1,0 +1,240 @@
+"""What a person owes and why: the fee rules over their dossier, with every payment, refund and
+waiver; and what a caller may see of it (their own statement, payments and receipts, or those
+of a person of their agency)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from portal.adapters.payments.base import (
+    AUTHORIZED,
+    OPEN,
+    PENDING,
+)
+from portal.db import models as m
+from portal.domain.fees import (
+    Charge,
+    ChargeKind,
+    Exempt,
+    FeeSource,
+    ResidencePeriod,
+    charges,
+)
+from portal.services.caller import Principal
+from portal.services.dossier import Dossier, dossier_for, load_dossier
+from portal.settings import BRUSSELS
+
+TEST_CHARGES = {
+    "mo": ChargeKind.MO_TEST,
+    "mo_exemption": ChargeKind.MO_EXEMPTION_TEST,
+    "nt2": ChargeKind.NT2_TEST,
+    "b1_oral": ChargeKind.B1_ORAL,
+}
+
+
+def _passed_mo_exemption(dossier: Dossier) -> bool:
+    return any(
+        f.kind == "test_result" and f.test == "mo_exemption" and f.passed is True
+        for f in dossier.active_facts
+    )
+
+
+def fee_sources(dossier: Dossier, bookings: Sequence[m.Booking] = ()) -> list[FeeSource]:
+    """What gives rise to a fee: the signed contract and plan, and each test booking (held or
+    confirmed, or one that was paid). Keys are stable: the MO course is "mo_course:1", an NT2
+    module is keyed on its lasting fee key (amendments rewrite the plan rows, not the key), the
+    UTC contribution is one per person, a test on its booking."""
+    contract = dossier.contract
+    if contract is None or contract.signed_on is None:
+        return []
+    sources = [
+        FeeSource(
+            "mo_course:1",
+            ChargeKind.MO_COURSE,
+            contract.signed_on,
+            label="",
+            exempt=Exempt.EXEMPTION_TEST if _passed_mo_exemption(dossier) else None,
+        )
+    ]
+    for booking in bookings:
+        sources.append(
+            FeeSource(
+                f"test:{booking.id}",
+                TEST_CHARGES[booking.test],
+                booking.held_at.astimezone(BRUSSELS).date(),
+                attempt=booking.attempt,
+            )
+        )
+    nt2 = next((c for c in dossier.components if c.pillar == "nt2"), None)
+    if nt2 is not None:
+        if nt2.provider_type == "UTC":
+            sources.append(
+                FeeSource("nt2_utc:1", ChargeKind.NT2_UTC, contract.signed_on, label=nt2.provider)
+            )
+        elif nt2.provider_type in {"CVO", "CBE"}:
+            for module in dossier.modules:
+                if module.component_id == nt2.id:
+                    sources.append(
+                        FeeSource(
+                            f"nt2_module:{module.fee_key}",
+                            ChargeKind.NT2_MODULE,
+                            max(module.planned_start, contract.signed_on),
+                            lesson_periods=module.lesson_periods,
+                            label=f"{nt2.provider}, {module.name}".strip(", "),
+                        )
+                    )
+    return sources
+
+
+@dataclass(frozen=True)
+class Line:
+    """One charge with what happened to it."""
+
+    charge: Charge
+    paid: m.Payment | None  # the payment that settled it
+    open_payment: m.Payment | None
+    waiver: m.Waiver | None
+
+    @property
+    def key(self) -> str:
+        return self.charge.source.key
+
+    @property
+    def payable(self) -> bool:
+        return self.charge.amount_cents > 0 and self.paid is None
+
+
+@dataclass(frozen=True)
+class Statement:
+    lines: tuple[Line, ...]
+    payments: tuple[m.Payment, ...]
+    refunds: tuple[m.Refund, ...]
+
+    @property
+    def due_cents(self) -> int:
+        return sum(line.charge.amount_cents for line in self.lines if line.payable)
+
+    def line(self, key: str) -> Line | None:
+        return next((line for line in self.lines if line.key == key), None)
+
+
+def statement(db: Session, dossier: Dossier, leave_out: int | None = None) -> Statement:
+    """What the person owes and why, with every payment and refund. `leave_out`: a payment
+    not counted as settling anything (the one being settled)."""
+    person_id = dossier.person.id
+    residences = db.exec(
+        select(m.Residence, m.Municipality)
+        .join(m.Municipality, m.Municipality.id == m.Residence.municipality_id)  # type: ignore[arg-type]
+        .where(m.Residence.person_id == person_id)
+        .order_by(m.Residence.since)  # type: ignore[arg-type]
+    ).all()
+    # The first known residence also covers the time before intake (when the person already
+    # lived there); later ones count from the day of the move.
+    periods = [
+        ResidencePeriod(date.min if index == 0 else r.since, mun.region == "brussels")
+        for index, (r, mun) in enumerate(residences)
+    ]
+    if not periods:  # registered before residences were kept: the current municipality
+        periods = [ResidencePeriod(date.min, dossier.municipality.region == "brussels")]
+    waivers = {
+        w.charge_key: w
+        for w in db.exec(select(m.Waiver).where(m.Waiver.person_id == person_id)).all()
+    }
+    payments = tuple(
+        db.exec(
+            select(m.Payment)
+            .where(m.Payment.person_id == person_id)
+            .order_by(m.Payment.created_at.desc(), m.Payment.id.desc())  # type: ignore[union-attr,attr-defined]
+        ).all()
+    )
+    refunds = tuple(
+        db.exec(
+            select(m.Refund).where(
+                m.Refund.payment_id.in_([p.id for p in payments])  # type: ignore[attr-defined]
+            )
+        ).all()
+    )
+    settled: dict[str, int] = {}
+    for p in payments:
+        if p.settled_at is not None and p.id != leave_out:
+            settled[p.charge_key] = settled.get(p.charge_key, 0) + p.settled_cents
+    paid_keys = set(settled)
+    bookings = [
+        b
+        for b in db.exec(
+            select(m.Booking).where(m.Booking.person_id == person_id).order_by(m.Booking.id)  # type: ignore[arg-type]
+        ).all()
+        if b.status in {"held", "confirmed", "attended"} or f"test:{b.id}" in paid_keys
+    ]
+    computed = charges(
+        fee_sources(dossier, bookings),
+        periods,
+        {k: w.reason for k, w in waivers.items()},
+        settled=settled,
+    )
+    lines = []
+    for charge in computed:
+        key = charge.source.key
+        paid = next(
+            (p for p in payments if p.charge_key == key and p.settled_at and p.id != leave_out),
+            None,
+        )
+        live = next(
+            (
+                p
+                for p in payments
+                if p.charge_key == key and p.status in {OPEN, PENDING, AUTHORIZED}
+            ),
+            None,
+        )
+        lines.append(Line(charge, paid, live, waivers.get(key)))
+    return Statement(tuple(lines), payments, refunds)
+
+
+@dataclass(frozen=True)
+class PersonStatement:
+    dossier: Dossier
+    statement: Statement
+
+
+def statement_for(
+    db: Session, caller: Principal, person_id: int | None = None
+) -> PersonStatement | None:
+    """The statement `caller` may see: a citizen's own, a counsellor's person of their agency
+    (None: out of scope or unknown)."""
+    dossier = dossier_for(db, caller, person_id)
+    if dossier is None:
+        return None
+    return PersonStatement(dossier, statement(db, dossier))
+
+
+def own_payment(db: Session, caller: Principal, payment_id: int) -> m.Payment | None:
+    """One of the signed-in person's own payments (None: someone else's, or none)."""
+    if caller.role != "citizen" or caller.person_id is None:
+        return None
+    return db.exec(
+        select(m.Payment).where(
+            col(m.Payment.id) == payment_id, col(m.Payment.person_id) == caller.person_id
+        )
+    ).first()
+
+
+@dataclass(frozen=True)
+class Receipt:
+    payment: m.Payment
+    dossier: Dossier
+
+
+def receipt(db: Session, caller: Principal, payment_id: int) -> Receipt | None:
+    """The receipt of one of the person's own settled payments (None: not theirs, not settled)."""
+    payment = own_payment(db, caller, payment_id)
+    if payment is None or payment.settled_at is None:
+        return None
+    dossier = load_dossier(db, payment.person_id)
+    if dossier is None:
+        return None
+    return Receipt(payment, dossier)

@@ -1,0 +1,109 @@
+"""The server-side session store: a row per signed-in browser, keyed by the SHA-256 of the random
+id its cookie carries, with the session's data and times. The web layer's session middleware
+(web/sessions.py) decides when to load, write or drop a session; this module does the storing,
+each call in its own unit of work."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine as Engine
+from sqlmodel import col
+
+from portal.db.engine import session_scope
+from portal.db.models import WebSession
+from portal.settings import Settings
+
+
+def digest(raw_id: str) -> str:
+    return hashlib.sha256(raw_id.encode()).hexdigest()
+
+
+def limits(settings: Settings, staff: bool) -> tuple[timedelta, timedelta]:
+    """How long a session may stay idle, and how long it may live at most."""
+    idle = settings.session_idle_staff_minutes if staff else settings.session_idle_citizen_minutes
+    return timedelta(minutes=idle), timedelta(hours=settings.session_absolute_hours)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A live session as stored (`expired`: it was past a limit and is now deleted)."""
+
+    data: dict[str, Any]
+    created_at: datetime
+    last_seen_at: datetime
+    expired: bool = False
+
+
+def load(engine: Engine, settings: Settings, raw_id: str, now: datetime) -> Stored | None:
+    """The session of a cookie's id; None when unknown. A session past its idle or absolute
+    limit is deleted and comes back `expired`."""
+    with session_scope(engine) as db:
+        row = db.get(WebSession, digest(raw_id))
+        if row is None:
+            return None
+        idle, absolute = limits(settings, row.staff)
+        if now - row.last_seen_at > idle or now - row.created_at > absolute:
+            db.delete(row)
+            return Stored({}, row.created_at, row.last_seen_at, expired=True)
+        return Stored(dict(row.data), row.created_at, row.last_seen_at)
+
+
+def drop(engine: Engine, raw_id: str) -> None:
+    """Delete the session (sign-out, or a new id after sign-in)."""
+    with session_scope(engine) as db:
+        db.execute(delete(WebSession).where(col(WebSession.id) == digest(raw_id)))
+
+
+def create(
+    engine: Engine,
+    raw_id: str,
+    subject: str | None,
+    staff: bool,
+    data: dict[str, Any],
+    now: datetime,
+) -> None:
+    with session_scope(engine) as db:
+        db.add(
+            WebSession(
+                id=digest(raw_id),
+                subject=subject,
+                staff=staff,
+                data=data,
+                created_at=now,
+                last_seen_at=now,
+            )
+        )
+
+
+def save(
+    engine: Engine, raw_id: str, subject: str | None, data: dict[str, Any], now: datetime
+) -> None:
+    """Write the data back and mark the session seen now (nothing when it is gone)."""
+    with session_scope(engine) as db:
+        row = db.get(WebSession, digest(raw_id))
+        if row is not None:
+            row.data = data
+            row.subject = subject
+            row.last_seen_at = now
+            db.add(row)
+
+
+def delete_expired(engine: Engine, settings: Settings, now: datetime) -> int:
+    """Housekeeping: remove sessions past the absolute limit or the longest idle limit."""
+    longest_idle = timedelta(
+        minutes=max(settings.session_idle_citizen_minutes, settings.session_idle_staff_minutes)
+    )
+    absolute = timedelta(hours=settings.session_absolute_hours)
+    with session_scope(engine) as db:
+        result = db.execute(
+            delete(WebSession).where(
+                (col(WebSession.last_seen_at) < now - longest_idle)
+                | (col(WebSession.created_at) < now - absolute)
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
