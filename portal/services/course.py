@@ -15,6 +15,7 @@ from portal.db import models as m
 from portal.domain.course import (
     ModuleProgress,
     ModuleShape,
+    counts,
     course_followed,
     current_run,
     module_complete,
@@ -22,6 +23,7 @@ from portal.domain.course import (
 )
 from portal.services.dossier import Dossier, load_dossier
 from portal.services.errors import ServiceError, audit
+from portal.services.payments import statement
 from portal.services.people import record_fact
 
 CONTENT = Path(__file__).resolve().parent.parent / "content" / "course"
@@ -222,14 +224,10 @@ class CourseState:
 
     @property
     def counts(self) -> tuple[int, int]:
-        from portal.domain.course import counts
-
         return counts([shape(x) for x in self.modules], self.progress)
 
 
 def _fee(db: Session, dossier: Dossier) -> tuple[bool, Any]:
-    from portal.services.payments import statement
-
     line = statement(db, dossier).line("mo_course:1")
     if line is None:
         return False, None  # no signed contract yet: no course beyond the introduction
@@ -282,12 +280,11 @@ def course_state(db: Session, person_id: int, today: date) -> CourseState:
 
 def _after_progress(db: Session, state: CourseState, row: m.CourseModule, now: datetime) -> None:
     """Record a module's completion (once per run), then see whether the course is followed."""
-    person = state.dossier.person
     progress = state.progress.get(row.module_id, ModuleProgress())
     if not progress.completed and module_complete(shape(row), progress):
         db.add(
             m.ModuleCompletion(
-                person_id=person.id,  # type: ignore[arg-type]
+                person_id=state.dossier.person_id,
                 run=state.run,
                 module_id=row.module_id,
                 version=row.version,
