@@ -18,7 +18,6 @@ WEB_DB_STILL = {
     "portal.web.admin",
     "portal.web.citizen",
     "portal.web.classroom",
-    "portal.web.counsellor",
     "portal.web.course",
     "portal.web.interpreting",
     "portal.web.participation",
