@@ -44,15 +44,15 @@ def person_in_scope(db: Session, caller: Principal, person_id: int) -> m.Person:
 
 def dossier_in_scope(db: Session, caller: Principal, person_id: int) -> Dossier:
     """The person's whole file, when the caller reaches them; otherwise "not_found"."""
-    agency_id = agency_of(caller)
-    dossier = load_dossier(db, person_id, agency_id=agency_id) if agency_id is not None else None
-    if dossier is None:
-        raise ServiceError("not_found")
+    person_in_scope(db, caller, person_id)
+    dossier = load_dossier(db, person_id)
+    assert dossier is not None
     return dossier
 
 
 def dossiers_in_scope(db: Session, caller: Principal, person_ids: list[int]) -> list[Dossier]:
-    """The files of those of `person_ids` the caller reaches, in that order."""
+    """The files of those of `person_ids` (selected with `people_in_scope`) the caller reaches,
+    in that order."""
     agency_id = agency_of(caller)
     if agency_id is None:
         return []
