@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal.db import models as m
 from portal.domain.model import Eligibility
@@ -82,7 +82,7 @@ def caseload(db: Session, caller: Principal, query: str, today: date) -> Caseloa
     if query:
         digits = "".join(ch for ch in query if ch.isdigit())
         like = f"%{query.lower()}%"
-        condition = m.Person.given_name.ilike(like) | m.Person.family_name.ilike(like)  # type: ignore[attr-defined]
+        condition = col(m.Person.given_name).ilike(like) | col(m.Person.family_name).ilike(like)
         if len(digits) == 11:
             condition = condition | (m.Person.national_number == digits)
         statement = statement.where(condition)
@@ -125,7 +125,7 @@ def person_file(db: Session, caller: Principal, person_id: int, today: date) -> 
     history = db.exec(
         select(m.AuditLog)
         .where(m.AuditLog.details["person_id"].as_integer() == person_id)
-        .order_by(m.AuditLog.at.desc())  # type: ignore[attr-defined]
+        .order_by(col(m.AuditLog.at).desc())
         .limit(HISTORY_LIMIT)
     ).all()
     return PersonFile(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal.db import models as m
 
@@ -162,13 +162,13 @@ def plan_snapshot(db: Session, contract: m.Contract) -> list[dict[str, Any]]:
     components = db.exec(
         select(m.PlanComponent)
         .where(m.PlanComponent.contract_id == contract.id)
-        .order_by(m.PlanComponent.position)  # type: ignore[arg-type]
+        .order_by(col(m.PlanComponent.position))
     ).all()
     ids = [c.id for c in components]
     modules = db.exec(
         select(m.Nt2Module)
-        .where(m.Nt2Module.component_id.in_(ids))  # type: ignore[attr-defined]
-        .order_by(m.Nt2Module.position)  # type: ignore[arg-type]
+        .where(col(m.Nt2Module.component_id).in_(ids))
+        .order_by(col(m.Nt2Module.position))
     ).all()
     out = []
     for c in components:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal.db import models as m
 from portal.domain.sanctions import SanctionFact, sanction_facts
@@ -35,7 +35,7 @@ def reviews_of(db: Session, person_ids: list[int]) -> dict[int, dict[ReviewKey, 
     if not person_ids:
         return out
     reviews = db.exec(
-        select(m.SanctionReview).where(m.SanctionReview.person_id.in_(person_ids))  # type: ignore[attr-defined]
+        select(m.SanctionReview).where(col(m.SanctionReview.person_id).in_(person_ids))
     ).all()
     for review in reviews:
         out.setdefault(review.person_id, {})[(review.kind, review.pillar, review.deadline)] = review

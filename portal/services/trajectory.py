@@ -13,7 +13,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal.db import models as m
 from portal.domain.eligibility import eligibility
@@ -280,7 +280,7 @@ def move_person(
     latest = db.exec(
         select(m.Residence)
         .where(m.Residence.person_id == person.id)
-        .order_by(m.Residence.since.desc())  # type: ignore[attr-defined]
+        .order_by(col(m.Residence.since).desc())
     ).first()
     if latest is not None and since <= latest.since:
         raise ServiceError("move_before_last_move")
