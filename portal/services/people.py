@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import delete as sa_delete
-from sqlmodel import Session, select
+from sqlalchemy import update as sa_update
+from sqlmodel import Session, col, select
 
 from portal.db import models as m
+from portal.domain.identity import Identity, may_be_same_person
 from portal.domain.model import (
     FactKind,
     Level,
@@ -24,6 +26,8 @@ from portal.domain.model import (
     Situation,
     TestKind,
 )
+from portal.domain.nrn import NrnError, nrn_matches_birth_date, parse_nrn
+from portal.services import notify
 from portal.services.errors import ServiceError, audit
 
 
@@ -57,8 +61,6 @@ class NewPerson:
 def possible_duplicates(db: Session, new: NewPerson) -> list[m.Person]:
     """People already registered who may be the person of this intake (same date of birth and
     the same name as people write it, where a national register number does not decide)."""
-    from portal.domain.identity import Identity, may_be_same_person
-
     candidate = Identity(new.given_name, new.family_name, new.birth_date, new.national_number)
     return [
         person
@@ -70,6 +72,12 @@ def possible_duplicates(db: Session, new: NewPerson) -> list[m.Person]:
             ),
         )
     ]
+
+
+def _id(row: m.Person | m.Municipality | m.Agency) -> int:
+    """The id of a row that is in the database (flushed)."""
+    assert row.id is not None
+    return row.id
 
 
 def register_person(
@@ -95,8 +103,6 @@ def register_person(
         raise ServiceError("invalid_literacy")
     national_number = None
     if new.national_number:
-        from portal.domain.nrn import NrnError, nrn_matches_birth_date, parse_nrn
-
         try:
             parsed = parse_nrn(new.national_number)
         except NrnError as error:
@@ -127,16 +133,16 @@ def register_person(
         situation=_enum(Situation, new.situation, "invalid_situation"),
         literacy=new.literacy,
         nt2_target=(Level.A2_ADAPTED if new.literacy == "low" else Level.A2).value,
-        municipality_id=municipality.id,  # type: ignore[arg-type]
-        agency_id=agency.id,  # type: ignore[arg-type]
+        municipality_id=_id(municipality),
+        agency_id=_id(agency),
         counsellor_grant_id=new.counsellor_grant_id,
     )
     db.add(person)
     db.flush()
     db.add(
         m.Residence(
-            person_id=person.id,  # type: ignore[arg-type]
-            municipality_id=municipality.id,  # type: ignore[arg-type]
+            person_id=_id(person),
+            municipality_id=_id(municipality),
             since=today,
         )
     )
@@ -199,7 +205,7 @@ def record_fact(
         if until is not None and until < on:
             raise ServiceError("period_order")
     fact = m.Fact(
-        person_id=person.id,  # type: ignore[arg-type]
+        person_id=_id(person),
         kind=fact_kind.value,
         on=on,
         test=test,
@@ -237,14 +243,12 @@ def record_fact(
     )
     if fact_kind is FactKind.TEST_RESULT:
         # a result closes the person's confirmed booking of that test (a retake can be booked)
-        from sqlalchemy import update as sa_update
-
         db.execute(
             sa_update(m.Booking)
             .where(
-                m.Booking.person_id == person.id,  # type: ignore[arg-type]
-                m.Booking.test == test,  # type: ignore[arg-type]
-                m.Booking.status == "confirmed",  # type: ignore[arg-type]
+                col(m.Booking.person_id) == person.id,
+                col(m.Booking.test) == test,
+                col(m.Booking.status) == "confirmed",
             )
             .values(status="attended", active_key=None)
         )
@@ -252,12 +256,8 @@ def record_fact(
     if fact_kind is FactKind.TEST_RESULT:
         concerned = Pillar.NT2 if test == TestKind.NT2 else Pillar.MO
     if tell_person and concerned is not None:
-        from portal.services import notify
-
         notify.notify(db, person, "fact_recorded", pillar=concerned.value)
     elif tell_person and fact_kind is FactKind.CONTRACT_ENDED:
-        from portal.services import notify
-
         notify.notify(db, person, "contract_ended", date=on.isoformat())
     return fact
 
@@ -294,7 +294,7 @@ def add_suspension(
     if overlapping is not None:
         raise ServiceError("suspension_overlaps")
     suspension = m.Suspension(
-        person_id=person.id,  # type: ignore[arg-type]
+        person_id=_id(person),
         start_on=start,
         end_on=end,
         reason=reason.strip()[:300],
@@ -312,8 +312,6 @@ def add_suspension(
         after={"start": start.isoformat(), "end": end.isoformat(), "reason": reason},
     )
     if tell_person:
-        from portal.services import notify
-
         notify.notify(db, person, "suspension_added", start=start.isoformat(), end=end.isoformat())
     return suspension
 
@@ -333,7 +331,7 @@ def add_exemption(
     if today is not None and on > today:
         raise ServiceError("date_in_future")
     exemption = m.Exemption(
-        person_id=person.id,  # type: ignore[arg-type]
+        person_id=_id(person),
         pillar=value,
         on=on,
         reason=reason.strip()[:300],
@@ -350,8 +348,6 @@ def add_exemption(
         person_id=person.id,
         after={"pillar": value, "on": on.isoformat(), "reason": reason},
     )
-    from portal.services import notify
-
     notify.notify(db, person, "exemption_added", pillar=value)
     return exemption
 
@@ -414,5 +410,5 @@ def grant_role(
 def end_sessions(db: Session, subject: str) -> int:
     """Sign the subject out everywhere: their access changed, so what their sessions hold is
     out of date (a revoked role must stop at the next request, not at session expiry)."""
-    result = db.execute(sa_delete(m.WebSession).where(m.WebSession.subject == subject))  # type: ignore[arg-type]
+    result = db.execute(sa_delete(m.WebSession).where(col(m.WebSession.subject) == subject))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ from portal.db import models as m
 from portal.db.engine import make_engine, session_scope
 from portal.domain.model import PillarStatus
 from portal.domain.nrn import make_nrn
+from portal.services import attest as attest_service
 from portal.services import trajectory
 from portal.services.dossier import load_dossier
 from portal.services.errors import ServiceError
@@ -95,10 +96,10 @@ def test_the_whole_trajectory(engine):
         found, evaluation = statuses(db, person)
         assert set(found.values()) == {PillarStatus.DONE}
         assert evaluation.attest_on == TODAY
-        attest = trajectory.issue_attest(db, ACTOR, person, TODAY)
+        attest = attest_service.issue_attest(db, ACTOR, person, TODAY)
         assert len(attest.verification_code) == 14
         with pytest.raises(ServiceError, match="attest_exists"):
-            trajectory.issue_attest(db, ACTOR, person, TODAY)
+            attest_service.issue_attest(db, ACTOR, person, TODAY)
         actions = {a.action for a in db.exec(select(m.AuditLog)).all()}
         assert {
             "register_person",

@@ -541,6 +541,58 @@ def test_another_agencys_counsellor_gets_404_and_changes_nothing(client, app, pa
     assert count(app, m.AuditLog) == before
 
 
+def test_another_agencys_counsellor_cannot_sign_withdraw_or_review_for_a_person(client, app):
+    """The forms that take no GET, sent for a real person of another agency: 404, nothing
+    written (each would succeed for the person's own counsellor)."""
+    clock = app.state.portal.clock
+    clock.set(clock.now() + timedelta(days=10))  # demo-vdab-soon's VDAB deadline has passed
+    sign_in(client, "demo-counsellor")
+    intake, _ = draw_up(client, app)  # an unsigned contract, to be signed on paper
+    complete = person_id(app, "demo-complete")
+    late = person_id(app, "demo-vdab-soon")
+    with session_scope(app.state.portal.engine) as db:
+        fact = db.exec(select(m.Fact).where(m.Fact.person_id == complete)).first()
+    review = re.search(
+        rf'name="person_id" value="{late}">\s*<input type="hidden" name="kind" value="([a-z_]+)">\s*'
+        r'<input type="hidden" name="pillar" value="vdab">\s*<input type="hidden" name="deadline" value="([0-9-]+)">',
+        client.get("/staff/sanctions").text,
+    )
+    assert review
+    client.cookies.clear()
+    sign_in(client, "demo-counsellor-brussels")
+    before = count(app, m.AuditLog)
+    for path, data in [
+        (f"/staff/persons/{intake}/contract/paper", {"signed_on": "2026-03-20"}),
+        (f"/staff/persons/{complete}/facts/{fact.id}/withdraw", {"reason": "mistake"}),
+        (
+            "/staff/sanctions/review",
+            {
+                "person_id": late,
+                "kind": review[1],
+                "pillar": "vdab",
+                "deadline": review[2],
+                "decision": "report",
+            },
+        ),
+    ]:
+        assert post(client, path, data).status_code == 404, path
+    assert count(app, m.AuditLog) == before
+
+
+def test_lists_show_only_the_counsellors_own_agency(client, app):
+    clock = app.state.portal.clock
+    clock.set(clock.now() + timedelta(days=10))  # Benali (Ghent) has a sanction fact
+    sign_in(client, "demo-counsellor")
+    assert "Benali" in client.get("/staff/sanctions").text
+    client.cookies.clear()
+    sign_in(client, "demo-counsellor-brussels")
+    caseload = client.get("/staff").text
+    assert "Demir, Yusuf" in caseload
+    assert "Haddad" not in caseload and "Benali" not in caseload
+    assert "Haddad, Amina" not in client.get("/staff?q=Haddad").text
+    assert "Benali" not in client.get("/staff/sanctions").text
+
+
 def test_caseload_puts_what_needs_attention_first(client):
     sign_in(client, "demo-counsellor")
     page = client.get("/staff?lang=en").text

@@ -1,0 +1,53 @@
+"""The counsellor's caseload (what needs attention first) and a person's page."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from portal.services import caseload as caseload_service
+from portal.web.citizen import dossier_context
+from portal.web.context import portal_of
+from portal.web.counsellor.common import person_id_of, scoped
+from portal.web.counsellor.facts import FACT_KINDS
+from portal.web.pages import render
+from portal.web.routing import principal_of
+
+
+def caseload(request: Request) -> Response:
+    portal = portal_of(request)
+    principal = principal_of(request)
+    query = request.query_params.get("q", "").strip()[:100]
+    with scoped(portal) as db:
+        found = caseload_service.caseload(db, principal, query, portal.clock.today())
+    return render(
+        request,
+        "staff/counsellor_home.html",
+        {
+            "agency": found.agency,
+            "rows": found.rows,
+            "query": query,
+            "limit": caseload_service.CASELOAD_LIMIT,
+        },
+        personal=True,
+    )
+
+
+def person_page(request: Request) -> Response:
+    portal = portal_of(request)
+    principal = principal_of(request)
+    today = portal.clock.today()
+    with scoped(portal) as db:
+        file = caseload_service.person_file(db, principal, person_id_of(request), today)
+    context = dossier_context(file.dossier, today)
+    context.update(
+        {
+            "sanction_items": file.sanctions,
+            "history": file.history,
+            "done": request.query_params.get("done", ""),
+            "fact_kinds": FACT_KINDS,
+            "course_counts": file.course_counts,
+            "activities": file.activities,
+        }
+    )
+    return render(request, "staff/person.html", context, personal=True)
