@@ -233,3 +233,12 @@ def client(app: Any) -> Iterator[Any]:
 
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def make(app: Any) -> Any:
+    """Factories per area (tests/support/factories.py) on the test's own database."""
+    from tests.support.factories import Factory
+
+    portal = app.state.portal
+    return Factory(portal.engine, portal.clock.today(), portal.files)

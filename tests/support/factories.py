@@ -1,0 +1,241 @@
+"""Small factories per area for tests: organisations, staff, people and their trajectory.
+
+Everything is made through the services (the same verbs the demo data uses), so a factory never
+builds a record the rules would refuse. Each call is its own unit of work and returns plain ids
+and subjects, not live rows. Names are unique per factory, so a test can make as many as it
+needs next to the demo data of the template database.
+
+    def test_something(make, client):
+        other = make.agency()
+        person = make.person(agency=other, contract=True)
+        sign_in(client, make.counsellor(other))
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from portal.adapters.storage import FileStore
+from portal.adapters.uploads import inspect_upload
+from portal.db import models as m
+from portal.db.engine import session_scope
+from portal.domain.participation import LogEntry
+from portal.services import admin, participation
+from portal.services.demo.builder import Builder
+from portal.services.demo.personas import PERSONAS_BY_SUBJECT, Persona
+from portal.services.demo_participation import attendance_sheet_photo
+from portal.services.people import grant_role
+from portal.settings import BRUSSELS
+
+ACTOR = "test-factory"
+_serial = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Agency:
+    id: int
+    code: str
+    office_id: int
+
+
+@dataclass(frozen=True)
+class Municipality:
+    id: int
+    nis: str
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    subject: str
+    agency: str  # code
+    nis: str
+
+
+class Factory:
+    def __init__(self, engine: Engine, today: date, files: FileStore | None = None) -> None:
+        self.engine = engine
+        self.today = today
+        self.files = files
+
+    @contextmanager
+    def db(self) -> Iterator[Session]:
+        with session_scope(self.engine) as db:
+            yield db
+
+    # ------------------------------------------------------------ organisations
+
+    def agency(self, name: str | None = None) -> Agency:
+        n = next(_serial)
+        code = f"agency-{n}"
+        with self.db() as db:
+            row = admin.add_agency(
+                db,
+                ACTOR,
+                code,
+                name or f"Agency {n}",
+                f"Office {n}",
+                f"Street {n}, 9000 Gent",
+                "09 000 00 00",
+            )
+            assert row.id is not None
+            office = db.exec(select(m.Office).where(m.Office.agency_id == row.id)).one()
+            assert office.id is not None
+            return Agency(row.id, code, office.id)
+
+    def municipality(self, region: str = "flanders") -> Municipality:
+        """A new Flemish municipality (Brussels has only 19, all in the demo or free)."""
+        with self.db() as db:
+            taken = {x.nis_code for x in db.exec(select(m.Municipality)).all()}
+            if region == "brussels":
+                nis = next(f"{n}" for n in range(21001, 21020) if f"{n}" not in taken)
+            else:
+                nis = next(f"{n}" for n in itertools.count(46001) if f"{n}" not in taken)
+            row = admin.add_municipality(db, ACTOR, nis, f"Gemeente {nis}", region)
+            assert row.id is not None
+            return Municipality(row.id, nis)
+
+    # ------------------------------------------------------------ staff
+
+    def counsellor(self, agency: Agency | str = "gent") -> str:
+        """The subject of a new counsellor of the agency (its first office)."""
+        with self.db() as db:
+            row = self._agency_row(db, agency)
+            office = db.exec(select(m.Office).where(m.Office.agency_id == row.id)).first()
+            subject = f"counsellor-{next(_serial)}"
+            grant_role(
+                db,
+                ACTOR,
+                subject,
+                "counsellor",
+                f"Counsellor {subject}",
+                agency_id=row.id,
+                office_id=office.id if office else None,
+            )
+            return subject
+
+    def officer(self, municipality: Municipality | str = "44021") -> str:
+        nis = municipality.nis if isinstance(municipality, Municipality) else municipality
+        with self.db() as db:
+            row = db.exec(select(m.Municipality).where(m.Municipality.nis_code == nis)).one()
+            subject = f"officer-{next(_serial)}"
+            grant_role(
+                db, ACTOR, subject, "municipality", f"Officer {subject}", municipality_id=row.id
+            )
+            return subject
+
+    # ------------------------------------------------------------ people
+
+    def person(
+        self,
+        *,
+        agency: Agency | str = "gent",
+        municipality: Municipality | str = "44021",
+        counsellor: str | None = None,
+        contract: bool = True,
+        signed: date | None = None,
+        birth: date = date(1990, 6, 1),
+        **kw: Any,
+    ) -> Person:
+        """A registered person, with a contract signed on paper (MO and participation in 12
+        months, NT2 in 18) unless `contract=False`. Extra keywords go to the intake
+        (obligation, situation, language, literacy, ...)."""
+        code = agency.code if isinstance(agency, Agency) else agency
+        nis = municipality.nis if isinstance(municipality, Municipality) else municipality
+        n = next(_serial)
+        subject = f"person-{n}"
+        with self.db() as db:
+            grant = None
+            if counsellor:
+                grant = db.exec(
+                    select(m.RoleGrant).where(
+                        m.RoleGrant.subject == counsellor, m.RoleGrant.role == "counsellor"
+                    )
+                ).one()
+            builder = self._builder(db)
+            PERSONAS_BY_SUBJECT[subject] = Persona(subject, f"Test{n} Person{n}", "test")
+            row = builder.person(subject, birth, nis=nis, agency=code, grant=grant, **kw)
+            assert row is not None and row.id is not None
+            if contract:
+                builder.standard_contract(row, signed or self.today - timedelta(days=30))
+            return Person(row.id, subject, code, nis)
+
+    def fact(self, person: Person, kind: str, on: date | None = None, **data: Any) -> None:
+        with self.db() as db:
+            self._builder(db).fact(self._person_row(db, person), kind, on or self.today, **data)
+
+    def paid_at_counter(self, person: Person, fee: str = "mo_course:1") -> None:
+        with self.db() as db:
+            self._builder(db).paid_at_counter(
+                self._person_row(db, person), fee, f"TEST-{next(_serial)}", self.today, fee
+            )
+
+    # ------------------------------------------------------------ participation
+
+    def sent_activity(self, person: Person, hours: int = 8, organisation: str = "Buurthuis") -> int:
+        """A participation activity (one day, with an attendance photo) the person sent to their
+        municipality; its id."""
+        assert self.files is not None, "Factory(files=...) is needed for participation"
+        day = self.today - timedelta(days=7)
+        now = datetime.combine(self.today, time(10, 0), BRUSSELS)
+        with self.db() as db:
+            row = self._person_row(db, person)
+            data = participation.ActivityInput(
+                kind="volunteering",
+                organisation=organisation,
+                contact_name="Ann Verhoeven",
+                contact_email="ann@example.invalid",
+                place="Gent",
+                start_on=day,
+                end_on=day,
+                description="Helping in the neighbourhood centre.",
+                entries=[LogEntry(day, hours)],
+            )
+            activity = participation.save_draft(
+                db, person.id, None, data, now, actor=row.subject or ACTOR
+            )
+            photo = inspect_upload(
+                attendance_sheet_photo(organisation, 1),
+                "list.jpg",
+                "image/jpeg",
+                max_bytes=10 * 1024 * 1024,
+            )
+            participation.add_file(
+                db, self.files, activity, photo, max_files=5, actor=ACTOR, now=now
+            )
+            assert activity.id is not None
+            participation.submit(
+                db,
+                person.id,
+                activity.id,
+                now,
+                self.today,
+                actor=row.subject or ACTOR,
+                base_url="http://testserver",
+                link_days=14,
+            )
+            return activity.id
+
+    # ------------------------------------------------------------ helpers
+
+    def _builder(self, db: Session) -> Builder:
+        return Builder(db, self.today)
+
+    @staticmethod
+    def _agency_row(db: Session, agency: Agency | str) -> m.Agency:
+        code = agency.code if isinstance(agency, Agency) else agency
+        return db.exec(select(m.Agency).where(m.Agency.code == code)).one()
+
+    @staticmethod
+    def _person_row(db: Session, person: Person) -> m.Person:
+        row = db.get(m.Person, person.id)
+        assert row is not None
+        return row
