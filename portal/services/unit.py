@@ -4,6 +4,7 @@ queries it itself (tests/meta/test_structure.py keeps it so)."""
 
 from __future__ import annotations
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from portal.db.engine import session_scope
@@ -11,4 +12,4 @@ from portal.db.engine import session_scope
 Db = Session
 work = session_scope
 
-__all__ = ["Db", "work"]
+__all__ = ["Db", "Engine", "work"]

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
-from sqlalchemy.engine import Engine
 from starlette.requests import Request
 
 from portal.adapters.mail import Mailer
 from portal.clock import Clock
+from portal.services import unit
 from portal.settings import Settings
 
 
@@ -21,7 +21,7 @@ class Portal:
 
     settings: Settings
     clock: Clock
-    engine: Engine
+    engine: unit.Engine
     templates: jinja2.Environment
     manifest: dict[str, str]
     mailer: Mailer

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
+from portal.web import (
+    admin,
+    auth,
+    citizen,
+    classroom,
+    counsellor,
+    course,
+    info,
+    interpreting,
+    interpreting_api,
+    participation,
+    payments,
+    public,
+    staff,
+    staff_tests,
+    tests_booking,
+)
+
 
 def all_routes() -> list[BaseRoute]:
-    from portal.web import (
-        admin,
-        auth,
-        citizen,
-        classroom,
-        counsellor,
-        course,
-        info,
-        interpreting,
-        interpreting_api,
-        participation,
-        payments,
-        public,
-        staff,
-        staff_tests,
-        tests_booking,
-    )
-
     return [
         *public.routes(),
         *auth.routes(),
