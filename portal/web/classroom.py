@@ -3,11 +3,9 @@ the sessions beside the course and leaves a question for the next one."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, time
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -18,11 +16,10 @@ from portal.services.course import active_modules, texts
 from portal.services.errors import ServiceError
 from portal.settings import BRUSSELS
 from portal.web.context import portal_of
-from portal.web.forms import Form, row_id
+from portal.web.forms import Form, row_choices
 from portal.web.pages import render
 from portal.web.routing import Audience, principal_of, route
-
-PERSON_FIELD = re.compile(r"person_(\d+)")
+from portal.web.scoped import EVERY_REFUSAL, scoped
 
 
 def _time(value: str) -> time | None:
@@ -70,7 +67,7 @@ def create(request: Request) -> Response:
     module_id = form.text("module", required=False, max_length=60) or None
     if form.ok and day is not None and start is not None and end is not None:
         try:
-            with unit.work(portal.engine) as db:
+            with scoped(portal) as db:
                 service.plan_session(
                     db,
                     principal_of(request),
@@ -83,8 +80,6 @@ def create(request: Request) -> Response:
                     portal.clock.now(),
                 )
         except ServiceError as error:
-            if error.code == "not_found":
-                raise HTTPException(status_code=404) from None
             field = {
                 "end_before_start": "end",
                 "session_in_past": "day",
@@ -99,13 +94,10 @@ def create(request: Request) -> Response:
 
 def session_page(request: Request, form: Form | None = None, status: int = 200) -> Response:
     portal = portal_of(request)
-    try:
-        with unit.work(portal.engine) as db:
-            sheet = service.attendance_sheet(
-                db, principal_of(request), request.path_params["session_id"]
-            )
-    except ServiceError:
-        raise HTTPException(status_code=404) from None
+    with scoped(portal, not_found=EVERY_REFUSAL) as db:
+        sheet = service.attendance_sheet(
+            db, principal_of(request), request.path_params["session_id"]
+        )
     return render(
         request,
         "staff/classroom_session.html",
@@ -127,20 +119,16 @@ def record(request: Request) -> Response:
     portal = portal_of(request)
     form = Form(getattr(request.state, "form", None) or {})
     session_id = request.path_params["session_id"]
-    marks: dict[int, bool] = {}
-    for name, value in form.values.items():
-        match = PERSON_FIELD.fullmatch(name)
-        person_id = row_id(match.group(1)) if match else None
-        if person_id is not None and value in {"present", "absent"}:
-            marks[person_id] = value == "present"
+    marks = {
+        person_id: mark == "present"
+        for person_id, mark in row_choices(form, "person_", ("present", "absent")).items()
+    }
     try:
-        with unit.work(portal.engine) as db:
+        with scoped(portal) as db:
             service.record_attendance_sheet(
                 db, principal_of(request), session_id, marks, portal.clock.now()
             )
     except ServiceError as error:
-        if error.code == "not_found":
-            raise HTTPException(status_code=404) from None
         form.error("attendance", error.code)
     if form.ok:
         return RedirectResponse(f"/staff/classroom/{session_id}?done=recorded", status_code=303)
@@ -156,11 +144,9 @@ def ask(request: Request) -> Response:
     session_id = form.integer("session", maximum=2**31)
     if form.ok and session_id is not None and principal.person_id is not None:
         try:
-            with unit.work(portal.engine) as db:
+            with scoped(portal) as db:
                 service.ask_question(db, principal.person_id, session_id, text, portal.clock.now())
         except ServiceError as error:
-            if error.code == "not_found":
-                raise HTTPException(status_code=404) from None
             return RedirectResponse(f"/my/course?question_error={error.code}", status_code=303)
         return RedirectResponse("/my/course?asked=1", status_code=303)
     return RedirectResponse("/my/course?question_error=required", status_code=303)

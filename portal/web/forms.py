@@ -87,6 +87,7 @@ MESSAGES = {
     "already_withdrawn": N_("This fact was already withdrawn."),
     "no_such_sanction_fact": N_("The rules do not find this fact (any more)."),
     "attest_exists": N_("The integration certificate was already issued."),
+    "already_decided": N_("The committee's decision on this appeal was already recorded."),
     "attest_not_reached": N_("Not every required part is met yet."),
     "invalid_hours": N_("Enter a number of hours between 1 and 1000."),
     "level_required": N_("Choose the level."),
@@ -161,6 +162,20 @@ def row_id(text: object) -> int | None:
     else:
         return None
     return number if 0 < number <= MAX_ID else None
+
+
+def row_choices(form: Form, prefix: str, allowed: Collection[str]) -> dict[int, str]:
+    """The choice made on each row of a sheet (fields named `<prefix><row id>`, as the
+    attendance and results sheets post them): rows with a valid id and an allowed value only;
+    anything else posted is ignored, as a row left blank is."""
+    chosen: dict[int, str] = {}
+    for name, value in form.values.items():
+        if not name.startswith(prefix) or value not in allowed:
+            continue
+        row = row_id(name.removeprefix(prefix))
+        if row is not None:
+            chosen[row] = str(value)
+    return chosen
 
 
 def message(code: str, **variables: object) -> str:

@@ -29,6 +29,7 @@ from portal.web.context import portal_of
 from portal.web.forms import row_id
 from portal.web.pages import render
 from portal.web.routing import Audience, client_address, principal_of, route
+from portal.web.scoped import EVERY_REFUSAL, scoped
 
 
 def _person_id(request: Request) -> int:
@@ -111,13 +112,10 @@ def revoke_code(request: Request) -> Response:
     code_id = row_id(request.path_params["code_id"])
     if code_id is None:
         raise HTTPException(status_code=404)
-    try:
-        with unit.work(portal.engine) as db:
-            svc.revoke_code(
-                db, _person_id(request), code_id, portal.clock.now(), actor=principal.subject
-            )
-    except ServiceError:
-        raise HTTPException(status_code=404) from None
+    with scoped(portal, not_found=EVERY_REFUSAL) as db:
+        svc.revoke_code(
+            db, _person_id(request), code_id, portal.clock.now(), actor=principal.subject
+        )
     return RedirectResponse("/my/interpreting?revoked=1", status_code=303)
 
 

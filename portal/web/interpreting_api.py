@@ -16,11 +16,11 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from portal.domain.share_codes import Outcome
 from portal.services import interpreting as svc
 from portal.services import unit
-from portal.services.errors import ServiceError
 from portal.web.context import portal_of
 from portal.web.forms import Form, row_id, submit
 from portal.web.pages import render
 from portal.web.routing import API_MAX_BODY, Audience, client_address, principal_of, route
+from portal.web.scoped import EVERY_REFUSAL, scoped
 
 
 def _problem(status: int, error: str, detail: str, **headers: str) -> JSONResponse:
@@ -301,11 +301,8 @@ def revoke_api_key(request: Request) -> Response:
     key_id = row_id(request.path_params["key_id"])
     if key_id is None:
         raise HTTPException(status_code=404)
-    try:
-        with unit.work(portal.engine) as db:
-            svc.revoke_api_key(db, principal_of(request).subject, key_id, portal.clock.now())
-    except ServiceError:
-        raise HTTPException(status_code=404) from None
+    with scoped(portal, not_found=EVERY_REFUSAL) as db:
+        svc.revoke_api_key(db, principal_of(request).subject, key_id, portal.clock.now())
     return RedirectResponse("/admin/api-keys?revoked=1", status_code=303)
 
 

@@ -4,7 +4,6 @@ decisions."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, time
 from typing import Any
 
@@ -20,11 +19,10 @@ from portal.services import unit
 from portal.services.errors import ServiceError
 from portal.settings import BRUSSELS
 from portal.web.context import portal_of
-from portal.web.forms import Form, row_id
+from portal.web.forms import Form, row_choices
 from portal.web.pages import render
 from portal.web.routing import Audience, principal_of, route
-
-RESULT_FIELD = re.compile(r"result_(\d+)")
+from portal.web.scoped import EVERY_REFUSAL, scoped
 
 
 def sessions_page(request: Request, form: Form | None = None, status: int = 200) -> Response:
@@ -110,25 +108,20 @@ def cancel(request: Request) -> Response:
 def screening(request: Request) -> Response:
     portal = portal_of(request)
     person_id = request.path_params["person_id"]
+    done = "screened"
     try:
-        with unit.work(portal.engine) as db:
+        with scoped(portal) as db:
             service.record_screening(db, principal_of(request), person_id, portal.clock.now())
     except ServiceError as error:
-        if error.code == "not_found":
-            raise HTTPException(status_code=404) from None
-    return RedirectResponse(f"/staff/persons/{person_id}?done=screened", status_code=303)
+        done = error.code  # already_screened: said, nothing changed
+    return RedirectResponse(f"/staff/persons/{person_id}?done={done}", status_code=303)
 
 
 def results(request: Request, form: Form | None = None, status: int = 200) -> Response:
     """Record the results of a session: the agency's persons among its confirmed bookings."""
     portal = portal_of(request)
-    try:
-        with unit.work(portal.engine) as db:
-            sheet = service.results_sheet(
-                db, principal_of(request), request.path_params["session_id"]
-            )
-    except ServiceError:
-        raise HTTPException(status_code=404) from None
+    with scoped(portal, not_found=EVERY_REFUSAL) as db:
+        sheet = service.results_sheet(db, principal_of(request), request.path_params["session_id"])
     return render(
         request,
         "staff/test_results.html",
@@ -149,20 +142,16 @@ def save_results(request: Request) -> Response:
     portal = portal_of(request)
     form = Form(getattr(request.state, "form", None) or {})
     session_id = request.path_params["session_id"]
-    chosen: dict[int, tuple[str, str | None]] = {}
-    for name, outcome in form.values.items():
-        match = RESULT_FIELD.fullmatch(name)
-        booking_id = row_id(match.group(1)) if match else None
-        if booking_id is not None and outcome in {"passed", "failed"}:
-            chosen[booking_id] = (outcome, form.get(f"level_{booking_id}") or None)
+    chosen = {
+        booking_id: (outcome, form.get(f"level_{booking_id}") or None)
+        for booking_id, outcome in row_choices(form, "result_", ("passed", "failed")).items()
+    }
     try:
-        with unit.work(portal.engine) as db:
+        with scoped(portal) as db:
             service.record_results(
                 db, principal_of(request), session_id, chosen, portal.clock.now()
             )
     except ServiceError as error:
-        if error.code == "not_found":
-            raise HTTPException(status_code=404) from None
         form.error("results", error.code)
     if form.ok:
         return RedirectResponse(f"/staff/tests/{session_id}/results?done=1", status_code=303)
@@ -176,7 +165,11 @@ def appeals(request: Request) -> Response:
     return render(
         request,
         "staff/appeals.html",
-        {"rows": rows, "done": request.query_params.get("done", "")},
+        {
+            "rows": rows,
+            "done": request.query_params.get("done", ""),
+            "problem": request.query_params.get("problem", ""),
+        },
         personal=True,
     )
 
@@ -187,7 +180,7 @@ def decide(request: Request) -> Response:
     decision = form.choice("decision", ("upheld", "rejected"))
     note = form.text("note", required=False, max_length=500)
     try:
-        with unit.work(portal.engine) as db:
+        with scoped(portal) as db:
             appeal_service.decide_appeal(
                 db,
                 principal_of(request),
@@ -197,8 +190,8 @@ def decide(request: Request) -> Response:
                 portal.clock.now(),
             )
     except ServiceError as error:
-        if error.code == "not_found":
-            raise HTTPException(status_code=404) from None
+        # nothing chosen, or decided meanwhile by a colleague: say so, nothing changes
+        return RedirectResponse(f"/staff/appeals?problem={error.code}", status_code=303)
     return RedirectResponse("/staff/appeals?done=1", status_code=303)
 
 

@@ -20,6 +20,7 @@ from portal.web.context import portal_of
 from portal.web.forms import Form
 from portal.web.pages import render
 from portal.web.routing import Audience, route
+from portal.web.scoped import EVERY_REFUSAL, scoped
 
 N_ = i18n.lazy_gettext
 REFUSALS = {
@@ -154,11 +155,8 @@ def booking_page(request: Request) -> Response:
     person_id = _person_id(request)
     now = portal.clock.now()
     service.expire_holds(portal.engine, now)
-    try:
-        with unit.work(portal.engine) as db:
-            view = service.booking_view(db, person_id, request.path_params["booking_id"], now)
-    except ServiceError:
-        raise HTTPException(status_code=404) from None
+    with scoped(portal, not_found=EVERY_REFUSAL) as db:
+        view = service.booking_view(db, person_id, request.path_params["booking_id"], now)
     booking, session, location = view.seat
     return render(
         request,
@@ -183,13 +181,10 @@ def calendar(request: Request) -> Response:
     """The confirmed booking as an iCalendar file (RFC 5545), for the phone's calendar."""
     portal = portal_of(request)
     person_id = _person_id(request)
-    try:
-        with unit.work(portal.engine) as db:
-            booking, session, location = service.confirmed_booking(
-                db, person_id, request.path_params["booking_id"]
-            )
-    except ServiceError:
-        raise HTTPException(status_code=404) from None
+    with scoped(portal, not_found=EVERY_REFUSAL) as db:
+        booking, session, location = service.confirmed_booking(
+            db, person_id, request.path_params["booking_id"]
+        )
     body = ics_event(
         uid=f"booking-{booking.id}@{portal.settings.base_url.split('//', 1)[-1]}",
         start=session.starts_at,

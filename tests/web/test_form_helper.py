@@ -138,3 +138,22 @@ def test_a_not_found_code_is_a_404():
         refuse("unknown_office"), done="/things", field="name", not_found=("unknown_office",)
     )
     assert client.post("/things", data={"name": "Gent"}).status_code == 404
+
+
+def test_row_choices_keeps_valid_rows_with_allowed_values_only():
+    from portal.web.forms import Form, row_choices
+
+    form = Form(
+        {
+            "person_12": "present",
+            "person_13": "absent",
+            "person_14": "maybe",  # not an allowed value
+            "person_0": "present",  # not a row id
+            "person_٣": "present",  # Arabic-Indic digit: not ours
+            "person_99999999999": "present",  # beyond any stored id
+            "person_": "present",
+            "other_15": "present",
+            "person_16": "",  # left blank
+        }
+    )
+    assert row_choices(form, "person_", ("present", "absent")) == {12: "present", 13: "absent"}

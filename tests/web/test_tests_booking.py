@@ -236,6 +236,12 @@ def test_screening_opens_the_exemption_test(client, app):
             == 303
         )
         assert 'href="/my/tests/mo_exemption"' in phone.get("/my/tests").text
+        again = client.post(
+            f"/staff/persons/{pid}/screening", data={"csrf_token": csrf_token(page.text)}
+        )
+        assert again.headers["location"].endswith("done=already_screened")
+        said = client.get(again.headers["location"] + "&lang=en").text
+        assert "The screening was already recorded. Nothing has changed." in said
 
 
 def test_the_demo_personas_for_booking(client, app):
@@ -345,14 +351,21 @@ def test_results_a_fail_makes_a_paid_retake_and_an_upheld_appeal_passes(client, 
     appeals = client.get("/staff/appeals?lang=en")
     check_page(appeals.text)
     appeal_id = re.search(r'action="/staff/appeals/(\d+)"', appeals.text).group(1)
-    client.post(
-        f"/staff/appeals/{appeal_id}",
-        data={
-            "csrf_token": csrf_token(appeals.text),
-            "decision": "upheld",
-            "note": "Technical problem confirmed",
-        },
+    undecided = client.post(
+        f"/staff/appeals/{appeal_id}", data={"csrf_token": csrf_token(appeals.text), "note": "x"}
     )
+    assert undecided.headers["location"] == "/staff/appeals?problem=choose"
+    said = client.get("/staff/appeals?problem=choose&lang=en").text
+    assert "The decision is not recorded" in said and "The decision is recorded." not in said
+    assert f'action="/staff/appeals/{appeal_id}"' in said  # still waiting for a decision
+    decide = {"csrf_token": csrf_token(appeals.text), "decision": "upheld", "note": "Technical"}
+    assert (
+        client.post(f"/staff/appeals/{appeal_id}", data=decide)
+        .headers["location"]
+        .endswith("done=1")
+    )
+    twice = client.post(f"/staff/appeals/{appeal_id}", data={**decide, "decision": "rejected"})
+    assert twice.headers["location"] == "/staff/appeals?problem=already_decided"
     with TestClient(app, follow_redirects=False) as phone:
         sign_in(phone, "demo-booked")
         assert "accepted: the test counts as passed" in phone.get("/my/tests?lang=en").text

@@ -26,6 +26,7 @@ from portal.domain.fees import (
 )
 from portal.services.caller import Principal
 from portal.services.dossier import Dossier, dossier_for, load_dossier
+from portal.services.errors import ServiceError
 from portal.settings import BRUSSELS
 
 TEST_CHARGES = {
@@ -199,6 +200,20 @@ def statement(db: Session, dossier: Dossier, leave_out: int | None = None) -> St
 class PersonStatement:
     dossier: Dossier
     statement: Statement
+
+
+def open_line(db: Session, dossier: Dossier, charge_key: str, *, payable: bool = True) -> Line:
+    """The person's line for a charge that is still open, or the refusal every way of settling
+    it gives: unknown_charge, already_paid, and (when it is to be paid, `payable`) nothing_to_pay
+    for a charge of 0 (free, or waived)."""
+    line = statement(db, dossier).line(charge_key)
+    if line is None:
+        raise ServiceError("unknown_charge")
+    if line.paid is not None:
+        raise ServiceError("already_paid")
+    if payable and line.charge.amount_cents == 0:
+        raise ServiceError("nothing_to_pay")
+    return line
 
 
 def statement_for(

@@ -29,7 +29,7 @@ from portal.db.engine import session_scope
 from portal.services.dossier import load_dossier
 from portal.services.errors import ServiceError, audit
 from portal.services.payments.ledger import event, new_key, note
-from portal.services.payments.owed import statement
+from portal.services.payments.owed import open_line
 from portal.services.payments.sync import refresh_from_provider
 
 log = logging.getLogger("portal.payments")
@@ -97,14 +97,7 @@ def _prepare(
         dossier = load_dossier(db, person_id)
         if dossier is None:
             raise ServiceError("unknown_person")
-        line = statement(db, dossier).line(charge_key)
-        if line is None:
-            raise ServiceError("unknown_charge")
-        if line.paid is not None:
-            raise ServiceError("already_paid")
-        due = line.charge.amount_cents
-        if due == 0:
-            raise ServiceError("nothing_to_pay")
+        due = open_line(db, dossier, charge_key).charge.amount_cents
         live = _live(db, active_key)
         if live is not None and live.provider_id is not None:
             if live.checkout_url and live.amount_cents == due:

@@ -14,7 +14,7 @@ from portal.db import models as m
 from portal.services.dossier import Dossier
 from portal.services.errors import ServiceError, audit
 from portal.services.payments.ledger import event, new_key
-from portal.services.payments.owed import statement
+from portal.services.payments.owed import open_line
 from portal.services.payments.settling import settle
 
 WAIVER_CATEGORIES = ("payment_difficulties", "exemption_category", "other")
@@ -27,11 +27,7 @@ def record_waiver(
         raise ServiceError("choose")
     if not reason.strip():
         raise ServiceError("reason_required")
-    line = statement(db, dossier).line(charge_key)
-    if line is None:
-        raise ServiceError("unknown_charge")
-    if line.paid is not None:
-        raise ServiceError("already_paid")
+    line = open_line(db, dossier, charge_key, payable=False)
     if line.waiver is not None:
         raise ServiceError("already_waived")
     waiver = m.Waiver(
@@ -73,13 +69,7 @@ def record_external_payment(
         raise ServiceError("reference_required")
     if paid_on > now.date():
         raise ServiceError("date_in_future")
-    line = statement(db, dossier).line(charge_key)
-    if line is None:
-        raise ServiceError("unknown_charge")
-    if line.paid is not None:
-        raise ServiceError("already_paid")
-    if line.charge.amount_cents == 0:
-        raise ServiceError("nothing_to_pay")
+    line = open_line(db, dossier, charge_key)
     payment = m.Payment(
         person_id=dossier.person_id,
         charge_key=charge_key,

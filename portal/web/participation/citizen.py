@@ -21,6 +21,7 @@ from portal.web.participation.common import detail_context, path_id, person_id_o
 from portal.web.participation.drafts import autosave, save
 from portal.web.participation.forms import edit_context, form_of
 from portal.web.routing import Audience, principal_of, route
+from portal.web.scoped import EVERY_REFUSAL, scoped
 
 
 def _page(activity_id: int, suffix: str = "") -> RedirectResponse:
@@ -52,28 +53,22 @@ def new_activity(request: Request) -> Response:
     offer_id = row_id(offer_text)
     if offer_text and offer_id is None:
         raise HTTPException(status_code=404)
-    try:
-        with unit.work(portal.engine) as db:
-            activity = svc.start_draft(
-                db,
-                person_id_of(request),
-                offer_id,
-                portal.clock.now(),
-                actor=principal_of(request).subject,
-            )
-    except ServiceError:
-        raise HTTPException(status_code=404) from None
+    with scoped(portal, not_found=EVERY_REFUSAL) as db:
+        activity = svc.start_draft(
+            db,
+            person_id_of(request),
+            offer_id,
+            portal.clock.now(),
+            actor=principal_of(request).subject,
+        )
     assert activity.id is not None
     return _page(activity.id, "/edit")
 
 
 def edit_page(request: Request) -> Response:
     activity_id = path_id(request, "activity_id")
-    try:
-        with unit.work(portal_of(request).engine) as db:
-            view = svc.draft_view(db, person_id_of(request), activity_id)
-    except ServiceError:
-        raise HTTPException(status_code=404) from None
+    with scoped(portal_of(request), not_found=EVERY_REFUSAL) as db:
+        view = svc.draft_view(db, person_id_of(request), activity_id)
     if not editable(SubmissionStatus(view.activity.status)):
         return _page(activity_id)
     context = edit_context(request, view, saved=request.query_params.get("saved") == "1")
@@ -84,12 +79,9 @@ def check_page(request: Request) -> Response:
     portal = portal_of(request)
     person_id = person_id_of(request)
     activity_id = path_id(request, "activity_id")
-    try:
-        with unit.work(portal.engine) as db:
-            view, problems = svc.check(db, person_id, activity_id, portal.clock.today())
-            draft = svc.draft_view(db, person_id, activity_id) if problems else None
-    except ServiceError:
-        raise HTTPException(status_code=404) from None
+    with scoped(portal, not_found=EVERY_REFUSAL) as db:
+        view, problems = svc.check(db, person_id, activity_id, portal.clock.today())
+        draft = svc.draft_view(db, person_id, activity_id) if problems else None
     if not editable(SubmissionStatus(view.activity.status)):
         return _page(activity_id)
     if draft is not None:
@@ -107,11 +99,8 @@ def submit(request: Request) -> Response:
     # browsers send new lines as CRLF: count them as one character, as the page's maxlength does
     response_note = str(request.state.form.get("response", "")).replace("\r\n", "\n").strip()
     if len(response_note) > 2000:
-        try:
-            with unit.work(portal.engine) as db:
-                context = detail_context(svc.activity_view(db, person_id, activity_id))
-        except ServiceError:
-            raise HTTPException(status_code=404) from None
+        with scoped(portal, not_found=EVERY_REFUSAL) as db:
+            context = detail_context(svc.activity_view(db, person_id, activity_id))
         context.update(response=response_note, response_error="too_long")
         return render(request, "citizen/activity_check.html", context, status=400, personal=True)
     try:
@@ -142,11 +131,8 @@ def submit(request: Request) -> Response:
 
 
 def activity_page(request: Request) -> Response:
-    try:
-        with unit.work(portal_of(request).engine) as db:
-            view = svc.activity_view(db, person_id_of(request), path_id(request, "activity_id"))
-    except ServiceError:
-        raise HTTPException(status_code=404) from None
+    with scoped(portal_of(request), not_found=EVERY_REFUSAL) as db:
+        view = svc.activity_view(db, person_id_of(request), path_id(request, "activity_id"))
     context = detail_context(view)
     context["sent"] = request.query_params.get("sent") == "1"
     context["withdrawn"] = request.query_params.get("withdrawn") == "1"
@@ -174,18 +160,15 @@ def withdraw(request: Request) -> Response:
 
 def copy(request: Request) -> Response:
     portal = portal_of(request)
-    try:
-        with unit.work(portal.engine) as db:
-            new = svc.copy_as_draft(
-                db,
-                portal.files,
-                person_id_of(request),
-                path_id(request, "activity_id"),
-                portal.clock.now(),
-                actor=principal_of(request).subject,
-            )
-    except ServiceError:
-        raise HTTPException(status_code=404) from None
+    with scoped(portal, not_found=EVERY_REFUSAL) as db:
+        new = svc.copy_as_draft(
+            db,
+            portal.files,
+            person_id_of(request),
+            path_id(request, "activity_id"),
+            portal.clock.now(),
+            actor=principal_of(request).subject,
+        )
     assert new.id is not None
     return _page(new.id, "/edit")
 
@@ -209,18 +192,15 @@ def delete_draft(request: Request) -> Response:
 def delete_file(request: Request) -> Response:
     portal = portal_of(request)
     activity_id = path_id(request, "activity_id")
-    try:
-        with unit.work(portal.engine) as db:
-            svc.remove_file(
-                db,
-                portal.files,
-                person_id_of(request),
-                activity_id,
-                path_id(request, "file_id"),
-                actor=principal_of(request).subject,
-            )
-    except ServiceError:
-        raise HTTPException(status_code=404) from None
+    with scoped(portal, not_found=EVERY_REFUSAL) as db:
+        svc.remove_file(
+            db,
+            portal.files,
+            person_id_of(request),
+            activity_id,
+            path_id(request, "file_id"),
+            actor=principal_of(request).subject,
+        )
     return _page(activity_id, "/edit?saved=1#proof")
 
 

@@ -25,6 +25,7 @@ from portal.web.pages import render
 from portal.web.participation.common import path_id, person_id_of
 from portal.web.participation.forms import draft_version, edit_context, form_of, read_posted
 from portal.web.routing import principal_of, require_csrf
+from portal.web.scoped import EVERY_REFUSAL, scoped
 
 
 async def save(request: Request) -> Response:
@@ -58,11 +59,8 @@ async def save(request: Request) -> Response:
 
 
 def _draft(request: Request, person_id: int, activity_id: int) -> svc.DraftView:
-    try:
-        with unit.work(portal_of(request).engine) as db:
-            return svc.draft_view(db, person_id, activity_id)
-    except ServiceError:
-        raise HTTPException(status_code=404) from None
+    with scoped(portal_of(request), not_found=EVERY_REFUSAL) as db:
+        return svc.draft_view(db, person_id, activity_id)
 
 
 def _too_large(request: Request, activity_id: int, person_id: int) -> Response:
@@ -80,11 +78,8 @@ def _save(request: Request, activity_id: int, person_id: int, parsed: ParsedForm
     now = portal.clock.now()
     state = read_posted(parsed)
     action = parsed.get("action", "save")
-    try:
-        with unit.work(portal.engine) as db:
-            status = svc.own_activity(db, person_id, activity_id).status
-    except ServiceError:
-        raise HTTPException(status_code=404) from None
+    with scoped(portal, not_found=EVERY_REFUSAL) as db:
+        status = svc.own_activity(db, person_id, activity_id).status
     if not editable(SubmissionStatus(status)):
         return RedirectResponse(f"/my/participation/activities/{activity_id}", status_code=303)
     # Files are checked and stored before the transaction: decoding photos and talking to S3

@@ -22,6 +22,7 @@ from portal.web.forms import Form
 from portal.web.pages import render
 from portal.web.participation.common import detail_context, municipality_id_of, path_id
 from portal.web.routing import Audience, principal_of, route
+from portal.web.scoped import EVERY_REFUSAL, scoped
 
 DECISION_FIELDS = {
     "choose": "decision",
@@ -57,16 +58,13 @@ def _officer_context(view: svc.OfficerView) -> dict[str, Any]:
 def officer_activity_page(request: Request) -> Response:
     portal = portal_of(request)
     municipality_id = municipality_id_of(request)
-    try:
-        with unit.work(portal.engine) as db:
-            view = svc.open_for_officer(
-                db,
-                municipality_id,
-                path_id(request, "activity_id"),
-                actor=principal_of(request).subject,
-            )
-    except ServiceError:
-        raise HTTPException(status_code=404) from None
+    with scoped(portal, not_found=EVERY_REFUSAL) as db:
+        view = svc.open_for_officer(
+            db,
+            municipality_id,
+            path_id(request, "activity_id"),
+            actor=principal_of(request).subject,
+        )
     context = _officer_context(view)
     context["form"] = Form()
     context["stale"] = request.query_params.get("stale") == "1"
@@ -111,11 +109,8 @@ def decide(request: Request) -> Response:
     if error_code:
         form.error(DECISION_FIELDS.get(error_code, "decision"), error_code)
     form.values["confirmed"] = confirmed_text
-    try:
-        with unit.work(portal.engine) as db:
-            view = svc.officer_view(db, municipality_id, activity_id)
-    except ServiceError:
-        raise HTTPException(status_code=404) from None
+    with scoped(portal, not_found=EVERY_REFUSAL) as db:
+        view = svc.officer_view(db, municipality_id, activity_id)
     context = _officer_context(view)
     context["form"] = form
     context["stale"] = False

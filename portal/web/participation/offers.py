@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from portal.services import participation as svc
 from portal.services import unit
-from portal.services.errors import ServiceError
 from portal.web.context import portal_of
 from portal.web.forms import Form
 from portal.web.pages import render
 from portal.web.participation.common import KINDS, kind_options, municipality_id_of, path_id
 from portal.web.routing import Audience, principal_of, route
+from portal.web.scoped import EVERY_REFUSAL, scoped
 
 
 def offers_page(request: Request, form: Form | None = None, status: int = 200) -> Response:
@@ -64,17 +63,14 @@ def add_offer(request: Request) -> Response:
 def offer_active(request: Request) -> Response:
     portal = portal_of(request)
     active_now = request.state.form.get("active") == "1"
-    try:
-        with unit.work(portal.engine) as db:
-            svc.set_offer_active(
-                db,
-                municipality_id_of(request),
-                path_id(request, "offer_id"),
-                active_now,
-                principal_of(request).subject,
-            )
-    except ServiceError:
-        raise HTTPException(status_code=404) from None
+    with scoped(portal, not_found=EVERY_REFUSAL) as db:
+        svc.set_offer_active(
+            db,
+            municipality_id_of(request),
+            path_id(request, "offer_id"),
+            active_now,
+            principal_of(request).subject,
+        )
     return RedirectResponse("/municipality/offers", status_code=303)
 
 
