@@ -38,6 +38,7 @@ class StepKind(StrEnum):
     FOLLOW_NT2 = "follow_nt2"  # the Dutch course at its provider
     REGISTER_VDAB = "register_vdab"
     RECORD_HOURS = "record_hours"
+    ANSWER_MUNICIPALITY = "answer_municipality"  # the municipality asked for more on sent hours
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Doings:
     may_book: frozenset[Pillar] = frozenset()  # may book its test today
     hours_waiting: int = 0  # participation hours sent, not decided
     hours_in_draft: bool = False  # a participation draft exists
+    hours_asked: bool = False  # the municipality asked for more on hours sent (waiting on them)
     hours_needed: int = 40  # participation: the hours the rules in force ask
     nt2_modules_followed: int = 0
 
@@ -133,6 +135,8 @@ def _step(view: PillarView, doings: Doings) -> Step | None:
         return Step(StepKind.FOLLOW_NT2, pillar, due=deadline)
     if pillar is Pillar.VDAB:
         return Step(StepKind.REGISTER_VDAB, pillar, due=deadline)
+    if doings.hours_asked:
+        return Step(StepKind.ANSWER_MUNICIPALITY, pillar, due=deadline)
     if view.hours + doings.hours_waiting >= doings.hours_needed:
         return None  # enough hours sent: only the municipality's decision is awaited
     return Step(StepKind.RECORD_HOURS, pillar, due=deadline)
@@ -153,7 +157,7 @@ def task(view: PillarView, doings: Doings) -> Task:
             status = TaskStatus.OVERDUE
         elif view.pillar in doings.booked:
             status = TaskStatus.TEST_BOOKED
-        elif waiting > 0:
+        elif waiting > 0 and not (view.pillar is Pillar.PARTICIPATION and doings.hours_asked):
             status = TaskStatus.WAITING
         elif _started(view, doings):
             status = TaskStatus.IN_PROGRESS

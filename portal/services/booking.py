@@ -11,7 +11,7 @@ Releasing a seat is tied to a conditional status change, so it happens exactly o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Engine
@@ -34,7 +34,7 @@ from portal.domain.booking_rules import (
 from portal.domain.model import TestKind
 from portal.domain.rules import rules_on
 from portal.services import notify
-from portal.services.dossier import load_dossier
+from portal.services.dossier import Dossier, load_dossier
 from portal.services.errors import ServiceError, audit
 from portal.services.payments import Line, refund, statement
 from portal.services.seats import (
@@ -138,6 +138,35 @@ def my_tests(db: Session, person_id: int, now: datetime) -> MyTests:
         results=sorted(results, key=lambda f: f.on, reverse=True),
         appeals={a.fact_id: a for a in appeals},
     )
+
+
+def bookable_tests(db: Session, dossier: Dossier, now: datetime) -> frozenset[TestKind]:
+    """The tests the person may book today (the rules' booking rights)."""
+    rights = booking_rights(
+        dossier.person_facts(),
+        now.date(),
+        screened=_screened(db, dossier.person_id),
+        active_tests=_active_tests(db, dossier.person_id, now),
+    )
+    return frozenset(right.test for right in rights if right.allowed)
+
+
+def upcoming_tests(db: Session, person_id: int, now: datetime) -> dict[TestKind, date]:
+    """The day (in Brussels) of each test the person has a confirmed seat for, still to come."""
+    rows = db.exec(
+        select(m.Booking.test, m.TestSession.starts_at)
+        .join(m.TestSession, col(m.TestSession.id) == col(m.Booking.session_id))
+        .where(
+            m.Booking.person_id == person_id,
+            m.Booking.status == CONFIRMED,
+            col(m.TestSession.starts_at) > now,
+        )
+        .order_by(col(m.TestSession.starts_at))
+    ).all()
+    days: dict[TestKind, date] = {}
+    for test, starts_at in rows:
+        days.setdefault(TestKind(test), starts_at.astimezone(BRUSSELS).date())
+    return days
 
 
 def _near(location: m.TestLocation, province: str, region: str) -> bool:

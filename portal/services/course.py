@@ -238,6 +238,13 @@ def course_state(db: Session, person_id: int, today: date) -> CourseState:
     dossier = load_dossier(db, person_id)
     if dossier is None:
         raise ServiceError("unknown_person")
+    return state_of(db, dossier, today)
+
+
+def state_of(db: Session, dossier: Dossier, today: date) -> CourseState:
+    """The person's course: their run, whether the fee is settled, and their progress per
+    module, for a dossier already loaded."""
+    person_id = dossier.person_id
     run = current_run(dossier.person_facts().facts, today)
     settled, line = _fee(db, dossier)
     mo = next((c for c in dossier.components if c.pillar == "mo"), None)

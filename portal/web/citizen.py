@@ -13,13 +13,14 @@ from portal import labels
 from portal.domain.model import Eligibility
 from portal.domain.rules import rules_on
 from portal.i18n import current_language
-from portal.services import course, notify, trajectory, unit
+from portal.services import guide, notify, trajectory, unit
 from portal.services.caller import Principal
 from portal.services.contract_texts import contract_texts
 from portal.services.dossier import Dossier, dossier_for
 from portal.services.errors import ServiceError
 from portal.web.context import portal_of
 from portal.web.forms import Form
+from portal.web.guide import guide_context
 from portal.web.pages import render
 from portal.web.routing import Audience, principal_of, route
 
@@ -85,7 +86,9 @@ def dashboard(request: Request) -> Response:
         dossier = _own_dossier(db, principal_of(request))
         context = dossier_context(dossier, today)
         context["unread"] = notify.unread_count(db, dossier.person_id)
-        context["course_counts"] = course.course_counts(db, dossier.person_id, today)
+        if context["eligible"]:
+            found = guide.guide_for(db, dossier, portal.clock.now())
+            context.update(guide_context(found, dossier.municipality.region))
     if not context["eligible"]:
         return render(request, "citizen/not_eligible.html", context, personal=True)
     return render(request, "citizen/dashboard.html", context, personal=True)

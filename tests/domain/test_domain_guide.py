@@ -91,6 +91,13 @@ CASES = [
         None,
     ),
     (
+        "the municipality asked for more: the person's turn, not waiting",
+        Doings(hours_waiting=12, hours_asked=True),
+        view(Pillar.PARTICIPATION, PillarStatus.IN_PROGRESS, hours=30),
+        TaskStatus.IN_PROGRESS,
+        StepKind.ANSWER_MUNICIPALITY,
+    ),
+    (
         "a draft",
         Doings(hours_in_draft=True),
         view(Pillar.PARTICIPATION),
@@ -204,6 +211,7 @@ doings_strategy = st.builds(
     may_book=st.frozensets(st.sampled_from(PILLARS)),
     hours_waiting=st.integers(0, 60),
     hours_in_draft=st.booleans(),
+    hours_asked=st.booleans(),
     nt2_modules_followed=st.integers(0, 5),
 )
 views_strategy = st.tuples(

@@ -158,6 +158,15 @@ class Builder:
             self.db, ACTOR, self.dossier(p), fee, "counter", reference, paid_on, what, self.at_nine
         )
 
+    def paid_every_fee(self, p: m.Person, paid_on: date) -> None:
+        """Every fee still open, paid at the counter on `paid_on`."""
+        open_lines = [
+            line for line in payments.statement(self.db, self.dossier(p)).lines if line.payable
+        ]
+        for number, line in enumerate(open_lines, start=1):
+            reference = f"DEMO-{p.id:04d}-{number}"
+            self.paid_at_counter(p, line.key, reference, paid_on, line.key)
+
     def course_done_and_paid(
         self, subject: str, birth: date, course_on: date | None = None
     ) -> m.Person | None:

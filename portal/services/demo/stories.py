@@ -137,6 +137,7 @@ def newcomers(b: Builder) -> None:
         b.fact(p, "nt2_module_followed", signed + timedelta(days=300), source="CVO Gent")
         b.fact(p, "test_result", signed + timedelta(days=400), test="nt2", passed=True, level="A2")
         b.fact(p, "period", signed + timedelta(days=420), period_kind="work", source="VDAB")
+        b.paid_every_fee(p, signed + timedelta(days=7))
 
     # A person in Ghent whose VDAB deadline is in 5 days.
     p = b.person("demo-vdab-soon", date(1997, 12, 31), language="nl")
