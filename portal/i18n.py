@@ -13,7 +13,6 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
-from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_time as babel_format_time
 from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
@@ -103,15 +102,39 @@ def format_date(day: date, form: str = "long", language: str | None = None) -> s
     return babel_format_date(day, format=form, locale=_babel_locale(language))
 
 
-def format_datetime(moment: datetime, form: str = "medium", language: str | None = None) -> str:
-    return babel_format_datetime(
-        moment, format=form, tzinfo=BRUSSELS, locale=_babel_locale(language)
-    )
+# The time of day as people write it: "9.30 uur", "9 h 30", "09:30"; Arabic keeps CLDR's.
+TIME_PATTERNS = {"nl": "H.mm 'uur'", "fr": "H 'h' mm", "en": "HH:mm"}
+# A short date with the whole year ("14/12/2026"), for tables.
+SHORT_DATE_PATTERNS = {"nl": "d/MM/y", "fr": "d/MM/y", "en": "d/MM/y"}
+
+
+def format_datetime(moment: datetime, form: str = "long", language: str | None = None) -> str:
+    """A moment in Europe/Brussels the same way everywhere: the date with its weekday and the
+    time ("maandag 14 december 2026 om 9.30 uur"), or for tables (`form="short"`) the short
+    date and the time ("14/12/2026 om 9.30 uur"). Never seconds, never a time-zone name."""
+    language = language or current_language()
+    local = moment.astimezone(BRUSSELS)
+    if form == "short":
+        day = babel_format_date(
+            local.date(),
+            format=SHORT_DATE_PATTERNS.get(language, "short"),
+            locale=_babel_locale(language),
+        )
+    else:
+        day = format_date(local.date(), "full", language)
+    return translations(language).gettext("%(date)s at %(time)s") % {
+        "date": day,
+        "time": format_time(local, language=language),
+    }
 
 
 def format_time(moment: datetime, form: str = "short", language: str | None = None) -> str:
-    """The time of day in Europe/Brussels, in the reader's locale."""
-    return babel_format_time(moment, format=form, tzinfo=BRUSSELS, locale=_babel_locale(language))
+    """The time of day in Europe/Brussels, as people of the reader's language write it."""
+    language = language or current_language()
+    pattern = TIME_PATTERNS.get(language, form) if form == "short" else form
+    return babel_format_time(
+        moment, format=pattern, tzinfo=BRUSSELS, locale=_babel_locale(language)
+    )
 
 
 def format_money(cents: int, language: str | None = None) -> str:
