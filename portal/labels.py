@@ -167,6 +167,8 @@ ACTION_NAMES = {
     "confirm_booking": N_("Test booking confirmed"),
     "expire_hold": N_("Held test seat freed (not paid in time)"),
     "choose_language": N_("Language chosen"),
+    "update_contact": N_("Contact details changed by the person"),
+    "download_my_data": N_("The person downloaded their data"),
     "read_message": N_("Message read"),
 }
 

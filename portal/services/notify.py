@@ -247,7 +247,7 @@ def notify(db: Session, person: m.Person, kind: str, **params: Any) -> m.Message
     message = m.Message(person_id=person.id, kind=kind, params=params)
     db.add(message)
     db.flush()
-    if person.email:
+    if person.email and person.notify_email:
         subject, body = render_message(kind, params, person.language)
         db.add(
             m.OutboxEmail(

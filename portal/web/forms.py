@@ -99,6 +99,10 @@ MESSAGES = {
     "result_required": N_("Choose the result."),
     # pillar 4: the uniform form and its proof
     "email": N_("Enter an e-mail address like name@example.be, or leave it empty."),
+    "email_for_notices": N_(
+        "Enter your e-mail address to get messages by e-mail, or choose to read them in the "
+        "portal only."
+    ),
     "date_before_contract": N_("This date is before you signed your integration contract."),
     "entry_outside_period": N_("This day is not between the start date and the end date."),
     "day_over_24": N_("A day has 24 hours: you wrote more hours on this day."),

@@ -16,6 +16,7 @@ from portal.web import (
     interpreting_api,
     participation,
     payments,
+    profile,
     public,
     staff,
     staff_tests,
@@ -40,4 +41,5 @@ def all_routes() -> list[BaseRoute]:
         *participation.routes(),
         *admin.routes(),
         *info.routes(),
+        *profile.routes(),
     ]

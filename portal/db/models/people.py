@@ -21,6 +21,8 @@ class Person(SQLModel, table=True):
     birth_date: date
     email: str = Field(default="", max_length=200)
     phone: str = Field(default="", max_length=40)
+    # messages are always in the portal; also announced by e-mail unless the person says no
+    notify_email: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     language: str = Field(default="nl", max_length=8)
     civil_register: str = Field(max_length=20)
     obligation: str = Field(max_length=20)
