@@ -58,6 +58,8 @@ def make_templates(manifest: dict[str, str]) -> jinja2.Environment:
     def _ngettext(singular: str, plural: str, num: int) -> str:
         return i18n.translations(i18n.current_language()).ngettext(singular, plural, num)
 
+    # The i18n extension adds this method at run time (Environment.extend); Jinja's types
+    # cannot declare it, so mypy does not know it.
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
 
     def static_url(path: str) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Literal, TypedDict
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -65,6 +66,112 @@ DEV_MOLLIE_KEY = "test_sandboxsandboxsandboxsandbox00"
 
 # Mollie's methods that suit a fee paid in Belgium ("banktransfer" takes days: only if chosen)
 MOLLIE_METHODS = ("bancontact", "creditcard", "applepay", "googlepay", "banktransfer")
+
+
+class _Given(TypedDict, total=False):
+    """The settings the environment gives (the others keep their defaults)."""
+
+    env: str
+    database_url: str
+    base_url: str
+    now: datetime
+    languages: tuple[str, ...]
+    secret_key: str
+    code_key: str
+    oidc_issuer: str
+    oidc_client_id: str
+    oidc_client_secret: str
+    oidc_scopes: str
+    oidc_nrn_claim: str
+    smtp_url: str
+    mail_from: str
+    mail_interval_seconds: int
+    dev_login: bool
+    payments_sandbox: bool
+    mollie_api_key: str
+    mollie_api_endpoint: str
+    mollie_checkout_origin: str
+    reconcile_after_minutes: int
+    payment_methods: tuple[str, ...]
+    job_round_seconds: int
+    session_idle_citizen_minutes: int
+    session_idle_staff_minutes: int
+    session_absolute_hours: int
+    share_code_days: int
+    check_limit: int
+    check_window_minutes: int
+    upload_max_bytes: int
+    upload_max_files: int
+    confirmation_link_days: int
+    storage: str
+    upload_dir: str
+    s3_bucket: str
+    s3_endpoint_url: str
+    s3_region: str
+
+
+_Text = Literal[
+    "oidc_issuer",
+    "oidc_client_id",
+    "oidc_client_secret",
+    "oidc_scopes",
+    "oidc_nrn_claim",
+    "smtp_url",
+    "mail_from",
+    "mollie_api_key",
+    "mollie_api_endpoint",
+    "mollie_checkout_origin",
+    "storage",
+    "upload_dir",
+    "s3_bucket",
+    "s3_endpoint_url",
+    "s3_region",
+]
+_Flag = Literal["dev_login", "payments_sandbox"]
+_Number = Literal[
+    "session_idle_citizen_minutes",
+    "session_idle_staff_minutes",
+    "session_absolute_hours",
+    "share_code_days",
+    "check_limit",
+    "check_window_minutes",
+    "upload_max_bytes",
+    "upload_max_files",
+    "confirmation_link_days",
+]
+# The variables that set one setting each, by kind: (variable, setting).
+_TEXTS: tuple[tuple[str, _Text], ...] = (
+    ("PORTAL_OIDC_ISSUER", "oidc_issuer"),
+    ("PORTAL_OIDC_CLIENT_ID", "oidc_client_id"),
+    ("PORTAL_OIDC_CLIENT_SECRET", "oidc_client_secret"),
+    ("PORTAL_OIDC_SCOPES", "oidc_scopes"),
+    ("PORTAL_OIDC_NRN_CLAIM", "oidc_nrn_claim"),
+    ("PORTAL_SMTP_URL", "smtp_url"),
+    ("PORTAL_MAIL_FROM", "mail_from"),
+    ("PORTAL_MOLLIE_API_KEY", "mollie_api_key"),
+    ("PORTAL_MOLLIE_API_ENDPOINT", "mollie_api_endpoint"),
+    ("PORTAL_MOLLIE_CHECKOUT_ORIGIN", "mollie_checkout_origin"),
+    ("PORTAL_STORAGE", "storage"),
+    ("PORTAL_UPLOAD_DIR", "upload_dir"),
+    ("PORTAL_S3_BUCKET", "s3_bucket"),
+    ("PORTAL_S3_ENDPOINT_URL", "s3_endpoint_url"),
+    ("PORTAL_S3_REGION", "s3_region"),
+)
+_FLAGS: tuple[tuple[str, _Flag], ...] = (
+    ("PORTAL_DEV_LOGIN", "dev_login"),
+    ("PORTAL_PAYMENTS_SANDBOX", "payments_sandbox"),
+)
+_NUMBERS: tuple[tuple[str, _Number], ...] = (
+    ("PORTAL_SESSION_IDLE_CITIZEN_MINUTES", "session_idle_citizen_minutes"),
+    ("PORTAL_SESSION_IDLE_STAFF_MINUTES", "session_idle_staff_minutes"),
+    ("PORTAL_SESSION_ABSOLUTE_HOURS", "session_absolute_hours"),
+    ("PORTAL_SHARE_CODE_DAYS", "share_code_days"),
+    ("PORTAL_CHECK_LIMIT", "check_limit"),
+    ("PORTAL_CHECK_WINDOW_MINUTES", "check_window_minutes"),
+    ("PORTAL_UPLOAD_MAX_BYTES", "upload_max_bytes"),
+    ("PORTAL_UPLOAD_MAX_FILES", "upload_max_files"),
+    ("PORTAL_CONFIRMATION_LINK_DAYS", "confirmation_link_days"),
+)
 
 
 @dataclass(frozen=True)
@@ -146,12 +253,12 @@ class Settings:
         if mode not in {"development", "production", "test"}:
             raise SettingsError("PORTAL_ENV must be development, test or production")
         port = get("PORT", "8000")
-        kwargs: dict[str, object] = {"env": mode}
+        given: _Given = {"env": mode}
         if "PORTAL_DATABASE_URL" in env:
-            kwargs["database_url"] = env["PORTAL_DATABASE_URL"]
-        kwargs["base_url"] = get("PORTAL_BASE_URL", f"http://127.0.0.1:{port}").rstrip("/")
+            given["database_url"] = env["PORTAL_DATABASE_URL"]
+        given["base_url"] = get("PORTAL_BASE_URL", f"http://127.0.0.1:{port}").rstrip("/")
         if get("PORTAL_NOW"):
-            kwargs["now"] = parse_now(env["PORTAL_NOW"])
+            given["now"] = parse_now(env["PORTAL_NOW"])
         if get("PORTAL_LANGUAGES"):
             langs = tuple(x.strip() for x in env["PORTAL_LANGUAGES"].split(",") if x.strip())
             unknown = [x for x in langs if x not in SHIPPED_LANGUAGES]
@@ -159,57 +266,20 @@ class Settings:
                 raise SettingsError(
                     f"PORTAL_LANGUAGES may only name shipped languages {SHIPPED_LANGUAGES}"
                 )
-            kwargs["languages"] = langs
-        for key, name in (
-            ("PORTAL_OIDC_ISSUER", "oidc_issuer"),
-            ("PORTAL_OIDC_CLIENT_ID", "oidc_client_id"),
-            ("PORTAL_OIDC_CLIENT_SECRET", "oidc_client_secret"),
-            ("PORTAL_OIDC_SCOPES", "oidc_scopes"),
-            ("PORTAL_OIDC_NRN_CLAIM", "oidc_nrn_claim"),
-            ("PORTAL_SMTP_URL", "smtp_url"),
-            ("PORTAL_MAIL_FROM", "mail_from"),
-            ("PORTAL_MOLLIE_API_KEY", "mollie_api_key"),
-            ("PORTAL_MOLLIE_API_ENDPOINT", "mollie_api_endpoint"),
-            ("PORTAL_MOLLIE_CHECKOUT_ORIGIN", "mollie_checkout_origin"),
-        ):
+            given["languages"] = langs
+        for key, text in _TEXTS:
             if key in env:
-                kwargs[name] = env[key].strip()
-        for key, name in (
-            ("PORTAL_DEV_LOGIN", "dev_login"),
-            ("PORTAL_PAYMENTS_SANDBOX", "payments_sandbox"),
-        ):
+                given[text] = env[key].strip()
+        for key, flag in _FLAGS:
             if key in env:
-                kwargs[name] = _bool(env[key], key)
+                given[flag] = _bool(env[key], key)
             elif mode == "production":
-                kwargs[name] = False
-        for key, name in (
-            ("PORTAL_SESSION_IDLE_CITIZEN_MINUTES", "session_idle_citizen_minutes"),
-            ("PORTAL_SESSION_IDLE_STAFF_MINUTES", "session_idle_staff_minutes"),
-            ("PORTAL_SESSION_ABSOLUTE_HOURS", "session_absolute_hours"),
-        ):
+                given[flag] = False
+        for key, number in _NUMBERS:
             if key in env:
-                kwargs[name] = _int(env[key], key)
-        for key, name in (
-            ("PORTAL_SHARE_CODE_DAYS", "share_code_days"),
-            ("PORTAL_CHECK_LIMIT", "check_limit"),
-            ("PORTAL_CHECK_WINDOW_MINUTES", "check_window_minutes"),
-            ("PORTAL_UPLOAD_MAX_BYTES", "upload_max_bytes"),
-            ("PORTAL_UPLOAD_MAX_FILES", "upload_max_files"),
-            ("PORTAL_CONFIRMATION_LINK_DAYS", "confirmation_link_days"),
-        ):
-            if key in env:
-                kwargs[name] = _int(env[key], key)
-        for key, name in (
-            ("PORTAL_STORAGE", "storage"),
-            ("PORTAL_UPLOAD_DIR", "upload_dir"),
-            ("PORTAL_S3_BUCKET", "s3_bucket"),
-            ("PORTAL_S3_ENDPOINT_URL", "s3_endpoint_url"),
-            ("PORTAL_S3_REGION", "s3_region"),
-        ):
-            if key in env:
-                kwargs[name] = env[key].strip()
+                given[number] = _int(env[key], key)
         if "PORTAL_RECONCILE_AFTER_MINUTES" in env:
-            kwargs["reconcile_after_minutes"] = _int(
+            given["reconcile_after_minutes"] = _int(
                 env["PORTAL_RECONCILE_AFTER_MINUTES"], "PORTAL_RECONCILE_AFTER_MINUTES"
             )
         if "PORTAL_PAYMENT_METHODS" in env:
@@ -222,26 +292,26 @@ class Settings:
                     "PORTAL_PAYMENT_METHODS must list Mollie methods among "
                     + ", ".join(MOLLIE_METHODS)
                 )
-            kwargs["payment_methods"] = tuple(dict.fromkeys(methods))
+            given["payment_methods"] = tuple(dict.fromkeys(methods))
         if "PORTAL_JOB_ROUND_SECONDS" in env:
-            kwargs["job_round_seconds"] = _int(
+            given["job_round_seconds"] = _int(
                 env["PORTAL_JOB_ROUND_SECONDS"], "PORTAL_JOB_ROUND_SECONDS", minimum=1
             )
         if mode == "production":
-            kwargs.setdefault("mollie_api_key", "")
-            kwargs.setdefault("mollie_api_endpoint", "")
+            given.setdefault("mollie_api_key", "")
+            given.setdefault("mollie_api_endpoint", "")
         if "PORTAL_MAIL_INTERVAL_SECONDS" in env:
-            kwargs["mail_interval_seconds"] = _int(
+            given["mail_interval_seconds"] = _int(
                 env["PORTAL_MAIL_INTERVAL_SECONDS"], "PORTAL_MAIL_INTERVAL_SECONDS", minimum=0
             )
         secret = get("PORTAL_SECRET_KEY", "")
         if secret:
-            kwargs["code_key"] = secret
+            given["code_key"] = secret
         if not secret and mode != "production":
             # Development and tests: a fresh key per process is fine (sessions live in the DB).
             secret = secrets.token_urlsafe(32)
-        kwargs["secret_key"] = secret
-        settings = cls(**kwargs)  # type: ignore[arg-type]
+        given["secret_key"] = secret
+        settings = cls(**given)
         settings.check()
         return settings
 

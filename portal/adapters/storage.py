@@ -16,8 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
-import boto3  # type: ignore[import-untyped]
-from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+import boto3
+from botocore.exceptions import ClientError
 
 KEY_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 

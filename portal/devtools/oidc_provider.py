@@ -36,10 +36,10 @@ def make_provider_app(personas: Sequence[tuple[str, str]] = (), wrap: Any = None
     app = flask.Flask("oidc_provider_mock")  # its templates live in that package
     init_app(app, require_nonce=True, user_claims=persona_users(personas))
     app.debug = False
-    debugged = app.wsgi_app
-    app.wsgi_app = getattr(debugged, "app", debugged)  # type: ignore[method-assign]  # no debugger
     app.secret_key = os.urandom(16)
-    return wrap(app.wsgi_app) if wrap else app
+    debugged = app.wsgi_app  # init_app wraps it in Werkzeug's interactive debugger
+    plain = getattr(debugged, "app", debugged)  # the Flask app's own WSGI callable
+    return wrap(plain) if wrap else plain
 
 
 @contextmanager

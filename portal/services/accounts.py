@@ -51,7 +51,7 @@ def resolve_principal(
     grants = db.exec(
         select(m.RoleGrant).where(
             m.RoleGrant.subject == subject,
-            m.RoleGrant.active_key != None,  # noqa: E711 - held grants only, not ended ones
+            col(m.RoleGrant.active_key).is_not(None),  # held grants only, not ended ones
         )
     ).all()
     if grants:
@@ -74,7 +74,7 @@ def resolve_principal(
             person = db.exec(
                 select(m.Person).where(
                     m.Person.national_number == digits,
-                    m.Person.subject == None,  # noqa: E711 - never take over a bound record
+                    col(m.Person.subject).is_(None),  # never take over a bound record
                 )
             ).first()
             if person is not None:
@@ -96,12 +96,12 @@ def save_language(engine: Engine, subject: str, language: str) -> None:
     """The subject chose the language of the interface: kept on their account and their person
     record (messages and e-mails follow it)."""
     with session_scope(engine) as db:
-        changed = db.execute(
+        changed = db.exec(
             update(m.Account).where(col(m.Account.subject) == subject).values(language=language)
-        ).rowcount  # type: ignore[attr-defined]
-        changed += db.execute(
+        ).rowcount
+        changed += db.exec(
             update(m.Person).where(col(m.Person.subject) == subject).values(language=language)
-        ).rowcount  # type: ignore[attr-defined]
+        ).rowcount
         if changed:  # the subject is the actor (it can be longer than a record id)
             audit(db, subject, "choose_language", "account", language=language)
 

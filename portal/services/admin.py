@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal.db import models as m
 from portal.services.errors import ServiceError, audit
@@ -257,7 +257,7 @@ def grants_overview(db: Session) -> tuple[list[GrantRow], list[GrantRow]]:
     services = {x.id: x.name for x in db.exec(select(m.InterpretingService)).all()}
     loads: dict[int, int] = {}
     for grant_id in db.exec(
-        select(m.Person.counsellor_grant_id).where(m.Person.counsellor_grant_id != None)  # noqa: E711
+        select(m.Person.counsellor_grant_id).where(col(m.Person.counsellor_grant_id).is_not(None))
     ).all():
         if grant_id is not None:
             loads[grant_id] = loads.get(grant_id, 0) + 1
@@ -277,13 +277,13 @@ def grants_overview(db: Session) -> tuple[list[GrantRow], list[GrantRow]]:
 
     held = db.exec(
         select(m.RoleGrant)
-        .where(m.RoleGrant.active_key != None)  # noqa: E711
-        .order_by(m.RoleGrant.subject, m.RoleGrant.role)
+        .where(col(m.RoleGrant.active_key).is_not(None))
+        .order_by(col(m.RoleGrant.subject), col(m.RoleGrant.role))
     ).all()
     ended = db.exec(
         select(m.RoleGrant)
-        .where(m.RoleGrant.active_key == None)  # noqa: E711
-        .order_by(m.RoleGrant.ended_at.desc())  # type: ignore[union-attr]
+        .where(col(m.RoleGrant.active_key).is_(None))
+        .order_by(col(m.RoleGrant.ended_at).desc())
         .limit(200)
     ).all()
     return [row(g) for g in held], [row(g) for g in ended]
@@ -297,7 +297,7 @@ def successors_for(db: Session, grant: m.RoleGrant) -> list[m.RoleGrant]:
             .where(
                 m.RoleGrant.role == "counsellor",
                 m.RoleGrant.agency_id == grant.agency_id,
-                m.RoleGrant.active_key != None,  # noqa: E711
+                col(m.RoleGrant.active_key).is_not(None),
                 m.RoleGrant.id != grant.id,
             )
             .order_by(m.RoleGrant.display_name)

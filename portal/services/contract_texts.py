@@ -25,8 +25,8 @@ def texts_for_version(version: str) -> dict[str, Any]:
 
 def language_texts(version: str, language: str) -> dict[str, Any]:
     data = texts_for_version(version)
-    languages = data["languages"]
-    return languages.get(language) or languages[data["authoritative"]]  # type: ignore[no-any-return]
+    languages: dict[str, dict[str, Any]] = data["languages"]
+    return languages.get(language) or languages[data["authoritative"]]
 
 
 def plan_lines(dossier: Dossier) -> list[dict[str, Any]]:

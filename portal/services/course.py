@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal.db import models as m
 from portal.domain.course import (
@@ -162,7 +162,7 @@ def active_modules(db: Session) -> list[m.CourseModule]:
         db.exec(
             select(m.CourseModule)
             .where(m.CourseModule.version == version.version)
-            .order_by(m.CourseModule.position)  # type: ignore[arg-type]
+            .order_by(col(m.CourseModule.position))
         ).all()
     )
 
@@ -259,7 +259,7 @@ def state_of(db: Session, dossier: Dossier, today: date) -> CourseState:
     answers = db.exec(
         select(m.SelfCheckAnswer)
         .where(m.SelfCheckAnswer.person_id == person_id)
-        .order_by(m.SelfCheckAnswer.answered_at, m.SelfCheckAnswer.id)  # type: ignore[arg-type]
+        .order_by(col(m.SelfCheckAnswer.answered_at), col(m.SelfCheckAnswer.id))
     ).all()
     completions = db.exec(
         select(m.ModuleCompletion).where(
@@ -318,7 +318,7 @@ def _record_followed(db: Session, state: CourseState, now: datetime) -> None:
             m.Fact.person_id == person.id,
             m.Fact.kind == "mo_course_followed",
             m.Fact.source == source,
-            m.Fact.withdrawn_at == None,  # noqa: E711
+            col(m.Fact.withdrawn_at).is_(None),
         )
     ).first()
     if already is None:

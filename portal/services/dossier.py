@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from sqlmodel import Session, select
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col, select
 
 from portal.db import models as m
 from portal.domain.evaluate import Evaluation, evaluate
@@ -98,8 +99,8 @@ def load_dossier(db: Session, person_id: int, agency_id: int | None = None) -> D
     """One person's records; with `agency_id`, only if the person belongs to that agency."""
     query = (
         select(m.Person, m.Municipality, m.Agency)
-        .join(m.Municipality, m.Municipality.id == m.Person.municipality_id)  # type: ignore[arg-type]
-        .join(m.Agency, m.Agency.id == m.Person.agency_id)  # type: ignore[arg-type]
+        .join(m.Municipality, col(m.Municipality.id) == col(m.Person.municipality_id))
+        .join(m.Agency, col(m.Agency.id) == col(m.Person.agency_id))
         .where(m.Person.id == person_id)
     )
     if agency_id is not None:
@@ -115,20 +116,22 @@ def load_dossier(db: Session, person_id: int, agency_id: int | None = None) -> D
             db.exec(
                 select(m.PlanComponent)
                 .where(m.PlanComponent.contract_id == contract.id)
-                .order_by(m.PlanComponent.position)  # type: ignore[arg-type]
+                .order_by(col(m.PlanComponent.position))
             ).all()
         )
     suspensions = tuple(
         db.exec(
             select(m.Suspension)
             .where(m.Suspension.person_id == person_id)
-            .order_by(m.Suspension.start_on)  # type: ignore[arg-type]
+            .order_by(col(m.Suspension.start_on))
         ).all()
     )
     exemptions = tuple(db.exec(select(m.Exemption).where(m.Exemption.person_id == person_id)).all())
     facts = tuple(
         db.exec(
-            select(m.Fact).where(m.Fact.person_id == person_id).order_by(m.Fact.on, m.Fact.id)  # type: ignore[arg-type]
+            select(m.Fact)
+            .where(m.Fact.person_id == person_id)
+            .order_by(col(m.Fact.on), col(m.Fact.id))
         ).all()
     )
     modules: tuple[m.Nt2Module, ...] = ()
@@ -137,16 +140,16 @@ def load_dossier(db: Session, person_id: int, agency_id: int | None = None) -> D
         modules = tuple(
             db.exec(
                 select(m.Nt2Module)
-                .join(m.PlanComponent, m.PlanComponent.id == m.Nt2Module.component_id)  # type: ignore[arg-type]
+                .join(m.PlanComponent, col(m.PlanComponent.id) == col(m.Nt2Module.component_id))
                 .where(m.PlanComponent.contract_id == contract.id)
-                .order_by(m.Nt2Module.position)  # type: ignore[arg-type]
+                .order_by(col(m.Nt2Module.position))
             ).all()
         )
         amendments = tuple(
             db.exec(
                 select(m.Amendment)
                 .where(m.Amendment.contract_id == contract.id)
-                .order_by(m.Amendment.at)  # type: ignore[arg-type]
+                .order_by(col(m.Amendment.at))
             ).all()
         )
     attest = db.exec(select(m.Attest).where(m.Attest.person_id == person_id)).first()
@@ -190,7 +193,7 @@ def verify_attest(db: Session, code: str) -> AttestCheck | None:
     """The certificate with this verification code, or None."""
     row = db.exec(
         select(m.Attest, m.Person)
-        .join(m.Person, m.Person.id == m.Attest.person_id)  # type: ignore[arg-type]
+        .join(m.Person, col(m.Person.id) == col(m.Attest.person_id))
         .where(m.Attest.verification_code == code)
     ).first()
     if row is None:
@@ -201,6 +204,14 @@ def verify_attest(db: Session, code: str) -> AttestCheck | None:
     )
 
 
+class _OfPerson(Protocol):
+    @property
+    def person_id(self) -> int: ...
+
+
+_Row = TypeVar("_Row", bound=_OfPerson)
+
+
 def load_dossiers(db: Session, person_ids: list[int], agency_id: int) -> list[Dossier]:
     """Many persons' records in a fixed number of queries (for the caseload and the sanction
     list), only those of `agency_id`, in the order of `person_ids`."""
@@ -208,53 +219,55 @@ def load_dossiers(db: Session, person_ids: list[int], agency_id: int) -> list[Do
         return []
     rows = db.exec(
         select(m.Person, m.Municipality, m.Agency)
-        .join(m.Municipality, m.Municipality.id == m.Person.municipality_id)  # type: ignore[arg-type]
-        .join(m.Agency, m.Agency.id == m.Person.agency_id)  # type: ignore[arg-type]
-        .where(m.Person.id.in_(person_ids), m.Person.agency_id == agency_id)  # type: ignore[union-attr]
+        .join(m.Municipality, col(m.Municipality.id) == col(m.Person.municipality_id))
+        .join(m.Agency, col(m.Agency.id) == col(m.Person.agency_id))
+        .where(col(m.Person.id).in_(person_ids), m.Person.agency_id == agency_id)
     ).all()
     ids = [person.id for person, _, _ in rows]
-
-    def grouped(model: type, key: str, order: Any) -> dict[int, list[Any]]:
-        out: dict[int, list[Any]] = {}
-        column = getattr(model, key)
-        statement: Any = select(model).where(column.in_(ids)).order_by(order)
-        for row in db.exec(statement).all():
-            out.setdefault(getattr(row, key), []).append(row)
-        return out
-
     contracts = {
         c.person_id: c
-        for c in db.exec(select(m.Contract).where(m.Contract.person_id.in_(ids))).all()  # type: ignore[attr-defined]
+        for c in db.exec(select(m.Contract).where(col(m.Contract.person_id).in_(ids))).all()
     }
-    contract_ids = [c.id for c in contracts.values()]
-    components: dict[int, list[m.PlanComponent]] = {}
+    components: dict[int | None, list[m.PlanComponent]] = {}
     for component in db.exec(
         select(m.PlanComponent)
-        .where(m.PlanComponent.contract_id.in_(contract_ids))  # type: ignore[attr-defined]
-        .order_by(m.PlanComponent.position)  # type: ignore[arg-type]
+        .where(col(m.PlanComponent.contract_id).in_([c.id for c in contracts.values()]))
+        .order_by(col(m.PlanComponent.position))
     ).all():
         components.setdefault(component.contract_id, []).append(component)
-    suspensions = grouped(m.Suspension, "person_id", m.Suspension.start_on)
-    exemptions = grouped(m.Exemption, "person_id", m.Exemption.id)
-    facts = grouped(m.Fact, "person_id", m.Fact.on)
+
+    def of_people(
+        model: type[_Row], person: Mapped[int], order: Mapped[Any]
+    ) -> dict[int, list[_Row]]:
+        """The persons' rows of `model` by person, each list in `order`."""
+        out: dict[int, list[_Row]] = {}
+        for row in db.exec(select(model).where(person.in_(ids)).order_by(order)).all():
+            out.setdefault(row.person_id, []).append(row)
+        return out
+
+    suspensions = of_people(m.Suspension, col(m.Suspension.person_id), col(m.Suspension.start_on))
+    exemptions = of_people(m.Exemption, col(m.Exemption.person_id), col(m.Exemption.id))
+    facts = of_people(m.Fact, col(m.Fact.person_id), col(m.Fact.on))
     attests = {
         a.person_id: a
-        for a in db.exec(select(m.Attest).where(m.Attest.person_id.in_(ids))).all()  # type: ignore[attr-defined]
+        for a in db.exec(select(m.Attest).where(col(m.Attest.person_id).in_(ids))).all()
     }
-    by_id = {}
+    by_id: dict[int, Dossier] = {}
     for person, municipality, agency in rows:
-        contract = contracts.get(person.id)  # type: ignore[arg-type]
-        by_id[person.id] = Dossier(
+        person_id = person.id
+        assert person_id is not None  # a stored person
+        contract = contracts.get(person_id)
+        by_id[person_id] = Dossier(
             person,
             municipality,
             agency,
             contract,
-            tuple(components.get(contract.id, [])) if contract else (),  # type: ignore[arg-type]
-            tuple(suspensions.get(person.id, [])),  # type: ignore[arg-type]
-            tuple(exemptions.get(person.id, [])),  # type: ignore[arg-type]
-            tuple(facts.get(person.id, [])),  # type: ignore[arg-type]
+            tuple(components.get(contract.id, [])) if contract else (),
+            tuple(suspensions.get(person_id, [])),
+            tuple(exemptions.get(person_id, [])),
+            tuple(facts.get(person_id, [])),
             (),
             (),
-            attests.get(person.id),  # type: ignore[arg-type]
+            attests.get(person_id),
         )
     return [by_id[pid] for pid in person_ids if pid in by_id]

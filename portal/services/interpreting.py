@@ -65,8 +65,8 @@ def _state(code: m.ShareCode) -> CodeState:
 def active_codes(db: Session, person_id: int, now: datetime) -> list[m.ShareCode]:
     rows = db.exec(
         select(m.ShareCode)
-        .where(m.ShareCode.person_id == person_id, m.ShareCode.revoked_at == None)  # noqa: E711
-        .order_by(m.ShareCode.created_at.desc())  # type: ignore[attr-defined]
+        .where(m.ShareCode.person_id == person_id, col(m.ShareCode.revoked_at).is_(None))
+        .order_by(col(m.ShareCode.created_at).desc())
     ).all()
     return [c for c in rows if share_codes.code_usable(_state(c), now)]
 
@@ -120,10 +120,10 @@ def checks_of(db: Session, person_id: int, limit: int = 100) -> list[tuple[m.Sta
         select(m.StatusCheck, m.InterpretingService.name)
         .join(
             m.InterpretingService,
-            m.InterpretingService.id == m.StatusCheck.service_id,  # type: ignore[arg-type]
+            col(m.InterpretingService.id) == col(m.StatusCheck.service_id),
         )
         .where(m.StatusCheck.person_id == person_id)
-        .order_by(m.StatusCheck.checked_at.desc(), m.StatusCheck.id.desc())  # type: ignore[attr-defined,union-attr]
+        .order_by(col(m.StatusCheck.checked_at).desc(), col(m.StatusCheck.id).desc())
         .limit(limit)
     ).all()
     return [(check, name) for check, name in rows]
@@ -340,9 +340,9 @@ def api_keys(db: Session) -> list[tuple[m.ApiKey, str]]:
         select(m.ApiKey, m.InterpretingService.name)
         .join(
             m.InterpretingService,
-            m.InterpretingService.id == m.ApiKey.service_id,  # type: ignore[arg-type]
+            col(m.InterpretingService.id) == col(m.ApiKey.service_id),
         )
-        .order_by(m.ApiKey.id)  # type: ignore[arg-type]
+        .order_by(col(m.ApiKey.id))
     ).all()
     return [(k, n) for k, n in rows]
 

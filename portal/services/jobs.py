@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from portal.db import models as m
 from portal.db.engine import session_scope
@@ -70,5 +71,4 @@ def sweep(engine: Engine, wall: datetime | None = None, keep: timedelta = timede
     """Forget rounds older than `keep`."""
     wall = wall or datetime.now(UTC)
     with session_scope(engine) as db:
-        result = db.execute(delete(m.JobRun).where(m.JobRun.started_at < wall - keep))  # type: ignore[arg-type]
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return db.exec(delete(m.JobRun).where(col(m.JobRun.started_at) < wall - keep)).rowcount

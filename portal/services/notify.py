@@ -263,8 +263,8 @@ def deliver_outbox(db: Session, mailer: Any, now: Any, limit: int = 100) -> int:
     # the same e-mail twice (SQLite serialises writers with BEGIN IMMEDIATE instead).
     pending = db.exec(
         select(m.OutboxEmail)
-        .where(m.OutboxEmail.sent_at == None)  # noqa: E711
-        .order_by(m.OutboxEmail.id)  # type: ignore[arg-type]
+        .where(col(m.OutboxEmail.sent_at).is_(None))
+        .order_by(col(m.OutboxEmail.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
@@ -289,7 +289,7 @@ def unread_count(db: Session, person_id: int) -> int:
         db.exec(
             select(func.count())
             .select_from(m.Message)
-            .where(m.Message.person_id == person_id, m.Message.read_at == None)  # noqa: E711
+            .where(m.Message.person_id == person_id, col(m.Message.read_at).is_(None))
         ).one()
     )
 

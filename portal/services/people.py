@@ -410,5 +410,4 @@ def grant_role(
 def end_sessions(db: Session, subject: str) -> int:
     """Sign the subject out everywhere: their access changed, so what their sessions hold is
     out of date (a revoked role must stop at the next request, not at session expiry)."""
-    result = db.execute(sa_delete(m.WebSession).where(col(m.WebSession.subject) == subject))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return db.exec(sa_delete(m.WebSession).where(col(m.WebSession.subject) == subject)).rowcount

@@ -26,7 +26,7 @@ from portal.web.context import portal_of
 from portal.web.locale import COOKIE as LANGUAGE_COOKIE
 from portal.web.locale import ONE_YEAR
 from portal.web.pages import render
-from portal.web.routing import Audience, route
+from portal.web.routing import Audience, AudienceRoute, route
 
 log = logging.getLogger("portal.auth")
 
@@ -254,15 +254,11 @@ def welcome(request: Request) -> Response:
 
 
 def routes() -> list[Any]:
-    from starlette.routing import Route
-
-    login_route = Route("/login", login, methods=["GET"], name="login")
-    login_route.endpoint.audience = Audience.PUBLIC  # type: ignore[attr-defined]
-    callback_route = Route("/auth/callback", callback, methods=["GET"], name="auth_callback")
-    callback_route.endpoint.audience = Audience.PUBLIC  # type: ignore[attr-defined]
     return [
-        login_route,
-        callback_route,
+        AudienceRoute("/login", login, Audience.PUBLIC, methods=["GET"], name="login"),
+        AudienceRoute(
+            "/auth/callback", callback, Audience.PUBLIC, methods=["GET"], name="auth_callback"
+        ),
         route("/logout", logout, Audience.SIGNED_IN, methods=("POST",)),
         route("/signed-out", signed_out, Audience.PUBLIC),
         route("/home", home, Audience.SIGNED_IN),

@@ -31,4 +31,5 @@ class Portal:
 
 
 def portal_of(request: Request) -> Portal:
-    return request.app.state.portal  # type: ignore[no-any-return]
+    portal: Portal = request.app.state.portal  # set by the app factory
+    return portal

@@ -11,7 +11,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Route
 
 from portal import i18n, labels
 from portal.adapters.payments.base import FINAL, GatewayRejected, GatewayUnavailable, mollie_locale
@@ -23,7 +22,7 @@ from portal.services.errors import ServiceError
 from portal.web.context import portal_of
 from portal.web.forms import Form
 from portal.web.pages import render
-from portal.web.routing import Audience, principal_of, route
+from portal.web.routing import Audience, AudienceRoute, principal_of, route
 
 log = logging.getLogger("portal.web.payments")
 N_ = i18n.lazy_gettext
@@ -328,9 +327,14 @@ def staff_action(request: Request) -> Response:
 
 
 def routes() -> list[Any]:
-    webhook = Route("/webhooks/mollie", mollie_webhook, methods=["POST"], name="mollie_webhook")
-    webhook.endpoint.audience = Audience.PUBLIC  # type: ignore[attr-defined]
-    webhook.endpoint.csrf_exempt = True  # type: ignore[attr-defined]  # carries its own proof
+    webhook = AudienceRoute(
+        "/webhooks/mollie",
+        mollie_webhook,
+        Audience.PUBLIC,
+        methods=["POST"],
+        name="mollie_webhook",
+        csrf_exempt=True,  # carries its own proof
+    )
     return [
         route("/my/payments", overview, Audience.CITIZEN),
         route("/my/payments/pay", pay, Audience.CITIZEN, methods=("POST",)),

@@ -1,15 +1,15 @@
 """Every route declares its audience; one wrapper enforces it (and CSRF) before the handler runs.
 
 Handlers are plain `def` functions (database work runs in the thread pool, never on the event
-loop). `route(...)` builds a Starlette Route whose endpoint carries `.audience` so a meta-test
-can prove that no route is left without one.
+loop). `route(...)` builds an `AudienceRoute`, a Starlette Route that carries its `.audience`, so
+a meta-test can prove that no route is left without one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
@@ -116,19 +116,66 @@ def allowed(audience: Audience, principal: Principal | None) -> bool:
     return principal.role == audience.value
 
 
-Handler = Callable[[Request], Any]  # a plain function; with stream=True an async one
+Handler = Callable[[Request], Response]  # a plain function, run in the thread pool
+StreamHandler = Callable[[Request], Awaitable[Response]]  # stream=True: an async one
+
+
+class AudienceRoute(Route):
+    """A Route that declares who may use it (`route` enforces it before the handler runs; a
+    handler given here directly, such as sign-in or a webhook, makes its own checks) and whether
+    it takes a POST without the CSRF token."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: StreamHandler,
+        audience: Audience,
+        *,
+        methods: list[str],
+        name: str | None = None,
+        csrf_exempt: bool = False,
+    ) -> None:
+        super().__init__(path, endpoint, methods=methods, name=name)
+        self.audience = audience
+        self.csrf_exempt = csrf_exempt
+
+
+@overload
+def route(
+    path: str,
+    handler: Handler,
+    audience: Audience,
+    methods: tuple[str, ...] = ...,
+    *,
+    csrf_exempt: bool = ...,
+    name: str | None = ...,
+    stream: Literal[False] = ...,
+) -> AudienceRoute: ...
+
+
+@overload
+def route(
+    path: str,
+    handler: StreamHandler,
+    audience: Audience,
+    methods: tuple[str, ...] = ...,
+    *,
+    csrf_exempt: bool = ...,
+    name: str | None = ...,
+    stream: Literal[True],
+) -> AudienceRoute: ...
 
 
 def route(
     path: str,
-    handler: Handler,
+    handler: Callable[[Request], Any],
     audience: Audience,
     methods: tuple[str, ...] = ("GET",),
     *,
     csrf_exempt: bool = False,
     name: str | None = None,
     stream: bool = False,
-) -> Route:
+) -> AudienceRoute:
     """`stream=True`: the handler is `async`, reads the body itself (uploads, with limits) and
     must call `require_csrf` with the token it read, before it changes anything."""
 
@@ -157,7 +204,8 @@ def route(
             # a form sent after the session ended: say so (not "no access")
             raise HTTPException(status_code=403, detail="signed_out" if principal is None else None)
         if stream:
-            return await handler(request)  # type: ignore[no-any-return]
+            streamed: Response = await handler(request)  # the overloads make it a StreamHandler
+            return streamed
         if request.method not in SAFE_METHODS and not csrf_exempt:
             submitted = request.headers.get(CSRF_HEADER)
             if submitted is None and request.headers.get("content-type", "").startswith(
@@ -178,8 +226,12 @@ def route(
                 request.state.form = FormData()
         return await run_in_threadpool(handler, request)
 
-    endpoint.audience = audience  # type: ignore[attr-defined]
-    endpoint.csrf_exempt = csrf_exempt  # type: ignore[attr-defined]
-    endpoint.stream = stream  # type: ignore[attr-defined]
     endpoint.__name__ = handler.__name__
-    return Route(path, endpoint, methods=list(methods), name=name or handler.__name__)
+    return AudienceRoute(
+        path,
+        endpoint,
+        audience,
+        methods=list(methods),
+        name=name or handler.__name__,
+        csrf_exempt=csrf_exempt,
+    )

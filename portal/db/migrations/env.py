@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from alembic import context
@@ -15,7 +15,7 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Render SQLModel's own column types as plain SQLAlchemy ones (no sqlmodel import)."""
     if type_ == "type":
         name = type(obj).__name__
@@ -47,11 +47,13 @@ def run_migrations_online() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
+        driver = conn.connection.driver_connection
+        assert driver is not None  # an open connection
         if sqlite:
             # A batch migration copies a table and drops the old one; with foreign keys on,
             # SQLite refuses to drop a table that other rows point at. Off for the migration
             # (outside any transaction, where SQLite honours it), checked before it commits.
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            driver.execute("PRAGMA foreign_keys=OFF")
         _configure(conn)
         with context.begin_transaction():
             context.run_migrations()
@@ -60,7 +62,7 @@ def run_migrations_online() -> None:
                 if broken:
                     raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
         if sqlite:
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+            driver.execute("PRAGMA foreign_keys=ON")
     engine.dispose()
 
 

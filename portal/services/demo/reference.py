@@ -85,10 +85,11 @@ def reference_data(db: Session) -> None:
             agency = m.Agency(code=code, name=name, office=office, address=address, phone=phone)
             db.add(agency)
             db.flush()
+            assert agency.id is not None  # flushed
             email, hours, appointment = OFFICE_CONTACT[code]
             db.add(
                 m.Office(
-                    agency_id=agency.id,  # type: ignore[arg-type]
+                    agency_id=agency.id,
                     name=office,
                     address=address,
                     phone=phone,
@@ -164,10 +165,11 @@ def test_sessions(db: Session, a: date) -> None:
         (antwerpen, "mo_exemption", None, 12, 6),
     )
     for location, test, level, offset, capacity in plan:
+        assert location.id is not None  # flushed
         start = datetime.combine(a + timedelta(days=offset), time(9, 30), BRUSSELS)
         db.add(
             m.TestSession(
-                location_id=location.id,  # type: ignore[arg-type]
+                location_id=location.id,
                 test=test,
                 level=level,
                 starts_at=start,

@@ -44,7 +44,7 @@ def send_confirmation_link(
     for old in db.exec(
         select(m.ConfirmationLink).where(
             m.ConfirmationLink.activity_id == activity.id,
-            m.ConfirmationLink.used_at == None,  # noqa: E711
+            col(m.ConfirmationLink.used_at).is_(None),
         )
     ).all():
         old.expires_at = now  # one live link per submission

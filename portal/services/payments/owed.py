@@ -129,9 +129,9 @@ def statement(db: Session, dossier: Dossier, leave_out: int | None = None) -> St
     person_id = dossier.person.id
     residences = db.exec(
         select(m.Residence, m.Municipality)
-        .join(m.Municipality, m.Municipality.id == m.Residence.municipality_id)  # type: ignore[arg-type]
+        .join(m.Municipality, col(m.Municipality.id) == col(m.Residence.municipality_id))
         .where(m.Residence.person_id == person_id)
-        .order_by(m.Residence.since)  # type: ignore[arg-type]
+        .order_by(col(m.Residence.since))
     ).all()
     # The first known residence also covers the time before intake (when the person already
     # lived there); later ones count from the day of the move.
@@ -149,14 +149,12 @@ def statement(db: Session, dossier: Dossier, leave_out: int | None = None) -> St
         db.exec(
             select(m.Payment)
             .where(m.Payment.person_id == person_id)
-            .order_by(m.Payment.created_at.desc(), m.Payment.id.desc())  # type: ignore[union-attr,attr-defined]
+            .order_by(col(m.Payment.created_at).desc(), col(m.Payment.id).desc())
         ).all()
     )
     refunds = tuple(
         db.exec(
-            select(m.Refund).where(
-                m.Refund.payment_id.in_([p.id for p in payments])  # type: ignore[attr-defined]
-            )
+            select(m.Refund).where(col(m.Refund.payment_id).in_([p.id for p in payments]))
         ).all()
     )
     settled: dict[str, int] = {}
@@ -167,7 +165,7 @@ def statement(db: Session, dossier: Dossier, leave_out: int | None = None) -> St
     bookings = [
         b
         for b in db.exec(
-            select(m.Booking).where(m.Booking.person_id == person_id).order_by(m.Booking.id)  # type: ignore[arg-type]
+            select(m.Booking).where(m.Booking.person_id == person_id).order_by(col(m.Booking.id))
         ).all()
         if b.status in {"held", "confirmed", "attended"} or f"test:{b.id}" in paid_keys
     ]

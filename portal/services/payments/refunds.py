@@ -7,7 +7,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from portal.adapters.payments.base import (
     PAID,
@@ -117,18 +117,11 @@ def refund(
         if payment is None or payment.status != PAID or payment.provider_id is None:
             raise ServiceError("not_refundable")
         pending = sum(
-            r.amount_cents  # type: ignore[misc]
+            r.amount_cents
             for r in db.exec(
                 select(m.Refund).where(
                     m.Refund.payment_id == payment_id,
-                    m.Refund.status.in_(  # type: ignore[attr-defined]
-                        [
-                            "queued",
-                            "pending",
-                            "processing",
-                            "refunded",
-                        ]
-                    ),
+                    col(m.Refund.status).in_(["queued", "pending", "processing", "refunded"]),
                 )
             ).all()
         )
@@ -206,7 +199,7 @@ def refund(
         )
         person = db.exec(
             select(m.Person)
-            .join(m.Payment, m.Payment.person_id == m.Person.id)  # type: ignore[arg-type]
+            .join(m.Payment, col(m.Payment.person_id) == col(m.Person.id))
             .where(m.Payment.id == payment_id)
         ).one()
         notify.notify(db, person, "payment_refunded", amount_cents=amount_cents)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal.adapters.payments.base import (
     AUTHORIZED,
@@ -155,7 +155,7 @@ def settle(db: Session, payment: m.Payment, paid_at: datetime, now: datetime, ac
         select(m.Payment.id).where(
             m.Payment.person_id == payment.person_id,
             m.Payment.charge_key == payment.charge_key,
-            m.Payment.settled_at != None,  # noqa: E711
+            col(m.Payment.settled_at).is_not(None),
             m.Payment.id != payment.id,
         )
     ).first()

@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from portal.adapters.payments.base import (
     AUTHORIZED,
@@ -79,8 +79,8 @@ def handle_webhook(
         open_refunds = db.exec(
             select(m.Refund.id).where(
                 m.Refund.payment_id == payment_id,
-                m.Refund.provider_id != None,  # noqa: E711
-                m.Refund.status.in_(["queued", "pending", "processing"]),  # type: ignore[attr-defined]
+                col(m.Refund.provider_id).is_not(None),
+                col(m.Refund.status).in_(["queued", "pending", "processing"]),
             )
         ).all()
     for refund_id in open_refunds:
@@ -104,8 +104,8 @@ def reconcile(
         ids = db.exec(
             select(m.Payment.id)
             .where(
-                m.Payment.status.in_([OPEN, PENDING, AUTHORIZED]),  # type: ignore[attr-defined]
-                m.Payment.provider_id != None,  # noqa: E711
+                col(m.Payment.status).in_([OPEN, PENDING, AUTHORIZED]),
+                col(m.Payment.provider_id).is_not(None),
                 m.Payment.created_at < now - older_than,
             )
             .limit(limit)
@@ -115,7 +115,7 @@ def reconcile(
             .where(
                 m.Payment.surplus_cents > 0,
                 m.Payment.status == PAID,
-                m.Payment.provider_id != None,  # noqa: E711
+                col(m.Payment.provider_id).is_not(None),
             )
             .limit(limit)
         ).all()
