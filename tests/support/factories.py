@@ -32,7 +32,7 @@ from portal.services import admin, participation
 from portal.services.demo.builder import Builder
 from portal.services.demo.personas import PERSONAS_BY_SUBJECT, Persona
 from portal.services.demo_participation import attendance_sheet_photo
-from portal.services.people import grant_role
+from portal.services.people import grant_role, record_fact
 from portal.settings import BRUSSELS
 
 ACTOR = "test-factory"
@@ -143,11 +143,13 @@ class Factory:
         contract: bool = True,
         signed: date | None = None,
         birth: date = date(1990, 6, 1),
+        name: str | None = None,
         **kw: Any,
     ) -> Person:
         """A registered person, with a contract signed on paper (MO and participation in 12
-        months, NT2 in 18) unless `contract=False`. Extra keywords go to the intake
-        (obligation, situation, language, literacy, ...)."""
+        months, NT2 in 18) unless `contract=False`. `name` is "Given Family" (unique by
+        default). Extra keywords go to the intake (obligation, situation, language, literacy,
+        ...)."""
         code = agency.code if isinstance(agency, Agency) else agency
         nis = municipality.nis if isinstance(municipality, Municipality) else municipality
         n = next(_serial)
@@ -161,16 +163,37 @@ class Factory:
                     )
                 ).one()
             builder = self._builder(db)
-            PERSONAS_BY_SUBJECT[subject] = Persona(subject, f"Test{n} Person{n}", "test")
+            PERSONAS_BY_SUBJECT[subject] = Persona(subject, name or f"Test{n} Person{n}", "test")
             row = builder.person(subject, birth, nis=nis, agency=code, grant=grant, **kw)
             assert row is not None and row.id is not None
             if contract:
                 builder.standard_contract(row, signed or self.today - timedelta(days=30))
             return Person(row.id, subject, code, nis)
 
-    def fact(self, person: Person, kind: str, on: date | None = None, **data: Any) -> None:
+    def fact(self, person: Person, kind: str, on: date | None = None, **data: Any) -> int:
+        """A fact recorded by the counsellor (without telling the person); its id."""
         with self.db() as db:
-            self._builder(db).fact(self._person_row(db, person), kind, on or self.today, **data)
+            row = record_fact(
+                db,
+                ACTOR,
+                self._person_row(db, person),
+                kind,
+                on or self.today,
+                self.today,
+                tell_person=False,
+                **data,
+            )
+            assert row.id is not None
+            return row.id
+
+    def every_pillar_met(self, person: Person) -> None:
+        """The facts that meet all four pillars (VDAB, MO, NT2 at A2, 40 hours): the
+        certificate may be issued."""
+        self.fact(person, "vdab_registered", source="VDAB")
+        self.fact(person, "mo_course_followed", source="In-Gent")
+        self.fact(person, "test_result", test="mo", passed=True)
+        self.fact(person, "test_result", test="nt2", passed=True, level="A2")
+        self.fact(person, "pillar4_hours", hours=40, source="Buurthuis")
 
     def paid_at_counter(self, person: Person, fee: str = "mo_course:1") -> None:
         with self.db() as db:
