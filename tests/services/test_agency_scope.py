@@ -24,9 +24,6 @@ from tests.support.factories import Agency, Factory
 TODAY = date(2026, 3, 16)
 NOW = datetime(2026, 3, 16, 10, 0, tzinfo=BRUSSELS)
 
-# signed 65 days ago: the VDAB deadline (two months after signing) has just passed
-LATE_FOR_VDAB = TODAY - timedelta(days=65)
-
 PLAN = PlanInput(
     mo_variant="blended",
     mo_provider="In-Gent",
@@ -106,7 +103,7 @@ def test_one_agencys_person_is_not_found_by_another_agencys_counsellor(engine, m
 
 def test_a_caller_who_is_not_a_counsellor_reaches_nobody(engine, make, home):
     person = make.person(agency=home)
-    make.person(agency=home, signed=LATE_FOR_VDAB)  # a sanction fact ten days from now
+    make.person(agency=home, signed=make.vdab_deadline_in(5))  # a sanction fact in ten days
     subject = make.counsellor(home)
     with session_scope(engine) as db:
         grant = counsellor(db, subject)
@@ -172,8 +169,8 @@ def test_the_certificate_of_another_agencys_person_cannot_be_issued(engine, make
 
 
 def test_another_agencys_sanction_fact_is_neither_listed_nor_reviewed(engine, make, home, away):
-    later = TODAY + timedelta(days=10)  # the late person's VDAB deadline has passed
-    late = make.person(agency=home, signed=LATE_FOR_VDAB).id
+    later = TODAY + timedelta(days=10)  # the late person's VDAB deadline (in 5 days) has passed
+    late = make.person(agency=home, signed=make.vdab_deadline_in(5)).id
     home_counsellor, away_counsellor = make.counsellor(home), make.counsellor(away)
     with session_scope(engine) as db:
         (fact,) = sanction_facts(load_dossier(db, late).person_facts(), later)

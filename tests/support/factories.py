@@ -31,6 +31,7 @@ from portal.domain.participation import LogEntry
 from portal.services import admin, participation
 from portal.services.demo.builder import Builder
 from portal.services.demo.personas import PERSONAS_BY_SUBJECT, Persona
+from portal.services.demo.stories import deadline_reachable
 from portal.services.demo_participation import attendance_sheet_photo
 from portal.services.people import grant_role, record_fact
 from portal.settings import BRUSSELS
@@ -133,6 +134,12 @@ class Factory:
             return subject
 
     # ------------------------------------------------------------ people
+
+    def vdab_deadline_in(self, days: int) -> date:
+        """The day to sign a contract on (`person(signed=...)`) so that the VDAB deadline (two
+        months later) falls `days` from today (negative: passed), as near as the calendar
+        allows."""
+        return deadline_reachable(self.today + timedelta(days=days))
 
     def person(
         self,
