@@ -254,6 +254,27 @@ class Factory:
             )
             return activity.id
 
+    def decide(self, activity: int, decision: str = "confirm_all", **kw: Any) -> None:
+        """The decision of the municipality the person lives in on a sent activity (as an
+        officer would take it); `confirmed` and `reason` as the officer's form has them."""
+        now = datetime.combine(self.today, time(11, 0), BRUSSELS)
+        with self.db() as db:
+            row = db.get(m.Activity, activity)
+            assert row is not None
+            owner = db.get(m.Person, row.person_id)
+            assert owner is not None and owner.municipality_id is not None
+            participation.decide(
+                db,
+                owner.municipality_id,
+                activity,
+                decision,
+                confirmed=kw.get("confirmed"),
+                reason=kw.get("reason", ""),
+                actor=ACTOR,
+                now=now,
+                today=self.today,
+            )
+
     # ------------------------------------------------------------ helpers
 
     def _builder(self, db: Session) -> Builder:
