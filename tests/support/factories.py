@@ -28,7 +28,9 @@ from portal.adapters.uploads import inspect_upload
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.domain.participation import LogEntry
-from portal.services import admin, participation
+from portal.services import admin, participation, test_sessions
+from portal.services import booking as booking_service
+from portal.services.caller import Principal
 from portal.services.demo.builder import Builder
 from portal.services.demo.personas import PERSONAS_BY_SUBJECT, Persona
 from portal.services.demo.stories import deadline_reachable
@@ -208,6 +210,58 @@ class Factory:
                 self._person_row(db, person), fee, f"TEST-{next(_serial)}", self.today, fee
             )
 
+    # ------------------------------------------------------------ tests (exams)
+
+    def mo_course_done(self, person: Person) -> None:
+        """The MO course followed (three days ago) and paid at the counter: the person may book
+        the MO test."""
+        self.fact(person, "mo_course_followed", self.today - timedelta(days=3), source="In-Gent")
+        self.paid_at_counter(person)
+
+    def test_session(
+        self,
+        test: str = "mo",
+        *,
+        capacity: int = 12,
+        in_days: int = 20,
+        level: str | None = None,
+        location: str = "Examencentrum Gent",
+    ) -> int:
+        """A test session planned at a central location, `in_days` from today at 9:30; its
+        id."""
+        starts = datetime.combine(self.today + timedelta(days=in_days), time(9, 30), BRUSSELS)
+        with self.db() as db:
+            place = db.exec(select(m.TestLocation).where(m.TestLocation.name == location)).one()
+            assert place.id is not None
+            row = test_sessions.create_session(
+                db,
+                Principal(subject=ACTOR, role="counsellor"),
+                place.id,
+                test,
+                level,
+                starts,
+                starts + timedelta(hours=2),
+                capacity,
+                self._now,
+            )
+            assert row.id is not None
+            return row.id
+
+    def booking(self, person: Person, session: int) -> int:
+        """A seat held in the session and its fee paid at the counter: a confirmed booking; its
+        id."""
+        with self.db() as db:
+            held = booking_service.hold_seat_in(db, person.id, session, self._now)
+            assert held.id is not None
+            self._builder(db).paid_at_counter(
+                self._person_row(db, person),
+                f"test:{held.id}",
+                f"TEST-T{next(_serial)}",
+                self.today,
+                "test",
+            )
+            return held.id
+
     # ------------------------------------------------------------ participation
 
     def sent_activity(self, person: Person, hours: int = 8, organisation: str = "Buurthuis") -> int:
@@ -276,6 +330,10 @@ class Factory:
             )
 
     # ------------------------------------------------------------ helpers
+
+    @property
+    def _now(self) -> datetime:
+        return datetime.combine(self.today, time(9, 0), BRUSSELS)
 
     def _builder(self, db: Session) -> Builder:
         return Builder(db, self.today)

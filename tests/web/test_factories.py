@@ -64,3 +64,14 @@ def test_a_named_person_with_every_pillar_met_gets_the_certificate(make, client)
         data={"csrf_token": csrf_token(page.text), "confirm": "yes"},
     )
     assert issued.status_code == 303
+
+
+def test_a_booking_is_confirmed_in_the_session_made_for_it(make, client):
+    person = make.person()
+    make.mo_course_done(person)
+    session = make.test_session(capacity=1)
+    booked = make.booking(person, session)
+    sign_in(client, person.subject)
+    page = client.get(f"/my/tests/bookings/{booked}?lang=en")
+    assert page.status_code == 200
+    assert "Your booking is confirmed" in page.text and "Examencentrum Gent" in page.text
