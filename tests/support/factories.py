@@ -264,11 +264,17 @@ class Factory:
 
     # ------------------------------------------------------------ participation
 
-    def sent_activity(self, person: Person, hours: int = 8, organisation: str = "Buurthuis") -> int:
-        """A participation activity (one day, with an attendance photo) the person sent to their
-        municipality; its id."""
+    def sent_activity(
+        self,
+        person: Person,
+        hours: int = 8,
+        organisation: str = "Buurthuis",
+        on: date | None = None,
+    ) -> int:
+        """A participation activity (one day, a week ago unless `on`, with an attendance photo)
+        the person sent to their municipality; its id."""
         assert self.files is not None, "Factory(files=...) is needed for participation"
-        day = self.today - timedelta(days=7)
+        day = on or self.today - timedelta(days=7)
         now = datetime.combine(self.today, time(10, 0), BRUSSELS)
         with self.db() as db:
             row = self._person_row(db, person)
