@@ -28,7 +28,7 @@ from portal.adapters.uploads import inspect_upload
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.domain.participation import LogEntry
-from portal.services import admin, participation, test_sessions
+from portal.services import admin, classroom, participation, test_sessions
 from portal.services import booking as booking_service
 from portal.services.caller import Principal
 from portal.services.demo.builder import Builder
@@ -261,6 +261,32 @@ class Factory:
                 "test",
             )
             return held.id
+
+    # ------------------------------------------------------------ the MO course
+
+    def classroom_session(
+        self, agency: Agency | str = "gent", *, in_days: int = 14, title: str = "Classroom"
+    ) -> int:
+        """A classroom session of the blended MO course the agency holds, `in_days` from today
+        from 9:00 to 12:00; its id."""
+        starts = datetime.combine(self.today + timedelta(days=in_days), time(9, 0), BRUSSELS)
+        with self.db() as db:
+            owner = self._agency_row(db, agency)
+            assert owner.id is not None
+            row = classroom.create_session(
+                db,
+                ACTOR,
+                owner.id,
+                title,
+                starts,
+                starts + timedelta(hours=3),
+                f"{owner.name}, classroom 1",
+                "",
+                None,
+                self._now,
+            )
+            assert row.id is not None
+            return row.id
 
     # ------------------------------------------------------------ participation
 
