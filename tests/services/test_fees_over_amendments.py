@@ -1,7 +1,8 @@
 """For any sequence of plan amendments (modules changed, removed, added, the provider type
 switched), payments and waivers, through the real services on a real database: nothing paid is
 asked again, and what the NT2 track keeps plus what it asks never passes the 180 € cap. Each
-example runs in one transaction that is rolled back, so examples do not see each other."""
+example runs in one transaction that is rolled back, so examples do not see each other; all of
+them amend the contract of one person the module makes (tests/support/factories.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from portal.db import models as m
 from portal.db.engine import make_engine
 from portal.services import payments, trajectory
 from portal.services.dossier import load_dossier
 from tests.conftest import NOW
+from tests.support.factories import Factory
 
 TODAY = NOW.date()
 CAP = 18000
@@ -30,6 +32,12 @@ def engine(request, tmp_path_factory):
     engine = make_engine(url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def person_id(engine) -> int:
+    """A person with a contract signed on paper (MO course and three NT2 modules to pay)."""
+    return Factory(engine, TODAY).person().id
 
 
 module_change = st.tuples(
@@ -87,9 +95,9 @@ def _nt2(line) -> bool:
 
 @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(step, min_size=1, max_size=8))
-def test_no_amendment_asks_paid_money_again_or_passes_the_cap(engine, story):
+def test_no_amendment_asks_paid_money_again_or_passes_the_cap(engine, person_id, story):
     with Session(engine) as db:
-        person = db.exec(select(m.Person).where(m.Person.subject == "demo-gent-new")).one()
+        person = db.get(m.Person, person_id)
         paid: dict[str, int] = {}
         try:
             for item in story:

@@ -1,5 +1,6 @@
 """The municipality's decision is taken once, also when two officers decide at the same moment;
-a confirmation records the pillar-4 fact exactly once."""
+a confirmation records the pillar-4 fact exactly once. Each test makes its own person and
+activities (tests/support/factories.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from portal.db.engine import make_engine
 from portal.services import participation as svc
 from portal.services.errors import ServiceError
 from portal.settings import BRUSSELS
+from tests.support.factories import Factory
 
 NOW = datetime(2026, 3, 16, 12, 0, tzinfo=BRUSSELS)
 
@@ -24,14 +26,20 @@ def engine(database_url):
     engine.dispose()
 
 
-def test_two_officers_deciding_at_once_make_one_decision(engine):
+@pytest.fixture
+def make(engine, tmp_path) -> Factory:
+    from portal.adapters.storage import LocalFileStore
+
+    return Factory(engine, NOW.date(), LocalFileStore(tmp_path / "files"))
+
+
+def test_two_officers_deciding_at_once_make_one_decision(engine, make):
+    sent = make.sent_activity(make.person(), hours=8)  # waiting for the municipality
     with (
         Session(engine, expire_on_commit=False) as first,
         Session(engine, expire_on_commit=False) as second,
     ):
-        activity = first.exec(
-            select(m.Activity).join(m.Person).where(m.Person.subject == "demo-gent-new")
-        ).one()
+        activity = first.get(m.Activity, sent)
         gent = first.get(m.Person, activity.person_id).municipality_id
         first.commit()  # SQLite: end each read before the other session starts one
         stale = second.get(m.Activity, activity.id)  # the second officer opened it too
@@ -72,8 +80,8 @@ def test_two_officers_deciding_at_once_make_one_decision(engine):
     assert [f.hours for f in facts] == [8]
 
 
-def test_two_activities_sent_at_once_cannot_both_fill_the_same_day(engine, tmp_path):
-    """demo-gent-new has 8 hours waiting today; two drafts of 10 hours each for today, sent at the
+def test_two_activities_sent_at_once_cannot_both_fill_the_same_day(engine, make, tmp_path):
+    """A person has 8 hours waiting today; two drafts of 10 hours each for today, sent at the
     same moment from two tabs: 8 + 10 fits, 8 + 10 + 10 does not, so exactly one goes."""
     import threading
 
@@ -84,8 +92,10 @@ def test_two_activities_sent_at_once_cannot_both_fill_the_same_day(engine, tmp_p
 
     store = LocalFileStore(tmp_path / "files")
     photo = inspect_upload(attendance_sheet_photo("x", 1), "p.jpg", None, max_bytes=10**7)
+    made = make.person()
+    make.sent_activity(made, hours=8, on=NOW.date())
     with Session(engine, expire_on_commit=False) as db:
-        person = db.exec(select(m.Person).where(m.Person.subject == "demo-gent-new")).one()
+        person = db.get(m.Person, made.id)
         drafts = []
         for name in ("Kringloopwinkel", "Voedselbank"):
             activity = svc.save_draft(

@@ -97,17 +97,16 @@ def test_logout_needs_a_signed_in_user(client):
     assert client.post("/logout").status_code == 403
 
 
-def test_a_citizen_cannot_read_another_persons_message(client, app):
+def test_a_citizen_cannot_read_another_persons_message(client, app, make):
     from sqlmodel import select
 
     from portal.db import models as m
     from portal.db.engine import session_scope
 
+    owner = make.person()  # welcomed with a message
     with session_scope(app.state.portal.engine) as db:
-        other = db.exec(
-            select(m.Message).join(m.Person).where(m.Person.subject == "demo-antwerp")
-        ).first()
-    sign_in(client, "demo-gent-new")
+        other = db.exec(select(m.Message).where(m.Message.person_id == owner.id)).first()
+    sign_in(client, make.person().subject)
     assert client.get(f"/my/inbox/{other.id}").status_code == 404
 
 

@@ -1,5 +1,6 @@
 """Classroom sessions of the blended MO course: planning, attendance, questions, and the
-classroom part in "MO course followed"."""
+classroom part in "MO course followed". The scope tests make their own agencies, sessions,
+counsellors and people (the `make` fixture, tests/support/factories.py)."""
 
 from __future__ import annotations
 
@@ -43,12 +44,13 @@ def test_a_person_sees_the_sessions_and_leaves_a_question(client, app):
     )
 
 
-def test_a_person_of_another_agency_cannot_ask_in_this_session(client, app):
-    sign_in(client, "demo-antwerp")
+def test_a_person_of_another_agency_cannot_ask_in_this_session(client, make):
+    session = make.classroom_session(make.agency())
+    sign_in(client, make.person(agency=make.agency()).subject)  # blended MO course too
     page = client.get("/my/course")
     response = client.post(
         "/my/course/questions",
-        data={"csrf_token": csrf_token(page.text), "session": sessions(app)[0].id, "question": "x"},
+        data={"csrf_token": csrf_token(page.text), "session": session, "question": "x"},
     )
     assert response.status_code == 404
 
@@ -128,9 +130,10 @@ def test_attendance_completes_the_classroom_part_of_the_course(client, app):
         assert len(audits) == 2
 
 
-def test_another_agency_cannot_see_the_session(client, app):
-    sign_in(client, "demo-counsellor-brussels")
-    assert client.get(f"/staff/classroom/{sessions(app)[0].id}").status_code == 404
+def test_another_agency_cannot_see_the_session(client, make):
+    session = make.classroom_session(make.agency())
+    sign_in(client, make.counsellor(make.agency()))
+    assert client.get(f"/staff/classroom/{session}").status_code == 404
 
 
 def test_the_course_counts_as_followed_only_with_the_classroom_part(app):
@@ -173,17 +176,17 @@ def test_the_course_counts_as_followed_only_with_the_classroom_part(app):
     assert len(followed()) == 1
 
 
-def test_another_agency_neither_lists_nor_records_attendance_at_a_real_session(client, app):
+def test_another_agency_neither_lists_nor_records_attendance_at_a_real_session(client, app, make):
+    home = make.agency()
+    first = make.classroom_session(home)
+    pid = make.person(agency=home).id
     clock = app.state.portal.clock
-    first = sessions(app)[0]
     clock.set(clock.now() + timedelta(days=30))
-    with session_scope(app.state.portal.engine) as db:
-        pid = db.exec(select(m.Person.id).where(m.Person.subject == "demo-gent-new")).one()
-    sign_in(client, "demo-counsellor-brussels")
+    sign_in(client, make.counsellor(make.agency()))
     page = client.get("/staff/classroom")
-    assert f"/staff/classroom/{first.id}" not in page.text
+    assert f"/staff/classroom/{first}" not in page.text
     refused = client.post(
-        f"/staff/classroom/{first.id}/attendance",
+        f"/staff/classroom/{first}/attendance",
         data={"csrf_token": csrf_token(page.text), f"person_{pid}": "present"},
     )
     assert refused.status_code == 404
@@ -191,20 +194,20 @@ def test_another_agency_neither_lists_nor_records_attendance_at_a_real_session(c
         assert db.exec(select(m.Attendance)).all() == []
 
 
-def test_a_mark_for_a_real_person_of_another_agency_is_left_out(client, app):
-    """The Ghent counsellor's attendance form reaches only Ghent participants: a crafted mark
-    for the Antwerp newcomer (blended MO course too) records nothing for her."""
+def test_a_mark_for_a_real_person_of_another_agency_is_left_out(client, app, make):
+    """A counsellor's attendance form reaches only their own agency's participants: a crafted
+    mark for another agency's newcomer (blended MO course too) records nothing for her."""
+    home, away = make.agency(), make.agency()
+    first = make.classroom_session(home)
+    ghent = make.person(agency=home).id
+    antwerp = make.person(agency=away).id
     clock = app.state.portal.clock
-    first = sessions(app)[0]
     clock.set(clock.now() + timedelta(days=30))
-    with session_scope(app.state.portal.engine) as db:
-        ghent = db.exec(select(m.Person.id).where(m.Person.subject == "demo-gent-new")).one()
-        antwerp = db.exec(select(m.Person.id).where(m.Person.subject == "demo-antwerp")).one()
-    sign_in(client, "demo-counsellor")
-    page = client.get(f"/staff/classroom/{first.id}")
+    sign_in(client, make.counsellor(home))
+    page = client.get(f"/staff/classroom/{first}")
     assert f"person_{antwerp}" not in page.text
     saved = client.post(
-        f"/staff/classroom/{first.id}/attendance",
+        f"/staff/classroom/{first}/attendance",
         data={
             "csrf_token": csrf_token(page.text),
             f"person_{ghent}": "present",

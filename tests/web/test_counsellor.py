@@ -1,5 +1,9 @@
 """The counsellor's workspace, end to end through the pages: intake → contract → signing →
-facts → attest; scoping; audit; bad input refused with a specific message, nothing half-saved."""
+facts → attest; scoping; audit; bad input refused with a specific message, nothing half-saved.
+
+A test of one rule or one scope makes its own counsellor and people (the `make` fixture,
+tests/support/factories.py); the journeys (intake, signing, the certificate) and the search by
+national register number follow the demo personas."""
 
 from __future__ import annotations
 
@@ -83,9 +87,9 @@ def test_intake_of_someone_already_known_without_a_register_number_asks_to_confi
     assert last.details["confirmed_not_the_same_as"]
 
 
-def test_a_paper_signature_dated_before_the_contract_was_drawn_up_is_refused(client, app):
-    sign_in(client, "demo-counsellor")
-    pid, drawn = draw_up(client, app)  # drawn up today (16 March 2026)
+def test_a_paper_signature_dated_before_the_contract_was_drawn_up_is_refused(client, app, make):
+    sign_in(client, make.counsellor())
+    pid, drawn = draw_up(client, make.person(contract=False).id)  # drawn up today (16 March 2026)
     assert drawn.status_code == 303
     early = post(
         client, f"/staff/persons/{pid}/contract/paper?lang=en", {"signed_on": "2026-03-10"}
@@ -195,8 +199,7 @@ PLAN = {
 }
 
 
-def draw_up(client, app, subject="demo-intake", **changes):
-    pid = person_id(app, subject)
+def draw_up(client, pid, **changes):
     return pid, post(client, f"/staff/persons/{pid}/contract?lang=en", {**PLAN, **changes})
 
 
@@ -204,7 +207,7 @@ def test_contract_draft_then_the_newcomer_signs_in_arabic_with_dutch_alongside(c
     from starlette.testclient import TestClient
 
     sign_in(client, "demo-counsellor")
-    pid, response = draw_up(client, app)
+    pid, response = draw_up(client, person_id(app, "demo-intake"))
     assert response.status_code == 303
     with TestClient(app, follow_redirects=False) as phone:
         sign_in(phone, "demo-intake")
@@ -267,17 +270,17 @@ def test_contract_draft_then_the_newcomer_signs_in_arabic_with_dutch_alongside(c
         ({"vdab_mode": "exempt", "vdab_reason": ""}, "Fill in this field"),
     ],
 )
-def test_bad_plans_are_refused_with_a_specific_message(client, app, change, message):
-    sign_in(client, "demo-counsellor")
-    pid, response = draw_up(client, app, **change)
+def test_bad_plans_are_refused_with_a_specific_message(client, app, make, change, message):
+    sign_in(client, make.counsellor())
+    pid, response = draw_up(client, make.person(contract=False).id, **change)
     assert response.status_code == 400
     assert message in response.text
     assert count(app, m.Contract, m.Contract.person_id == pid) == 0
 
 
-def test_paper_signature_cannot_be_in_the_future(client, app):
-    sign_in(client, "demo-counsellor")
-    pid, _ = draw_up(client, app)
+def test_paper_signature_cannot_be_in_the_future(client, make):
+    sign_in(client, make.counsellor())
+    pid, _ = draw_up(client, make.person(contract=False).id)
     response = post(
         client, f"/staff/persons/{pid}/contract/paper?lang=en", {"signed_on": "2026-12-31"}
     )
@@ -287,9 +290,10 @@ def test_paper_signature_cannot_be_in_the_future(client, app):
     assert ok.status_code == 303
 
 
-def test_a_signed_contract_changes_only_by_amendment_shown_to_the_person(client, app):
-    sign_in(client, "demo-counsellor")
-    pid = person_id(app, "demo-gent-new")  # signed in the demo data
+def test_a_signed_contract_changes_only_by_amendment_shown_to_the_person(client, app, make):
+    person = make.person()  # signed on paper
+    pid = person.id
+    sign_in(client, make.counsellor())
     no_reason = post(
         client, f"/staff/persons/{pid}/contract?lang=en", {**PLAN, "nt2_deadline": "2027-12-16"}
     )
@@ -305,7 +309,7 @@ def test_a_signed_contract_changes_only_by_amendment_shown_to_the_person(client,
     from starlette.testclient import TestClient
 
     with TestClient(app, follow_redirects=False) as phone:
-        sign_in(phone, "demo-gent-new")
+        sign_in(phone, person.subject)
         plan = phone.get("/my/plan?lang=en").text
         assert "Evening course is full" in plan
         assert "16 December 2027" in plan
@@ -319,11 +323,12 @@ def form_for(client, path):
     return csrf_token(page.text)
 
 
-def test_recording_a_vdab_registration_changes_the_dashboard_at_once(client, app):
+def test_recording_a_vdab_registration_changes_the_dashboard_at_once(client, app, make):
     from starlette.testclient import TestClient
 
-    sign_in(client, "demo-counsellor")
-    pid = person_id(app, "demo-vdab-soon")
+    soon = make.person(signed=make.vdab_deadline_in(5))
+    pid = soon.id
+    sign_in(client, make.counsellor())
     token = form_for(client, f"/staff/persons/{pid}/facts/new/vdab_registered")
     response = client.post(
         f"/staff/persons/{pid}/facts/new/vdab_registered",
@@ -331,7 +336,7 @@ def test_recording_a_vdab_registration_changes_the_dashboard_at_once(client, app
     )
     assert response.status_code == 303
     with TestClient(app, follow_redirects=False) as phone:
-        sign_in(phone, "demo-vdab-soon")
+        sign_in(phone, soon.subject)
         page = phone.get("/my?lang=en").text
         assert re.search(r"Registration with VDAB</h3>\s*<strong class=\"tag tag-done\">Done", page)
         assert "Deadline soon" not in page
@@ -365,9 +370,9 @@ def test_recording_a_vdab_registration_changes_the_dashboard_at_once(client, app
         ),
     ],
 )
-def test_bad_facts_are_refused_and_nothing_is_saved(client, app, kind, data, message):
-    sign_in(client, "demo-counsellor")
-    pid = person_id(app, "demo-gent-new")
+def test_bad_facts_are_refused_and_nothing_is_saved(client, app, make, kind, data, message):
+    pid = make.person().id  # lives in Ghent (44021)
+    sign_in(client, make.counsellor())
     before = (count(app, m.Fact), count(app, m.Suspension), count(app, m.Residence))
     token = form_for(client, f"/staff/persons/{pid}/facts/new/{kind}")
     response = client.post(
@@ -378,11 +383,12 @@ def test_bad_facts_are_refused_and_nothing_is_saved(client, app, kind, data, mes
     assert (count(app, m.Fact), count(app, m.Suspension), count(app, m.Residence)) == before
 
 
-def test_suspension_moves_later_deadlines_and_tells_the_person(client, app):
+def test_suspension_moves_later_deadlines_and_tells_the_person(client, app, make):
     from starlette.testclient import TestClient
 
-    sign_in(client, "demo-counsellor")
-    pid = person_id(app, "demo-gent-new")
+    person = make.person(signed=make.today)  # VDAB deadline 16 May 2026
+    pid = person.id
+    sign_in(client, make.counsellor())
     token = form_for(client, f"/staff/persons/{pid}/facts/new/suspension")
     response = client.post(
         f"/staff/persons/{pid}/facts/new/suspension",
@@ -390,22 +396,20 @@ def test_suspension_moves_later_deadlines_and_tells_the_person(client, app):
     )
     assert response.status_code == 303
     with TestClient(app, follow_redirects=False) as phone:
-        sign_in(phone, "demo-gent-new")
+        sign_in(phone, person.subject)
         page = phone.get("/my?lang=en").text
         assert "26 May 2026" in page  # VDAB 16 May + 10 days
         assert "Your programme is suspended" in phone.get("/my/inbox?lang=en").text
 
 
-def test_withdrawing_a_fact_undoes_its_effect_but_keeps_it_visible(client, app):
-    sign_in(client, "demo-counsellor")
-    pid = person_id(app, "demo-complete")
-    with session_scope(app.state.portal.engine) as db:
-        fact = db.exec(
-            select(m.Fact).where(m.Fact.person_id == pid, m.Fact.kind == "pillar4_hours")
-        ).one()
+def test_withdrawing_a_fact_undoes_its_effect_but_keeps_it_visible(client, make):
+    person = make.person()
+    pid = person.id
+    fact = make.fact(person, "pillar4_hours", hours=40, source="Buddyproject Gent")  # pillar met
+    sign_in(client, make.counsellor())
     page = client.get(f"/staff/persons/{pid}?lang=en")
     response = client.post(
-        f"/staff/persons/{pid}/facts/{fact.id}/withdraw",
+        f"/staff/persons/{pid}/facts/{fact}/withdraw",
         data={"csrf_token": csrf_token(page.text), "reason": "recorded twice"},
     )
     assert response.status_code == 303
@@ -417,14 +421,15 @@ def test_withdrawing_a_fact_undoes_its_effect_but_keeps_it_visible(client, app):
     )
 
 
-def test_sanction_facts_are_reviewed_and_exported(client, app):
+def test_sanction_facts_are_reviewed_and_exported(client, app, make):
+    agency = make.agency()
+    pid = make.person(agency=agency, name="Karim Benali", signed=make.vdab_deadline_in(5)).id
     clock = app.state.portal.clock
-    clock.set(clock.now() + timedelta(days=10))  # demo-vdab-soon's VDAB deadline has passed
-    sign_in(client, "demo-counsellor")
+    clock.set(clock.now() + timedelta(days=10))  # Benali's VDAB deadline has passed
+    sign_in(client, make.counsellor(agency))
     page = client.get("/staff/sanctions?lang=en")
     check_page(page.text)
     assert "Benali" in page.text
-    pid = person_id(app, "demo-vdab-soon")
     match = re.search(
         rf'name="person_id" value="{pid}">\s*<input type="hidden" name="kind" value="([a-z_]+)">\s*'
         r'<input type="hidden" name="pillar" value="vdab">\s*<input type="hidden" name="deadline" value="([0-9-]+)">',
@@ -465,9 +470,9 @@ def test_sanction_facts_are_reviewed_and_exported(client, app):
     assert rows[0]["reason"].startswith("'=")  # no formula injection
 
 
-def test_a_fact_the_rules_do_not_find_cannot_be_reviewed(client, app):
-    sign_in(client, "demo-counsellor")
-    pid = person_id(app, "demo-gent-new")
+def test_a_fact_the_rules_do_not_find_cannot_be_reviewed(client, app, make):
+    pid = make.person(signed=make.today).id  # VDAB deadline 16 May 2026, not passed
+    sign_in(client, make.counsellor())
     response = post(
         client,
         "/staff/sanctions/review",
@@ -510,9 +515,9 @@ def test_attest_is_issued_after_checking_then_shown_and_verifiable(client, app):
     assert "No certificate has this code" in client.get("/attest/verify?code=XXXX&lang=en").text
 
 
-def test_attest_cannot_be_issued_before_every_part_is_met(client, app):
-    sign_in(client, "demo-counsellor")
-    pid = person_id(app, "demo-gent-new")
+def test_attest_cannot_be_issued_before_every_part_is_met(client, app, make):
+    pid = make.person().id
+    sign_in(client, make.counsellor())
     response = post(client, f"/staff/persons/{pid}/attest", {"confirm": "yes"})
     assert response.status_code == 400
     assert count(app, m.Attest) == 0
@@ -527,9 +532,9 @@ def test_attest_cannot_be_issued_before_every_part_is_met(client, app):
         "/staff/persons/{id}/attest",
     ],
 )
-def test_another_agencys_counsellor_gets_404_and_changes_nothing(client, app, path):
-    sign_in(client, "demo-counsellor-brussels")
-    pid = person_id(app, "demo-gent-new")
+def test_another_agencys_counsellor_gets_404_and_changes_nothing(client, app, make, path):
+    pid = make.person(agency=make.agency()).id
+    sign_in(client, make.counsellor(make.agency()))
     assert client.get(path.format(id=pid)).status_code == 404
     before = count(app, m.AuditLog)
     response = post(
@@ -541,17 +546,19 @@ def test_another_agencys_counsellor_gets_404_and_changes_nothing(client, app, pa
     assert count(app, m.AuditLog) == before
 
 
-def test_another_agencys_counsellor_cannot_sign_withdraw_or_review_for_a_person(client, app):
+def test_another_agencys_counsellor_cannot_sign_withdraw_or_review_for_a_person(client, app, make):
     """The forms that take no GET, sent for a real person of another agency: 404, nothing
     written (each would succeed for the person's own counsellor)."""
+    home = make.agency()
+    complete = make.person(agency=home)
+    fact = make.fact(complete, "vdab_registered", source="VDAB")
+    late = make.person(agency=home, signed=make.vdab_deadline_in(5)).id
+    outsider = make.counsellor(make.agency())
     clock = app.state.portal.clock
-    clock.set(clock.now() + timedelta(days=10))  # demo-vdab-soon's VDAB deadline has passed
-    sign_in(client, "demo-counsellor")
-    intake, _ = draw_up(client, app)  # an unsigned contract, to be signed on paper
-    complete = person_id(app, "demo-complete")
-    late = person_id(app, "demo-vdab-soon")
-    with session_scope(app.state.portal.engine) as db:
-        fact = db.exec(select(m.Fact).where(m.Fact.person_id == complete)).first()
+    clock.set(clock.now() + timedelta(days=10))  # the late person's VDAB deadline has passed
+    sign_in(client, make.counsellor(home))
+    # an unsigned contract, to be signed on paper
+    intake, _ = draw_up(client, make.person(agency=home, contract=False).id)
     review = re.search(
         rf'name="person_id" value="{late}">\s*<input type="hidden" name="kind" value="([a-z_]+)">\s*'
         r'<input type="hidden" name="pillar" value="vdab">\s*<input type="hidden" name="deadline" value="([0-9-]+)">',
@@ -559,11 +566,11 @@ def test_another_agencys_counsellor_cannot_sign_withdraw_or_review_for_a_person(
     )
     assert review
     client.cookies.clear()
-    sign_in(client, "demo-counsellor-brussels")
+    sign_in(client, outsider)
     before = count(app, m.AuditLog)
     for path, data in [
         (f"/staff/persons/{intake}/contract/paper", {"signed_on": "2026-03-20"}),
-        (f"/staff/persons/{complete}/facts/{fact.id}/withdraw", {"reason": "mistake"}),
+        (f"/staff/persons/{complete.id}/facts/{fact}/withdraw", {"reason": "mistake"}),
         (
             "/staff/sanctions/review",
             {
@@ -579,13 +586,17 @@ def test_another_agencys_counsellor_cannot_sign_withdraw_or_review_for_a_person(
     assert count(app, m.AuditLog) == before
 
 
-def test_lists_show_only_the_counsellors_own_agency(client, app):
+def test_lists_show_only_the_counsellors_own_agency(client, app, make):
+    home, away = make.agency(), make.agency()
+    make.person(agency=home, name="Karim Benali", signed=make.vdab_deadline_in(5))
+    make.person(agency=home, name="Amina Haddad")
+    make.person(agency=away, name="Yusuf Demir")
     clock = app.state.portal.clock
-    clock.set(clock.now() + timedelta(days=10))  # Benali (Ghent) has a sanction fact
-    sign_in(client, "demo-counsellor")
+    clock.set(clock.now() + timedelta(days=10))  # Benali (home) has a sanction fact
+    sign_in(client, make.counsellor(home))
     assert "Benali" in client.get("/staff/sanctions").text
     client.cookies.clear()
-    sign_in(client, "demo-counsellor-brussels")
+    sign_in(client, make.counsellor(away))
     caseload = client.get("/staff").text
     assert "Demir, Yusuf" in caseload
     assert "Haddad" not in caseload and "Benali" not in caseload
@@ -593,8 +604,14 @@ def test_lists_show_only_the_counsellors_own_agency(client, app):
     assert "Benali" not in client.get("/staff/sanctions").text
 
 
-def test_caseload_puts_what_needs_attention_first(client):
-    sign_in(client, "demo-counsellor")
+def test_caseload_puts_what_needs_attention_first(client, make):
+    agency = make.agency()
+    make.person(agency=agency, name="Amina Haddad", signed=make.today)
+    make.person(agency=agency, name="Karim Benali", signed=make.vdab_deadline_in(5))
+    make.person(agency=agency, name="Omar Late", signed=make.vdab_deadline_in(-5))
+    make.every_pillar_met(make.person(agency=agency, name="Maria Santos"))
+    make.person(agency=agency, name="Hamid Haidari", contract=False)
+    sign_in(client, make.counsellor(agency))
     page = client.get("/staff?lang=en").text
     names = re.findall(r'<a href="/staff/persons/\d+">([^<]+)</a>', page)
     # the first row has a sanction fact to review (a VDAB deadline passed); Benali's deadline is

@@ -51,3 +51,27 @@ def test_facts_and_payments_count_for_the_person(make, client):
     payments = client.get("/my/payments?lang=en")
     assert payments.status_code == 200
     assert "/receipt" in payments.text  # the counter payment, with its receipt
+
+
+def test_a_named_person_with_every_pillar_met_gets_the_certificate(make, client):
+    person = make.person(name="Maria Santos")
+    make.every_pillar_met(person)
+    sign_in(client, make.counsellor())
+    page = client.get(f"/staff/persons/{person.id}/attest")
+    assert page.status_code == 200 and "Santos" in page.text
+    issued = client.post(
+        f"/staff/persons/{person.id}/attest",
+        data={"csrf_token": csrf_token(page.text), "confirm": "yes"},
+    )
+    assert issued.status_code == 303
+
+
+def test_a_booking_is_confirmed_in_the_session_made_for_it(make, client):
+    person = make.person()
+    make.mo_course_done(person)
+    session = make.test_session(capacity=1)
+    booked = make.booking(person, session)
+    sign_in(client, person.subject)
+    page = client.get(f"/my/tests/bookings/{booked}?lang=en")
+    assert page.status_code == 200
+    assert "Your booking is confirmed" in page.text and "Examencentrum Gent" in page.text

@@ -643,20 +643,28 @@ def test_csv_export_is_formula_safe(client, app):
 # --------------------------------------------------------------------------- who may see what
 
 
-def waiting_in_gent(app):
+# Each test makes its own people, municipalities, officers and counsellors (the `make` fixture,
+# tests/support/factories.py): `waiting` is a person's activity sent to their municipality.
+
+
+def file_of(app, activity_id):
     with session_scope(app.state.portal.engine) as db:
-        activity = db.exec(
-            select(m.Activity).join(m.Person).where(m.Person.subject == "demo-gent-new")
-        ).one()
-        file = db.exec(
-            select(m.EvidenceFile).where(m.EvidenceFile.activity_id == activity.id)
-        ).one()
-    return activity.id, file.id
+        return (
+            db.exec(select(m.EvidenceFile).where(m.EvidenceFile.activity_id == activity_id))
+            .one()
+            .id
+        )
 
 
-def test_another_municipality_cannot_list_open_download_or_decide(client, app):
-    activity_id, file_id = waiting_in_gent(app)
-    sign_in(client, "demo-antwerp-officer")
+def waiting(app, make, owner):
+    activity_id = make.sent_activity(owner)
+    return activity_id, file_of(app, activity_id)
+
+
+def test_another_municipality_cannot_list_open_download_or_decide(client, app, make):
+    town = make.municipality()
+    activity_id, file_id = waiting(app, make, make.person(municipality=town))
+    sign_in(client, make.officer(make.municipality()))
     assert f"/municipality/activities/{activity_id}" not in client.get("/municipality").text
     assert client.get(f"/municipality/activities/{activity_id}").status_code == 404
     assert client.get(f"/municipality/files/{file_id}").status_code == 404
@@ -670,26 +678,28 @@ def test_another_municipality_cannot_list_open_download_or_decide(client, app):
         assert db.get(m.Activity, activity_id).status == "submitted"
         refusals = db.exec(select(m.AuditLog).where(m.AuditLog.action == "evidence.refused")).all()
     assert refusals
-    sign_in(client, "demo-gent-officer")
+    sign_in(client, make.officer(town))
     assert client.get(f"/municipality/files/{file_id}").status_code == 200
 
 
-def test_a_newcomer_cannot_open_another_persons_activity_or_file(client, app):
-    activity_id, file_id = waiting_in_gent(app)
-    sign_in(client, "demo-antwerp")
+def test_a_newcomer_cannot_open_another_persons_activity_or_file(client, app, make):
+    owner = make.person()
+    activity_id, file_id = waiting(app, make, owner)
+    sign_in(client, make.person().subject)
     assert client.get(f"/my/participation/files/{file_id}").status_code == 404
     assert client.get(f"/my/participation/activities/{activity_id}").status_code == 404
     assert client.get(f"/my/participation/activities/{activity_id}/edit").status_code == 404
     assert client.get(f"/my/participation/files/{file_id + 1000}").status_code == 404
-    sign_in(client, "demo-gent-new")
+    sign_in(client, owner.subject)
     assert client.get(f"/my/participation/files/{file_id}").status_code == 200
 
 
-def test_a_newcomer_cannot_change_another_persons_activity(client, app):
+def test_a_newcomer_cannot_change_another_persons_activity(client, app, make):
     """Every write of the newcomer's pages is scoped to their own activities: another person's
     real draft and real sent activity are 'unknown' (404), and nothing about them changes."""
-    sent_id, file_id = waiting_in_gent(app)
-    sign_in(client, "demo-gent-new")
+    owner, other = make.person(), make.person()
+    sent_id, file_id = waiting(app, make, owner)
+    sign_in(client, owner.subject)
     draft_id = new_draft(client)
     saved = post_form(
         client, draft_id, form_fields(app), [("photo.jpg", jpeg(), "image/jpeg")], action="save"
@@ -700,7 +710,7 @@ def test_a_newcomer_cannot_change_another_persons_activity(client, app):
             select(m.EvidenceFile).where(m.EvidenceFile.activity_id == draft_id)
         ).one()
         audit_before = len(db.exec(select(m.AuditLog)).all())
-    sign_in(client, "demo-antwerp")
+    sign_in(client, other.subject)
     token = csrf_token(client.get("/my/participation").text)
     base = "/my/participation/activities"
     changed = {**form_fields(app, organisation="Niet van mij"), "csrf_token": token}
@@ -723,68 +733,75 @@ def test_a_newcomer_cannot_change_another_persons_activity(client, app):
         assert db.get(m.Activity, sent_id).status == "submitted"
         assert db.get(m.EvidenceFile, file_id) is not None
         new_rows = db.exec(select(m.AuditLog)).all()[audit_before:]
-    # only the refused download is recorded; no change by demo-antwerp
-    assert [(r.actor, r.action) for r in new_rows] == [("demo-antwerp", "evidence.refused")]
+    # only the refused download is recorded; no change by the other person
+    assert [(r.actor, r.action) for r in new_rows] == [(other.subject, "evidence.refused")]
 
 
-def test_a_municipality_keeps_what_it_decided_and_sees_no_other_decisions(client, app):
-    """demo-vdab-soon's 16 hours were confirmed by Ghent. Antwerp neither lists, opens nor
-    exports them; once the person lives in Antwerp, Antwerp may open them (a resident's), but
-    Ghent still sees and exports what it decided, and Antwerp's export stays its own."""
+def test_a_municipality_keeps_what_it_decided_and_sees_no_other_decisions(client, app, make):
+    """A person's 16 hours were confirmed by their town. Another town neither lists, opens nor
+    exports them; once the person lives in that other town, it may open them (a resident's),
+    but the first town still sees and exports what it decided, and the other town's export
+    stays its own."""
     from portal.services.trajectory import move_person
 
+    town, elsewhere = make.municipality(), make.municipality()
+    p = make.person(municipality=town)
+    activity_id = make.sent_activity(p, hours=16, organisation="Samen Sterk vzw")
+    make.decide(activity_id, "confirm_all")
     with session_scope(app.state.portal.engine) as db:
-        p = db.exec(select(m.Person).where(m.Person.subject == "demo-vdab-soon")).one()
-        activity = db.exec(select(m.Activity).where(m.Activity.person_id == p.id)).one()
+        activity = db.get(m.Activity, activity_id)
     assert activity.status == "confirmed"
     page = f"/municipality/activities/{activity.id}"
-    sign_in(client, "demo-antwerp-officer")
+    sign_in(client, make.officer(elsewhere))
     assert page not in client.get("/municipality").text
     assert client.get(page).status_code == 404
-    assert "Gent Samen vzw" not in client.get("/municipality/export.csv").text
+    assert "Samen Sterk vzw" not in client.get("/municipality/export.csv").text
     with session_scope(app.state.portal.engine) as db:
         for residence in db.exec(select(m.Residence).where(m.Residence.person_id == p.id)).all():
             residence.since -= timedelta(days=30)
             db.add(residence)
     with session_scope(app.state.portal.engine) as db:
-        move_person(db, "test", db.get(m.Person, p.id), "11002", today(app), today(app))
+        move_person(db, "test", db.get(m.Person, p.id), elsewhere.nis, today(app), today(app))
     assert client.get(page).status_code == 200
     assert page not in client.get("/municipality").text  # not waiting, not decided here
-    assert "Gent Samen vzw" not in client.get("/municipality/export.csv").text
-    sign_in(client, "demo-gent-officer")
+    assert "Samen Sterk vzw" not in client.get("/municipality/export.csv").text
+    sign_in(client, make.officer(town))
     assert page in client.get("/municipality").text
     assert client.get(page).status_code == 200
-    assert "Gent Samen vzw" in client.get("/municipality/export.csv").text
+    assert "Samen Sterk vzw" in client.get("/municipality/export.csv").text
 
 
-def test_counsellors_see_files_of_their_own_agency_only(client, app):
-    _, file_id = waiting_in_gent(app)
-    sign_in(client, "demo-counsellor-brussels")
+def test_counsellors_see_files_of_their_own_agency_only(client, app, make):
+    agency = make.agency()
+    _, file_id = waiting(app, make, make.person(agency=agency))
+    sign_in(client, make.counsellor(make.agency()))
     assert client.get(f"/counsellor/files/{file_id}").status_code == 404
-    sign_in(client, "demo-counsellor")
+    own = make.counsellor(agency)
+    sign_in(client, own)
     assert client.get(f"/counsellor/files/{file_id}").status_code == 200
     with session_scope(app.state.portal.engine) as db:
         reads = db.exec(select(m.AuditLog).where(m.AuditLog.action == "evidence.download")).all()
-    assert [r.actor for r in reads] == ["demo-counsellor"]
+    assert [r.actor for r in reads] == [own]
 
 
-def test_a_person_who_moves_takes_open_submissions_along(client, app):
+def test_a_person_who_moves_takes_open_submissions_along(client, app, make):
     from portal.services.trajectory import move_person
 
+    town, elsewhere = make.municipality(), make.municipality()
+    p = make.person(municipality=town)
+    activity_id = make.sent_activity(p)
     with session_scope(app.state.portal.engine) as db:
-        p = db.exec(select(m.Person).where(m.Person.subject == "demo-antwerp")).one()
-        activity = db.exec(select(m.Activity).where(m.Activity.person_id == p.id)).one()
-    sign_in(client, "demo-antwerp-officer")
+        activity = db.get(m.Activity, activity_id)
+    sign_in(client, make.officer(town))
     assert f"/municipality/activities/{activity.id}" in client.get("/municipality").text
     with session_scope(app.state.portal.engine) as db:
         for residence in db.exec(select(m.Residence).where(m.Residence.person_id == p.id)).all():
             residence.since -= timedelta(days=30)  # registered a month ago
             db.add(residence)
     with session_scope(app.state.portal.engine) as db:
-        p = db.get(m.Person, p.id)
-        move_person(db, "test", p, "44021", today(app), today(app))
+        move_person(db, "test", db.get(m.Person, p.id), elsewhere.nis, today(app), today(app))
     assert client.get(f"/municipality/activities/{activity.id}").status_code == 404
-    sign_in(client, "demo-gent-officer")
+    sign_in(client, make.officer(elsewhere))
     assert f"/municipality/activities/{activity.id}" in client.get("/municipality").text
     assert decide(client, activity.id, decision="confirm_all").status_code == 303
 

@@ -1,5 +1,7 @@
 """Fees and payments through the real Mollie client against the local Mollie sandbox: what I
-owe and why, pay, the webhook and its abuses, reconciliation, refunds, Mollie down, access."""
+owe and why, pay, the webhook and its abuses, reconciliation, refunds, Mollie down, access.
+Each test pays as a person it makes (the `make` fixture, tests/support/factories.py): registered
+in Ghent with a contract signed on paper, who owes the MO course and the NT2 modules."""
 
 from __future__ import annotations
 
@@ -17,9 +19,12 @@ from portal.services import payments as service
 from tests.support.web import check_page, csrf_token, sign_in
 
 
-def person_id(app, subject):
-    with session_scope(app.state.portal.engine) as db:
-        return db.exec(select(m.Person.id).where(m.Person.subject == subject)).one()
+def factory_of(app):
+    """The factories (tests/support/factories.py) on an app the test made itself."""
+    from tests.support.factories import Factory
+
+    portal = app.state.portal
+    return Factory(portal.engine, portal.clock.today(), portal.files)
 
 
 def payments_of(app, subject):
@@ -61,8 +66,9 @@ def text_of(html):
     return " ".join(re.sub(r"<[^>]+>", " ", html).split()).replace("\xa0", " ")
 
 
-def test_what_i_owe_and_why(client):
-    sign_in(client, "demo-gent-new")
+def test_what_i_owe_and_why(client, make):
+    person = make.person()  # owes the MO course and the NT2 modules
+    sign_in(client, person.subject)
     page = client.get("/my/payments?lang=en")
     check_page(page.text)
     text = text_of(page.text)
@@ -74,25 +80,27 @@ def test_what_i_owe_and_why(client):
     assert "0,00 €" in text
 
 
-def test_brussels_resident_sees_zero_with_the_reason(client):
-    sign_in(client, "demo-brussels")
+def test_brussels_resident_sees_zero_with_the_reason(client, make):
+    resident = make.person(agency="aii-brussel", municipality=make.municipality("brussels"))
+    sign_in(client, resident.subject)
     text = text_of(client.get("/my/payments?lang=en").text)
     assert "You have nothing to pay right now." in text
     assert "0,00 €, because you live in the Brussels-Capital Region." in text
 
 
-def test_pay_the_mo_course_through_mollie(client, app, sandbox):
-    sign_in(client, "demo-gent-new")
+def test_pay_the_mo_course_through_mollie(client, app, sandbox, make):
+    person = make.person()  # owes the MO course and the NT2 modules
+    sign_in(client, person.subject)
     response = start(client)
     assert response.status_code == 303
     checkout_url = response.headers["location"]
     assert checkout_url.startswith(sandbox.url + "/checkout/tr_")
-    [payment] = payments_of(app, "demo-gent-new")
+    [payment] = payments_of(app, person.subject)
     assert payment.status == "open" and payment.amount_cents == 9000
     back = urlparse(checkout(checkout_url, "paid", skip_webhook=True))
     assert back.path == f"/my/payments/{payment.id}/return"
     assert webhook(client, payment.provider_id).status_code == 200
-    [payment] = payments_of(app, "demo-gent-new")
+    [payment] = payments_of(app, person.subject)
     assert payment.status == "paid" and payment.settled_at is not None
     result = client.get(back.path + "?lang=en")
     check_page(result.text)
@@ -105,10 +113,11 @@ def test_pay_the_mo_course_through_mollie(client, app, sandbox):
     assert again.headers["location"] == "/my/payments?error=already_paid"
 
 
-def test_return_page_follows_the_payment_until_the_result_is_known(client, app):
-    sign_in(client, "demo-gent-new")
+def test_return_page_follows_the_payment_until_the_result_is_known(client, app, make):
+    person = make.person()  # owes the MO course and the NT2 modules
+    sign_in(client, person.subject)
     start(client)
-    [payment] = payments_of(app, "demo-gent-new")
+    [payment] = payments_of(app, person.subject)
     waiting = client.get(f"/my/payments/{payment.id}/return?lang=en")
     assert "We are waiting for the result of your payment" in waiting.text
     assert f'hx-get="/my/payments/{payment.id}/status"' in waiting.text
@@ -119,36 +128,39 @@ def test_return_page_follows_the_payment_until_the_result_is_known(client, app):
     # the return page asks Mollie itself
     done = client.get(f"/my/payments/{payment.id}/status", headers={"HX-Request": "true"})
     assert "hx-trigger" not in done.text
-    assert payments_of(app, "demo-gent-new")[0].status == "paid"
+    assert payments_of(app, person.subject)[0].status == "paid"
 
 
-def test_tapping_pay_twice_makes_one_mollie_payment(client, app, sandbox):
-    sign_in(client, "demo-gent-new")
+def test_tapping_pay_twice_makes_one_mollie_payment(client, app, sandbox, make):
+    person = make.person()  # owes the MO course and the NT2 modules
+    sign_in(client, person.subject)
     first = start(client).headers["location"]
     second = start(client).headers["location"]
     assert first == second
-    assert len(payments_of(app, "demo-gent-new")) == 1
+    assert len(payments_of(app, person.subject)) == 1
 
 
 @pytest.mark.parametrize("status", ["failed", "canceled", "expired"])
-def test_a_payment_that_does_not_go_through_can_be_tried_again(client, app, status):
-    sign_in(client, "demo-gent-new")
+def test_a_payment_that_does_not_go_through_can_be_tried_again(client, app, status, make):
+    person = make.person()  # owes the MO course and the NT2 modules
+    sign_in(client, person.subject)
     url = start(client).headers["location"]
     checkout(url, status)
-    [payment] = payments_of(app, "demo-gent-new")
+    [payment] = payments_of(app, person.subject)
     webhook(client, payment.provider_id)
     result = client.get(f"/my/payments/{payment.id}/return?lang=en")
     assert "Your payment did not go through" in result.text
     assert "Nothing was charged" in result.text
     retry = start(client).headers["location"]
     assert retry != url
-    assert [p.status for p in payments_of(app, "demo-gent-new")] == [status, "open"]
+    assert [p.status for p in payments_of(app, person.subject)] == [status, "open"]
 
 
-def test_duplicate_and_out_of_order_webhooks_change_nothing_more(client, app):
-    sign_in(client, "demo-gent-new")
+def test_duplicate_and_out_of_order_webhooks_change_nothing_more(client, app, make):
+    person = make.person()  # owes the MO course and the NT2 modules
+    sign_in(client, person.subject)
     checkout(start(client).headers["location"], "paid")
-    [payment] = payments_of(app, "demo-gent-new")
+    [payment] = payments_of(app, person.subject)
     for _ in range(3):
         assert webhook(client, payment.provider_id).status_code == 200
     with session_scope(app.state.portal.engine) as db:
@@ -218,25 +230,27 @@ def test_forged_webhooks_settle_nothing(client, app, sandbox):
         )
 
 
-def test_amount_mismatch_is_flagged_and_not_settled(client, app):
-    sign_in(client, "demo-gent-new")
+def test_amount_mismatch_is_flagged_and_not_settled(client, app, make):
+    person = make.person()  # owes the MO course and the NT2 modules
+    sign_in(client, person.subject)
     checkout(start(client).headers["location"], "paid")
-    [payment] = payments_of(app, "demo-gent-new")
+    [payment] = payments_of(app, person.subject)
     with session_scope(app.state.portal.engine) as db:
         row = db.get(m.Payment, payment.id)
         row.amount_cents = 100  # as if Mollie reported another amount than ours
         db.add(row)
     webhook(client, payment.provider_id)
-    [payment] = payments_of(app, "demo-gent-new")
+    [payment] = payments_of(app, person.subject)
     assert payment.flagged and payment.flag_reason == "amount differs"
     assert payment.settled_at is None and payment.status == "open"
 
 
-def test_lost_webhook_is_recovered_by_reconciliation(client, app):
-    sign_in(client, "demo-gent-new")
+def test_lost_webhook_is_recovered_by_reconciliation(client, app, make):
+    person = make.person()  # owes the MO course and the NT2 modules
+    sign_in(client, person.subject)
     checkout(start(client).headers["location"], "paid")
     portal = app.state.portal
-    assert payments_of(app, "demo-gent-new")[0].status == "open"
+    assert payments_of(app, person.subject)[0].status == "open"
     assert (
         service.reconcile(
             portal.engine,
@@ -247,13 +261,14 @@ def test_lost_webhook_is_recovered_by_reconciliation(client, app):
         )
         == 1
     )
-    assert payments_of(app, "demo-gent-new")[0].status == "paid"
+    assert payments_of(app, person.subject)[0].status == "paid"
 
 
-def test_refund_has_its_own_status_and_the_payment_stays_paid(client, app, sandbox):
-    sign_in(client, "demo-gent-new")
+def test_refund_has_its_own_status_and_the_payment_stays_paid(client, app, sandbox, make):
+    person = make.person()  # owes the MO course and the NT2 modules
+    sign_in(client, person.subject)
     checkout(start(client).headers["location"], "paid")
-    [payment] = payments_of(app, "demo-gent-new")
+    [payment] = payments_of(app, person.subject)
     webhook(client, payment.provider_id)
     portal = app.state.portal
     refund = service.refund(
@@ -270,7 +285,7 @@ def test_refund_has_its_own_status_and_the_payment_stays_paid(client, app, sandb
         "queued",
         "refunded",
     }
-    assert payments_of(app, "demo-gent-new")[0].status == "paid"
+    assert payments_of(app, person.subject)[0].status == "paid"
     with pytest.raises(service.ServiceError):
         service.refund(
             portal.engine, portal.payments, "staff", payment.id, 1, "again", portal.clock.now()
@@ -290,7 +305,7 @@ def test_mollie_down_is_a_clear_message_and_nothing_is_charged(database_url, idp
     )
     app = create_app(settings)
     with TestClient(app, follow_redirects=False) as client:
-        sign_in(client, "demo-gent-new")
+        sign_in(client, factory_of(app).person().subject)
         response = start(client)
         assert response.headers["location"] == "/my/payments?error=provider_unavailable"
         page = client.get(response.headers["location"] + "&lang=en")
@@ -314,36 +329,39 @@ def test_a_try_after_mollie_was_down_sends_the_same_attempt_again(database_url, 
     down = create_app(
         make_settings(database_url, idp.issuer, PORTAL_MOLLIE_API_ENDPOINT="http://127.0.0.1:9")
     )
+    person = factory_of(down).person()
     with TestClient(down, follow_redirects=False) as client:
-        sign_in(client, "demo-gent-new")
+        sign_in(client, person.subject)
         assert start(client).headers["location"].endswith("error=provider_unavailable")
     up = create_app(make_settings(database_url, idp.issuer, PORTAL_MOLLIE_API_ENDPOINT=sandbox.url))
     with TestClient(up, follow_redirects=False) as client:
-        sign_in(client, "demo-gent-new")
+        sign_in(client, person.subject)
         first = start(client).headers["location"]
         assert first.startswith(sandbox.url + "/checkout/tr_")
         assert start(client).headers["location"] == first
-        [payment] = payments_of(up, "demo-gent-new")
+        [payment] = payments_of(up, person.subject)
         assert payment.provider_id and first.endswith(payment.provider_id)
 
 
-def test_a_person_sees_only_their_own_payments(client, app):
+def test_a_person_sees_only_their_own_payments(client, app, make):
     from starlette.testclient import TestClient
 
-    sign_in(client, "demo-gent-new")
+    person = make.person()
+    sign_in(client, person.subject)
     start(client)
-    [payment] = payments_of(app, "demo-gent-new")
+    [payment] = payments_of(app, person.subject)
     with TestClient(app, follow_redirects=False) as other:
-        sign_in(other, "demo-antwerp")
+        sign_in(other, make.person().subject)
         for path in ("return", "status", "receipt"):
             assert other.get(f"/my/payments/{payment.id}/{path}").status_code == 404
 
 
-def test_counsellor_waives_a_fee_and_records_a_payment_made_elsewhere(client, app):
+def test_counsellor_waives_a_fee_and_records_a_payment_made_elsewhere(client, app, make):
     from starlette.testclient import TestClient
 
-    pid = person_id(app, "demo-gent-new")
-    sign_in(client, "demo-counsellor")
+    person = make.person()
+    pid = person.id
+    sign_in(client, make.counsellor())
     page = client.get(f"/staff/persons/{pid}/payments?lang=en")
     check_page(page.text)
     token = csrf_token(page.text)
@@ -382,7 +400,7 @@ def test_counsellor_waives_a_fee_and_records_a_payment_made_elsewhere(client, ap
     )
     assert paid.status_code == 303
     with TestClient(app, follow_redirects=False) as phone:
-        sign_in(phone, "demo-gent-new")
+        sign_in(phone, person.subject)
         text = text_of(phone.get("/my/payments?lang=en").text)
         assert "0,00 €, because: OCMW decision of 10 March" in text
         assert "Receipt" in text
@@ -392,30 +410,31 @@ def test_counsellor_waives_a_fee_and_records_a_payment_made_elsewhere(client, ap
         )
 
 
-def test_another_agencys_counsellor_cannot_see_the_fees(client, app):
-    sign_in(client, "demo-counsellor-brussels")
-    assert (
-        client.get(f"/staff/persons/{person_id(app, 'demo-gent-new')}/payments").status_code == 404
-    )
+def test_another_agencys_counsellor_cannot_see_the_fees(client, make):
+    pid = make.person(agency=make.agency()).id
+    sign_in(client, make.counsellor(make.agency()))
+    assert client.get(f"/staff/persons/{pid}/payments").status_code == 404
 
 
-def test_a_closed_checkout_expires_and_a_new_payment_can_start(client, app, sandbox):
-    sign_in(client, "demo-gent-new")
+def test_a_closed_checkout_expires_and_a_new_payment_can_start(client, app, sandbox, make):
+    person = make.person()  # owes the MO course and the NT2 modules
+    sign_in(client, person.subject)
     first = start(client).headers["location"]
-    [payment] = payments_of(app, "demo-gent-new")
+    [payment] = payments_of(app, person.subject)
     httpx.post(
         f"{sandbox.url}/_sandbox/payments/{payment.provider_id}/status",
         json={"status": "expired", "webhook": False},
     )
     second = start(client).headers["location"]
     assert second != first
-    assert [p.status for p in payments_of(app, "demo-gent-new")] == ["expired", "open"]
+    assert [p.status for p in payments_of(app, person.subject)] == ["expired", "open"]
 
 
-def test_refund_status_follows_mollies_webhook(client, app, sandbox):
-    sign_in(client, "demo-gent-new")
+def test_refund_status_follows_mollies_webhook(client, app, sandbox, make):
+    person = make.person()  # owes the MO course and the NT2 modules
+    sign_in(client, person.subject)
     checkout(start(client).headers["location"], "paid")
-    [payment] = payments_of(app, "demo-gent-new")
+    [payment] = payments_of(app, person.subject)
     webhook(client, payment.provider_id)
     portal = app.state.portal
     refund = service.refund(

@@ -1,9 +1,13 @@
 """Booking a test through the pages: who may book what and why not, a held seat, paying in the
-sandbox, the confirmation with a calendar file, cancelling, a session that just filled up."""
+sandbox, the confirmation with a calendar file, cancelling, a session that just filled up.
+
+A test of one rule or one scope makes its own people, counsellors, sessions and bookings (the
+`make` fixture, tests/support/factories.py); the journeys follow the demo personas."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import httpx
@@ -31,18 +35,27 @@ def book(client, test, session_id):
     )
 
 
-def test_what_i_may_book_and_why_not(client):
-    sign_in(client, "demo-mo-done")
+def ready_for_mo(make, **person):
+    """A person who may book the MO test (course followed and paid)."""
+    ready = make.person(**person)
+    make.mo_course_done(ready)
+    return ready
+
+
+def test_what_i_may_book_and_why_not(client, make):
+    ready = ready_for_mo(make, signed=make.today - timedelta(days=120))
+    fresh = make.person()
+    sign_in(client, ready.subject)
     page = client.get("/my/tests?lang=en")
     check_page(page.text)
     assert 'href="/my/tests/mo"' in page.text
     assert "The exemption test is only possible at the start of the programme." in page.text
-    sign_in(client, "demo-gent-new")
+    sign_in(client, fresh.subject)
     assert "Finish the MO course first." in client.get("/my/tests?lang=en").text
 
 
-def test_sessions_near_me_come_first(client):
-    sign_in(client, "demo-mo-done")
+def test_sessions_near_me_come_first(client, make):
+    sign_in(client, ready_for_mo(make).subject)  # lives in Ghent
     page = client.get("/my/tests/mo?lang=en")
     check_page(page.text)
     text = re.sub(r"<[^>]+>", " ", page.text)
@@ -90,22 +103,15 @@ def test_book_pay_confirm_calendar_and_cancel(client, app, sandbox):
         assert db.exec(select(m.Refund)).one().amount_cents == 9000
 
 
-def test_a_session_that_just_filled_up(client, app):
+def test_a_session_that_just_filled_up(client, app, make):
     from starlette.testclient import TestClient
 
-    [last_seat] = session_ids(app, "mo", capacity=2)  # demo-booked holds the other seat
+    last_seat = make.test_session("mo", capacity=1)
     with TestClient(app, follow_redirects=False) as other:
-        sign_in(other, "demo-mo-done")
+        sign_in(other, ready_for_mo(make).subject)
         assert book(other, "mo", last_seat).status_code == 303
     # a second person who may book the MO test
-    with session_scope(app.state.portal.engine) as db:
-        from datetime import date
-
-        from portal.services.people import record_fact
-
-        person = db.exec(select(m.Person).where(m.Person.subject == "demo-gent-new")).one()
-        record_fact(db, "t", person, "mo_course_followed", date(2026, 3, 16), date(2026, 3, 16))
-    sign_in(client, "demo-gent-new")
+    sign_in(client, ready_for_mo(make).subject)
     full = book(client, "mo", last_seat)
     assert full.headers["location"] == "/my/tests/mo?error=session_full"
     assert "This session just filled up." in client.get(full.headers["location"] + "&lang=en").text
@@ -123,14 +129,15 @@ def test_the_first_nt2_test_is_confirmed_at_once_at_the_adapted_level(client, ap
     assert "Your booking is confirmed" in client.get(held.headers["location"] + "?lang=en").text
 
 
-def test_a_session_at_another_nt2_level_cannot_be_held_by_a_direct_post(client, app):
+def test_a_session_at_another_nt2_level_cannot_be_held_by_a_direct_post(client, app, make):
     """The date list hides it, and the rule holds for a crafted POST too, both ways."""
     from starlette.testclient import TestClient
 
+    adapted_id = make.test_session("nt2", level="A2_adapted", capacity=8)
+    plain_id = make.test_session("nt2", level="A2", capacity=15)
     with session_scope(app.state.portal.engine) as db:
-        adapted = db.exec(select(m.TestSession).where(m.TestSession.level == "A2_adapted")).one()
-        plain = db.exec(select(m.TestSession).where(m.TestSession.level == "A2")).one()
-    sign_in(client, "demo-gent-new")  # the regular A2 track
+        adapted, plain = db.get(m.TestSession, adapted_id), db.get(m.TestSession, plain_id)
+    sign_in(client, make.person().subject)  # the regular A2 track
     refused = book(client, "nt2", adapted.id)
     assert refused.headers["location"] == "/my/tests/nt2?error=wrong_level"
     assert (
@@ -138,20 +145,20 @@ def test_a_session_at_another_nt2_level_cannot_be_held_by_a_direct_post(client, 
         in client.get(refused.headers["location"] + "&lang=en").text
     )
     with TestClient(app, follow_redirects=False) as other:
-        sign_in(other, "demo-lowlit")  # the adapted level
+        sign_in(other, make.person(literacy="low").subject)  # the adapted level
         assert book(other, "nt2", plain.id).headers["location"] == "/my/tests/nt2?error=wrong_level"
     with session_scope(app.state.portal.engine) as db:
         assert db.exec(select(m.Booking).where(m.Booking.test == "nt2")).all() == []
         assert db.get(m.TestSession, adapted.id).booked == adapted.booked
 
 
-def test_nobody_sees_another_persons_booking(client, app):
+def test_nobody_sees_another_persons_booking(client, app, make):
     from starlette.testclient import TestClient
 
-    sign_in(client, "demo-mo-done")
-    url = book(client, "mo", session_ids(app, "mo", capacity=12)[0]).headers["location"]
+    sign_in(client, ready_for_mo(make).subject)
+    url = book(client, "mo", make.test_session("mo")).headers["location"]
     with TestClient(app, follow_redirects=False) as other:
-        sign_in(other, "demo-gent-new")
+        sign_in(other, ready_for_mo(make).subject)
         assert other.get(url).status_code == 404
         assert other.get(url + "/calendar.ics").status_code == 404
         page = other.get("/my/tests")
@@ -219,15 +226,15 @@ def test_counsellor_plans_and_cancels_a_session_everyone_is_told_and_refunded(cl
         )
 
 
-def test_screening_opens_the_exemption_test(client, app):
+def test_screening_opens_the_exemption_test(client, app, make):
     from starlette.testclient import TestClient
 
-    with session_scope(app.state.portal.engine) as db:
-        pid = db.exec(select(m.Person.id).where(m.Person.subject == "demo-gent-new")).one()
+    person = make.person(signed=make.today)  # at the start of the programme
+    pid = person.id
     with TestClient(app, follow_redirects=False) as phone:
-        sign_in(phone, "demo-gent-new")
+        sign_in(phone, person.subject)
         assert "Only after screening by your counsellor." in phone.get("/my/tests?lang=en").text
-        sign_in(client, "demo-counsellor")
+        sign_in(client, make.counsellor())
         page = client.get(f"/staff/persons/{pid}")
         assert (
             client.post(
@@ -256,25 +263,23 @@ def test_the_demo_personas_for_booking(client, app):
     assert "Pay 90,00 €" in booking.replace("\xa0", " ")
 
 
-def test_reschedule_moves_the_seat_and_the_paid_fee(client, app):
-    sign_in(client, "demo-booked")  # confirmed and paid, in the almost full Ghent session
-    with session_scope(app.state.portal.engine) as db:
-        booked = db.exec(
-            select(m.Booking).join(m.Person).where(m.Person.subject == "demo-booked")
-        ).one()
-        old_session = booked.session_id
-    url = f"/my/tests/bookings/{booked.id}"
+def test_reschedule_moves_the_seat_and_the_paid_fee(client, app, make):
+    person = ready_for_mo(make)
+    old_session = make.test_session("mo", capacity=2)
+    booked_id = make.booking(person, old_session)  # confirmed and paid
+    sign_in(client, person.subject)
+    url = f"/my/tests/bookings/{booked_id}"
     page = client.get(url + "?lang=en")
     check_page(page.text)
     assert "Change the date" in page.text
-    target = session_ids(app, "mo", capacity=12)[0]
+    target = make.test_session("mo", capacity=12, in_days=30)
     moved = client.post(
         url + "/reschedule", data={"csrf_token": csrf_token(page.text), "session": target}
     )
     assert moved.headers["location"] == url + "?moved=1"
     with session_scope(app.state.portal.engine) as db:
-        assert db.get(m.Booking, booked.id).session_id == target
-        assert db.get(m.Booking, booked.id).status == "confirmed"
+        assert db.get(m.Booking, booked_id).session_id == target
+        assert db.get(m.Booking, booked_id).status == "confirmed"
         assert db.get(m.TestSession, old_session).booked == 0
         assert db.get(m.TestSession, target).booked == 1
     assert "Your test booking has a new date" in client.get("/my/inbox?lang=en").text
@@ -282,25 +287,21 @@ def test_reschedule_moves_the_seat_and_the_paid_fee(client, app):
     assert "Pay 90" not in payments.replace("\xa0", " ")  # the paid fee moved with the booking
 
 
-def test_reschedule_is_refused_in_the_last_7_days(client, app):
-    from datetime import timedelta
-
+def test_reschedule_is_refused_in_the_last_7_days(client, app, make):
+    person = ready_for_mo(make)
+    session = make.test_session("mo")
+    booked_id = make.booking(person, session)
+    later = make.test_session("mo", in_days=40)
     clock = app.state.portal.clock
     with session_scope(app.state.portal.engine) as db:
-        booked = db.exec(
-            select(m.Booking).join(m.Person).where(m.Person.subject == "demo-booked")
-        ).one()
-        starts = db.get(m.TestSession, booked.session_id).starts_at
+        starts = db.get(m.TestSession, session).starts_at
     clock.set(starts - timedelta(days=3))
-    sign_in(client, "demo-booked")
-    page = client.get(f"/my/tests/bookings/{booked.id}?lang=en")
+    sign_in(client, person.subject)
+    page = client.get(f"/my/tests/bookings/{booked_id}?lang=en")
     assert "Change the date" not in page.text
     refused = client.post(
-        f"/my/tests/bookings/{booked.id}/reschedule",
-        data={
-            "csrf_token": csrf_token(page.text),
-            "session": session_ids(app, "mo", capacity=12)[-1],
-        },
+        f"/my/tests/bookings/{booked_id}/reschedule",
+        data={"csrf_token": csrf_token(page.text), "session": later},
     )
     assert refused.headers["location"].endswith("error=reschedule_too_late")
 
@@ -375,23 +376,18 @@ def test_results_a_fail_makes_a_paid_retake_and_an_upheld_appeal_passes(client, 
         )
 
 
-def test_another_agencys_real_appeal_is_neither_shown_nor_decided(client, app):
-    """Scoping proved with a real record of another agency, not a missing id: a Ghent person's
-    appeal is invisible to the Brussels counsellor, who cannot decide it either."""
+def test_another_agencys_real_appeal_is_neither_shown_nor_decided(client, app, make):
+    """Scoping proved with a real record of another agency, not a missing id: one agency's
+    person's appeal is invisible to another agency's counsellor, who cannot decide it either."""
     from portal.services import appeals
 
+    home = make.agency()
+    person = make.person(agency=home)
+    fail = make.fact(person, "test_result", test="mo", passed=False)
     with session_scope(app.state.portal.engine) as db:
-        person = db.exec(select(m.Person).where(m.Person.subject == "demo-mo-failed")).one()
-        fail = db.exec(
-            select(m.Fact).where(
-                m.Fact.person_id == person.id,
-                m.Fact.kind == "test_result",
-                m.Fact.passed == False,  # noqa: E712
-            )
-        ).first()
-        appeal = appeals.lodge_appeal(db, person.id, fail.id, "De vragen waren onduidelijk.")
+        appeal = appeals.lodge_appeal(db, person.id, fail, "De vragen waren onduidelijk.")
         appeal_id = appeal.id
-    sign_in(client, "demo-counsellor-brussels")
+    sign_in(client, make.counsellor(make.agency()))
     page = client.get("/staff/appeals")
     assert f"/staff/appeals/{appeal_id}" not in page.text
     refused = client.post(
@@ -401,7 +397,7 @@ def test_another_agencys_real_appeal_is_neither_shown_nor_decided(client, app):
     assert refused.status_code == 404
     with session_scope(app.state.portal.engine) as db:
         assert db.get(m.Appeal, appeal_id).status == "lodged"
-    sign_in(client, "demo-counsellor")  # the person's own agency sees and decides it
+    sign_in(client, make.counsellor(home))  # the person's own agency sees and decides it
     own = client.get("/staff/appeals")
     assert f"/staff/appeals/{appeal_id}" in own.text
 
@@ -442,46 +438,33 @@ def test_a_confirmed_booking_is_announced_and_a_result_from_the_fact_form_closes
         assert db.get(m.Booking, booking_id).status == "attended"
 
 
-def test_another_persons_real_result_cannot_be_appealed_nor_their_booking_moved(client, app):
-    """Scoping proved with real records of another person: demo-mo-failed's failed MO test and
-    demo-booked's confirmed booking, both out of reach of demo-mo-done."""
-    with session_scope(app.state.portal.engine) as db:
-        failed = db.exec(select(m.Person).where(m.Person.subject == "demo-mo-failed")).one()
-        fail = db.exec(
-            select(m.Fact).where(
-                m.Fact.person_id == failed.id,
-                m.Fact.kind == "test_result",
-                m.Fact.passed == False,  # noqa: E712
-            )
-        ).first()
-        booked = db.exec(
-            select(m.Booking).join(m.Person).where(m.Person.subject == "demo-booked")
-        ).one()
-        old_session = booked.session_id
-    sign_in(client, "demo-mo-done")
+def test_another_persons_real_result_cannot_be_appealed_nor_their_booking_moved(client, app, make):
+    """Scoping proved with real records of other people: one's failed MO test and another's
+    confirmed booking, both out of reach of a third person who may book the MO test."""
+    fail = make.fact(make.person(), "test_result", test="mo", passed=False)
+    old_session = make.test_session("mo")
+    booked_id = make.booking(ready_for_mo(make), old_session)
+    elsewhere = make.test_session("mo", in_days=30)
+    sign_in(client, ready_for_mo(make).subject)
     page = client.get("/my/tests")
     appealed = client.post(
         "/my/tests/appeals",
-        data={"csrf_token": csrf_token(page.text), "fact": fail.id, "reason": "Not mine."},
+        data={"csrf_token": csrf_token(page.text), "fact": fail, "reason": "Not mine."},
     )
     assert appealed.status_code == 404
     moved = client.post(
-        f"/my/tests/bookings/{booked.id}/reschedule",
-        data={
-            "csrf_token": csrf_token(page.text),
-            "session": session_ids(app, "mo", capacity=12)[0],
-        },
+        f"/my/tests/bookings/{booked_id}/reschedule",
+        data={"csrf_token": csrf_token(page.text), "session": elsewhere},
     )
     assert moved.status_code == 404
     with session_scope(app.state.portal.engine) as db:
         assert db.exec(select(m.Appeal)).all() == []
-        assert db.get(m.Booking, booked.id).session_id == old_session
+        assert db.get(m.Booking, booked_id).session_id == old_session
 
 
-def test_screening_a_real_person_of_another_agency_is_refused(client, app):
-    with session_scope(app.state.portal.engine) as db:
-        pid = db.exec(select(m.Person.id).where(m.Person.subject == "demo-gent-new")).one()
-    sign_in(client, "demo-counsellor-brussels")
+def test_screening_a_real_person_of_another_agency_is_refused(client, app, make):
+    pid = make.person(agency=make.agency(), signed=make.today).id
+    sign_in(client, make.counsellor(make.agency()))
     page = client.get("/staff/tests")
     refused = client.post(
         f"/staff/persons/{pid}/screening", data={"csrf_token": csrf_token(page.text)}
@@ -491,19 +474,18 @@ def test_screening_a_real_person_of_another_agency_is_refused(client, app):
         assert db.exec(select(m.Screening).where(m.Screening.person_id == pid)).all() == []
 
 
-def test_results_of_another_agencys_real_booking_are_neither_shown_nor_recorded(client, app):
-    """The Brussels counsellor sees a Ghent session's results form without the Ghent person,
-    and a crafted result for that person's booking is left out."""
-    from datetime import timedelta
-
+def test_results_of_another_agencys_real_booking_are_neither_shown_nor_recorded(client, app, make):
+    """Another agency's counsellor sees a session's results form without the person booked
+    in it, and a crafted result for that person's booking is left out."""
+    home = make.agency()
+    session_id = make.test_session("mo")
+    booked_id = make.booking(ready_for_mo(make, agency=home), session_id)
     clock = app.state.portal.clock
     with session_scope(app.state.portal.engine) as db:
-        booked = db.exec(
-            select(m.Booking).join(m.Person).where(m.Person.subject == "demo-booked")
-        ).one()
-        session = db.get(m.TestSession, booked.session_id)
+        booked = db.get(m.Booking, booked_id)
+        session = db.get(m.TestSession, session_id)
     clock.set(session.starts_at + timedelta(hours=3))
-    sign_in(client, "demo-counsellor-brussels")
+    sign_in(client, make.counsellor(make.agency()))
     page = client.get(f"/staff/tests/{session.id}/results")
     assert page.status_code == 200
     assert f"result_{booked.id}" not in page.text
@@ -516,5 +498,5 @@ def test_results_of_another_agencys_real_booking_are_neither_shown_nor_recorded(
         assert db.get(m.Booking, booked.id).status == "confirmed"
         source = f"test session {session.id}"
         assert db.exec(select(m.Fact).where(m.Fact.source == source)).all() == []
-    sign_in(client, "demo-counsellor")  # the person's own agency sees the booking
+    sign_in(client, make.counsellor(home))  # the person's own agency sees the booking
     assert f"result_{booked.id}" in client.get(f"/staff/tests/{session.id}/results").text
