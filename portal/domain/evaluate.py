@@ -12,7 +12,7 @@ from portal.domain.eligibility import person_eligibility
 from portal.domain.model import Eligibility, PersonFacts, Pillar, Suspension
 from portal.domain.pillars import PillarView, attest_on, pillar_views
 from portal.domain.rules import RuleSet
-from portal.domain.validity import contract_valid_on, valid_until
+from portal.domain.validity import contract_valid_on, deadlines_after_validity, valid_until
 
 
 @dataclass(frozen=True)
@@ -27,21 +27,25 @@ class Evaluation:
     alerts: tuple[Alert, ...]
     upcoming: tuple[tuple[Pillar, date], ...]
     b1: B1Status
+    deadlines_after_validity: tuple[tuple[Pillar, date], ...] = ()
 
 
 def evaluate(person: PersonFacts, today: date, rules: RuleSet | None = None) -> Evaluation:
     """`rules` defaults to the rules in force on the day the obligation arose (the signing day)."""
     if rules is None:
         rules = rules_for(person, today)
+    pillars = pillar_views(person, today, rules)
+    until = valid_until(person)
     return Evaluation(
         eligibility=person_eligibility(person),
-        pillars=pillar_views(person, today, rules),
+        pillars=pillars,
         attest_on=attest_on(person, today, rules),
         directional_deadline=directional_deadline(person),
-        valid_until=valid_until(person),
+        valid_until=until,
         valid_today=contract_valid_on(person, today),
         suspended_today=suspension_on(person, today),
         alerts=alerts(person, today, rules),
         upcoming=upcoming_deadlines(person, today, rules),
         b1=b1_status(person, today, rules),
+        deadlines_after_validity=deadlines_after_validity(until, pillars),
     )

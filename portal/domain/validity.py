@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from enum import StrEnum
 
 from portal.domain.contract import directional_deadline
-from portal.domain.model import FactKind, PersonFacts
+from portal.domain.model import FactKind, PersonFacts, Pillar
+from portal.domain.pillars import PillarView
 
 
 def valid_until(person: PersonFacts) -> date | None:
@@ -68,3 +70,18 @@ def ended_on(person: PersonFacts) -> date | None:
     """The day the agency ended the contract (the first such fact), or None."""
     ends = [f.on for f in person.facts if f.kind is FactKind.CONTRACT_ENDED]
     return min(ends) if ends else None
+
+
+def deadlines_after_validity(
+    until: date | None, views: Iterable[PillarView]
+) -> tuple[tuple[Pillar, date], ...]:
+    """The pillars still to do whose deadline lies after the contract's last valid day: the plan
+    and the contract disagree, and from the day after `until` the person loses what a valid
+    contract gives (a social interpreter for free) while they still have work to do."""
+    if until is None:
+        return ()
+    return tuple(
+        (view.pillar, view.deadline)
+        for view in views
+        if view.required and view.met_on is None and view.deadline and view.deadline > until
+    )

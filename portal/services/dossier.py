@@ -56,9 +56,13 @@ class Dossier:
     def active_facts(self) -> tuple[m.Fact, ...]:
         return tuple(f for f in self.facts if f.withdrawn_at is None)
 
-    def person_facts(self) -> PersonFacts:
+    def person_facts(self, as_if_signed_on: date | None = None) -> PersonFacts:
+        """What the rules need; with `as_if_signed_on`, as if the contract drawn up were signed
+        that day (what the person will hold once they sign)."""
         p = self.person
         signed = self.contract.signed_on if self.contract else None
+        if as_if_signed_on is not None and self.contract is not None and signed is None:
+            signed = as_if_signed_on
         return PersonFacts(
             birth_date=p.birth_date,
             register=Register(p.civil_register),
@@ -93,6 +97,13 @@ class Dossier:
 
     def evaluate(self, today: date) -> Evaluation:
         return evaluate(self.person_facts(), today)
+
+    def preview(self, today: date) -> Evaluation | None:
+        """For a contract drawn up and not signed yet: the evaluation as if it were signed
+        today (the deadlines and validity it will hold). None otherwise."""
+        if self.contract is None or self.contract.signed_on is not None:
+            return None
+        return evaluate(self.person_facts(as_if_signed_on=today), today)
 
 
 def load_dossier(db: Session, person_id: int, agency_id: int | None = None) -> Dossier | None:

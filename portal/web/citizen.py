@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from portal import labels
+from portal.domain.evaluate import Evaluation
 from portal.domain.model import Eligibility
 from portal.domain.rules import rules_on
 from portal.i18n import current_language
@@ -34,9 +35,12 @@ def _own_dossier(db: unit.Db, principal: Principal) -> Dossier:
     return dossier
 
 
-def dossier_context(dossier: Dossier, today: Any) -> dict[str, Any]:
-    """What the dashboard and plan pages show, for the person or their counsellor."""
-    evaluation = dossier.evaluate(today)
+def dossier_context(
+    dossier: Dossier, today: Any, evaluation: Evaluation | None = None
+) -> dict[str, Any]:
+    """What the dashboard and plan pages show, for the person or their counsellor (with
+    `evaluation`, what another view of the dossier says, e.g. as if signed today)."""
+    evaluation = evaluation or dossier.evaluate(today)
     region = dossier.municipality.region
     by_pillar = {c.pillar: c for c in dossier.components}
     pillars = []
@@ -176,7 +180,10 @@ def contract(request: Request) -> Response:
         dossier = _own_dossier(db, principal)
         texts = contract_texts(dossier, language)
         unread = notify.unread_count(db, dossier.person_id)
-        context = dossier_context(dossier, portal.clock.today())
+        today = portal.clock.today()
+        preview = dossier.preview(today)  # unsigned: the deadlines it will hold if signed today
+        context = dossier_context(dossier, today, preview)
+        context["preview"] = preview
     context.update(
         {
             "texts": texts,

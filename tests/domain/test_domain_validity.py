@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from portal.domain.evaluate import evaluate
 from portal.domain.model import (
     ComponentDeadline,
     Fact,
@@ -176,3 +177,67 @@ def test_validity_reason_agrees_with_validity(someone: PersonFacts, day: date) -
     last = last_valid_day(someone)
     if contract_valid_on(someone, day):
         assert last is not None and day <= last
+
+
+# ---------------------------------------------------------------- the plan and the contract agree
+
+
+@pytest.mark.parametrize(
+    ("changes", "today", "gaps"),
+    [
+        pytest.param({}, SIGNED, (), id="MO before the NT2 deadline: they agree"),
+        pytest.param(
+            {
+                "component_deadlines": (
+                    ComponentDeadline(Pillar.MO, date(2025, 12, 15)),
+                    ComponentDeadline(Pillar.NT2, NT2_DL),
+                )
+            },
+            SIGNED,
+            ((Pillar.MO, date(2025, 12, 15)),),
+            id="MO deadline after the contract ends",
+        ),
+        pytest.param(
+            {
+                "component_deadlines": (
+                    ComponentDeadline(Pillar.MO, date(2025, 12, 15)),
+                    ComponentDeadline(Pillar.NT2, NT2_DL),
+                ),
+                "facts": (ATTEST_FACTS[0],),
+            },
+            SIGNED + timedelta(days=90),
+            (),
+            id="MO already done: nothing left after the end",
+        ),
+        pytest.param(
+            {"contract_signed_on": None}, SIGNED, (), id="no contract: no validity to compare"
+        ),
+    ],
+)
+def test_deadlines_after_validity(changes, today, gaps):
+    facts = person(**changes)
+    evaluation = evaluate(facts, today)
+    assert evaluation.deadlines_after_validity == gaps
+
+
+@given(mo=st.integers(30, 900), nt2=st.integers(30, 900), participation=st.integers(30, 900))
+def test_a_gap_is_exactly_a_pillar_to_do_whose_deadline_is_after_the_last_valid_day(
+    mo, nt2, participation
+):
+    facts = person(
+        component_deadlines=(
+            ComponentDeadline(Pillar.MO, SIGNED + timedelta(days=mo)),
+            ComponentDeadline(Pillar.NT2, SIGNED + timedelta(days=nt2)),
+            ComponentDeadline(Pillar.PARTICIPATION, SIGNED + timedelta(days=participation)),
+        )
+    )
+    evaluation = evaluate(facts, SIGNED)
+    until = evaluation.valid_until
+    assert until == SIGNED + timedelta(days=nt2)
+    expected = {
+        view.pillar
+        for view in evaluation.pillars
+        if view.required and view.deadline and view.deadline > until
+    }
+    assert {pillar for pillar, _ in evaluation.deadlines_after_validity} == expected
+    assert all(deadline > until for _, deadline in evaluation.deadlines_after_validity)

@@ -17,7 +17,12 @@ from portal.db.engine import session_scope
 from portal.services import payments as service
 from portal.services.dossier import load_dossier
 from tests.support.web import csrf_token, sign_in
-from tests.web.test_payments import checkout, payments_of, person_id, start, text_of, webhook
+from tests.web.test_payments import checkout, payments_of, start, text_of, webhook
+
+
+def person_id(app, subject):
+    with session_scope(app.state.portal.engine) as db:
+        return db.exec(select(m.Person.id).where(m.Person.subject == subject)).one()
 
 
 def statement_of(app, subject):

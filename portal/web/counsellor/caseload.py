@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from portal import labels
 from portal.services import caseload as caseload_service
 from portal.web.citizen import dossier_context
 from portal.web.context import portal_of
@@ -40,8 +41,15 @@ def person_page(request: Request) -> Response:
     with scoped(portal) as db:
         file = caseload_service.person_file(db, principal, person_id_of(request), today)
     context = dossier_context(file.dossier, today)
+    shown = file.dossier.preview(today) or context["evaluation"]  # unsigned: as if signed today
+    region = file.dossier.municipality.region
     context.update(
         {
+            "valid_until": shown.valid_until,
+            "validity_gaps": [
+                (labels.pillar_name(pillar.value, region), deadline)
+                for pillar, deadline in shown.deadlines_after_validity
+            ],
             "sanction_items": file.sanctions,
             "history": file.history,
             "done": request.query_params.get("done", ""),
