@@ -144,6 +144,17 @@ def format_money(cents: int, language: str | None = None) -> str:
     return format_currency(Decimal(cents) / 100, "EUR", locale=_babel_locale(language))
 
 
+def format_duration(minutes: int) -> str:
+    """'2 hours 30 minutes', '45 minutes', '3 hours' in the current language."""
+    hours, rest = divmod(max(minutes, 0), 60)
+    parts = []
+    if hours:
+        parts.append(ngettext("%(num)d hour", "%(num)d hours", hours))
+    if rest or not hours:
+        parts.append(ngettext("%(num)d minute", "%(num)d minutes", rest))
+    return " ".join(parts)
+
+
 def relative_days(days: int) -> str:
     """'today', 'tomorrow', 'in 12 days', '3 days ago' in the current language."""
     if days == 0:

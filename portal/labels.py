@@ -172,6 +172,23 @@ ACTION_NAMES = {
     "read_message": N_("Message read"),
 }
 
+# What each test is like, for the person who books it.
+TEST_DESCRIPTIONS = {
+    "mo": N_(
+        "A test about life, values and rules in Flanders and Belgium: the topics of the MO "
+        "course. Everyone takes the same test, at a test centre."
+    ),
+    "mo_exemption": N_(
+        "The same test as the MO test, taken at the start. If you pass, you do not have to "
+        "follow the MO course."
+    ),
+    "nt2": N_(
+        "A Dutch test at the level in your plan (A2, or the adapted level): reading, listening, "
+        "writing and speaking. Everyone takes the same test, at a test centre."
+    ),
+    "b1_oral": N_("A Dutch test of listening and speaking at level B1."),
+}
+
 TEST_NAMES = {
     "mo": N_("MO test"),
     "mo_exemption": N_("MO exemption test"),

@@ -78,11 +78,13 @@ class MyTests:
 
 @dataclass(frozen=True)
 class OpenDates:
-    """The open sessions of a test at the person's level, the ones near them first."""
+    """The open sessions of a test at the person's level, the ones near them first, and whether
+    the person may book one today (`right`: if not, why not)."""
 
     places: list[SessionPlace]
     province: str
     near: frozenset[int]  # ids of the locations near the person
+    right: Right | None = None
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,14 @@ def open_dates(db: Session, person_id: int, test: TestKind, now: datetime) -> Op
         if p.location.id is not None and _near(p.location, province, region)
     )
     places.sort(key=lambda p: (p.location.id not in near, p.session.starts_at))
-    return OpenDates(places, province, near)
+    right = booking_right(
+        test,
+        dossier.person_facts(),
+        now.date(),
+        screened=_screened(db, person_id),
+        active_tests=_active_tests(db, person_id, now),
+    )
+    return OpenDates(places, province, near, right)
 
 
 def own_booking(db: Session, person_id: int, booking_id: int) -> BookedSeat:

@@ -181,6 +181,20 @@ def payment_return(request: Request) -> Response:
             payment = service.own_payment(db, principal, payment_id)
         if payment is None:
             raise HTTPException(status_code=404)
+    booking_id = _test_booking(payment)
+    plainly_paid = (
+        payment.status == "paid"
+        and payment.settled_at is not None
+        and not payment.charged_back_cents
+        and not payment.surplus_cents
+    )
+    if booking_id is not None and plainly_paid:
+        # a test fee: the booking's confirmation (date, place, what to bring, calendar file)
+        # says more than a payment page
+        target = f"/my/tests/bookings/{booking_id}?paid=1"
+        if request.headers.get("HX-Request"):
+            return Response(status_code=200, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
     return render(
         request,
         "citizen/payment_status.html",
@@ -188,6 +202,12 @@ def payment_return(request: Request) -> Response:
         personal=True,
         partial="citizen/_payment_status.html",
     )
+
+
+def _test_booking(payment: Any) -> int | None:
+    """The booking a test fee was paid for ("test:<booking id>"), else None."""
+    kind, _, rest = str(payment.charge_key).partition(":")
+    return int(rest) if kind == "test" and rest.isdigit() else None
 
 
 def payment_status(request: Request) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,12 +18,15 @@ from portal.services import booking as service
 from portal.services.caller import Principal
 from portal.services.errors import ServiceError
 from portal.web.context import portal_of
-from portal.web.forms import Form
+from portal.web.forms import Form, row_id
 from portal.web.pages import render
+from portal.web.payments import reason
 from portal.web.routing import Audience, route
 from portal.web.scoped import EVERY_REFUSAL, scoped
 
 N_ = i18n.lazy_gettext
+BRING = N_("Bring your identity card (eID) or your residence card. Come 15 minutes early.")
+
 REFUSALS = {
     "not_in_trajectory": N_(
         "Tests are part of the integration programme, after you sign your contract."
@@ -123,6 +127,12 @@ def sessions(request: Request) -> Response:
             "test": test,
             "name": labels.test_name(test.value),
             "rows": dates.places,
+            "may_book": dates.right is not None and dates.right.allowed,
+            "why_not": (
+                i18n.gettext(REFUSALS[dates.right.refusal.value])
+                if dates.right is not None and dates.right.refusal
+                else ""
+            ),
             "province": dates.province,
             "near": lambda location: location.id in dates.near,
             "error": request.query_params.get("error", ""),
@@ -150,7 +160,12 @@ def hold(request: Request) -> Response:
     return RedirectResponse(f"/my/tests/bookings/{booking.id}", status_code=303)
 
 
-def booking_page(request: Request) -> Response:
+def map_link(address: str) -> str:
+    """A map of the address (OpenStreetMap: no account, no tracking)."""
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": address})
+
+
+def _booking_context(request: Request) -> tuple[service.BookingView, dict[str, Any]]:
     portal = portal_of(request)
     person_id = _person_id(request)
     now = portal.clock.now()
@@ -158,23 +173,57 @@ def booking_page(request: Request) -> Response:
     with scoped(portal, not_found=EVERY_REFUSAL) as db:
         view = service.booking_view(db, person_id, request.path_params["booking_id"], now)
     booking, session, location = view.seat
-    return render(
-        request,
-        "citizen/test_booking.html",
-        {
-            "booking": booking,
-            "session": session,
-            "location": location,
-            "line": view.line,
-            "name": labels.test_name(booking.test),
-            "terms": view.terms,
-            "free_until": view.free_until,
-            "error": request.query_params.get("error", ""),
-            "moved": request.query_params.get("moved") == "1",
-            "others": view.others,
-        },
-        personal=True,
+    minutes = int((session.ends_at - session.starts_at).total_seconds() // 60)
+    paid = view.line.paid if view.line else None
+    return view, {
+        "booking": booking,
+        "session": session,
+        "location": location,
+        "line": view.line,
+        "price_reason": reason(view.line.charge) if view.line else "",
+        "paid_cents": paid.settled_cents if paid is not None else 0,
+        "duration": i18n.format_duration(minutes),
+        "map": map_link(f"{location.name}, {location.address}"),
+        "description": i18n.gettext(labels.TEST_DESCRIPTIONS[booking.test]),
+        "name": labels.test_name(booking.test),
+        "terms": view.terms,
+        "free_until": view.free_until,
+        "others": view.others,
+    }
+
+
+def booking_page(request: Request) -> Response:
+    _, context = _booking_context(request)
+    context.update(
+        error=request.query_params.get("error", ""),
+        moved=request.query_params.get("moved") == "1",
+        just_paid=request.query_params.get("paid") == "1",
     )
+    return render(request, "citizen/test_booking.html", context, personal=True)
+
+
+def confirm_cancel(request: Request) -> Response:
+    """Before cancelling: what happens to the booking and the money, then a clear choice."""
+    view, context = _booking_context(request)
+    booking = view.seat.booking
+    if booking.status not in ("held", "confirmed") or view.terms == "too_late":
+        return RedirectResponse(f"/my/tests/bookings/{booking.id}", status_code=303)
+    context["action"] = "cancel"
+    return render(request, "citizen/test_confirm.html", context, personal=True)
+
+
+def confirm_move(request: Request) -> Response:
+    """Before moving to another date: the old and the new date, and that the fee moves along."""
+    view, context = _booking_context(request)
+    booking = view.seat.booking
+    session_id = row_id(request.query_params.get("session", ""))
+    target = next((o for o in view.others if o.session.id == session_id), None)
+    if booking.status not in ("held", "confirmed") or view.terms != "free" or target is None:
+        return RedirectResponse(
+            f"/my/tests/bookings/{booking.id}?error=session_closed", status_code=303
+        )
+    context.update(action="move", target=target)
+    return render(request, "citizen/test_confirm.html", context, personal=True)
 
 
 def calendar(request: Request) -> Response:
@@ -192,6 +241,15 @@ def calendar(request: Request) -> Response:
         summary=labels.test_name(booking.test),
         location=f"{location.name}, {location.address}",
         stamp=portal.clock.now(),
+        description="\n\n".join(
+            (
+                i18n.gettext(labels.TEST_DESCRIPTIONS[booking.test]),
+                i18n.gettext(BRING),
+                f"{portal.settings.base_url.rstrip('/')}/my/tests/bookings/{booking.id}",
+            )
+        ),
+        reminder=i18n.gettext("Your test is tomorrow: %(test)s")
+        % {"test": labels.test_name(booking.test)},
     )
     return Response(
         body,
@@ -208,8 +266,19 @@ def _ics_text(value: str) -> str:
 
 
 def ics_event(
-    *, uid: str, start: datetime, end: datetime, summary: str, location: str, stamp: datetime
+    *,
+    uid: str,
+    start: datetime,
+    end: datetime,
+    summary: str,
+    location: str,
+    stamp: datetime,
+    description: str = "",
+    reminder: str = "",
 ) -> str:
+    """One event (RFC 5545), with its description and, given `reminder`, an alarm the day
+    before (a display alarm: the phone shows the text)."""
+
     def utc(moment: datetime) -> str:
         return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
@@ -225,10 +294,37 @@ def ics_event(
         f"DTEND:{utc(end)}",
         f"SUMMARY:{_ics_text(summary)}",
         f"LOCATION:{_ics_text(location)}",
+        *([f"DESCRIPTION:{_ics_text(description)}"] if description else []),
+        *(
+            [
+                "BEGIN:VALARM",
+                "ACTION:DISPLAY",
+                f"DESCRIPTION:{_ics_text(reminder)}",
+                "TRIGGER:-P1D",
+                "END:VALARM",
+            ]
+            if reminder
+            else []
+        ),
         "END:VEVENT",
         "END:VCALENDAR",
     ]
-    return "\r\n".join(lines) + "\r\n"
+    return "\r\n".join(fold(line) for line in lines) + "\r\n"
+
+
+def fold(line: str) -> str:
+    """RFC 5545 §3.1: lines longer than 75 octets are folded (CRLF and a space), never inside
+    a UTF-8 character."""
+    out: list[str] = []
+    current = b""
+    for char in line:
+        encoded = char.encode("utf-8")
+        if len(current) + len(encoded) > (75 if not out else 74):
+            out.append(current.decode("utf-8"))
+            current = b""
+        current += encoded
+    out.append(current.decode("utf-8"))
+    return "\r\n ".join(out)
 
 
 def cancel(request: Request) -> Response:
@@ -278,6 +374,8 @@ def routes() -> list[Any]:
         route("/my/tests", overview, Audience.CITIZEN),
         route("/my/tests/bookings/{booking_id:id}", booking_page, Audience.CITIZEN),
         route("/my/tests/bookings/{booking_id:id}/calendar.ics", calendar, Audience.CITIZEN),
+        route("/my/tests/bookings/{booking_id:id}/cancel", confirm_cancel, Audience.CITIZEN),
+        route("/my/tests/bookings/{booking_id:id}/reschedule", confirm_move, Audience.CITIZEN),
         route(
             "/my/tests/bookings/{booking_id:id}/cancel",
             cancel,

@@ -14,7 +14,7 @@ from tests.browser.support import (
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 LANGUAGES = ("nl", "ar")
-CITIZEN_PAGES = ("/my", "/my/plan", "/my/inbox")
+CITIZEN_PAGES = ("/my", "/my/plan", "/my/inbox", "/my/profile", "/my/contract", "/my/tests")
 
 
 @pytest.fixture(scope="module")

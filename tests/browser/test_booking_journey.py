@@ -225,21 +225,35 @@ def pay_on_sandbox(page: Any, portal: LivePortal, sandbox: Any, booking_id: int)
         MO_TEST_FEE,
     )
     return_url = f"{portal.base_url}/my/payments/{payment.id}/return"
-    choose_on_checkout(page, "paid", lands_on=return_url)
-    page.locator("#payment-status .success").wait_for(state="visible", timeout=RESULT_TIMEOUT_MS)
-    assert page.url == return_url
+    booking_url = f"{portal.base_url}/my/tests/bookings/{booking_id}?paid=1"
+    # back from the checkout: the booking's confirmation at once when the webhook came first,
+    # else the return page follows the payment and then goes on to the booking by itself
+    either = re.compile(f"^({re.escape(return_url)}|{re.escape(booking_url)})$")
+    choose_on_checkout(page, "paid", lands_on=either)
+    page.wait_for_url(booking_url, timeout=RESULT_TIMEOUT_MS)
+    # "Your payment worked", with the receipt (in the page's language)
+    paid = page.locator("main .success a[href$='/receipt']")
+    paid.wait_for(state="visible", timeout=RESULT_TIMEOUT_MS)
     [payment] = payments_for(portal, charge)
     assert payment.status == "paid" and payment.settled_at is not None
     return payment
 
 
 def press_cancel(page: Any, base: str, booking_id: int) -> None:
+    """ "Cancel my booking", then "Yes, cancel my booking" on the question that follows."""
     url = f"{base}/my/tests/bookings/{booking_id}"
+    link = page.locator(f"main a[href='/my/tests/bookings/{booking_id}/cancel']")
+    assert link.count() == 1, f"no cancel link on {page.url}"
+    with page.expect_navigation(url=f"{url}/cancel"):
+        link.click()
+    page.wait_for_load_state("load")
     form = page.locator(f"main form[method=post][action='/my/tests/bookings/{booking_id}/cancel']")
     assert form.count() == 1, f"no cancel form on {page.url}"
     assert form.locator("input[name=accept_no_refund]").count() == 0  # free: nothing to accept
+    button = form.locator("button[type=submit]")
+    assert plain(button.inner_text()) == plain(translated("nl", "Yes, cancel my booking"))
     with page.expect_navigation(url=url):
-        form.locator("button[type=submit]").click()
+        button.click()
     page.wait_for_load_state("load")
 
 
@@ -454,6 +468,17 @@ def booking_page_violations(
     measure("held")  # the page is left in Arabic: the journey goes on in Arabic
     pay_on_sandbox(page, axe_portal, sandbox, booking_id)
     measure("confirmed")
+    for language in LANGUAGES:  # the question before cancelling
+        open_page(page, f"{url}/cancel", language)
+        assert page.locator(f"main form[action='/my/tests/bookings/{booking_id}/cancel']").count()
+        violations = run_axe(page, axe_source)
+        found[("cancel question", language)] = (
+            f"axe-core found {len(violations)} violation(s) on"
+            f" /my/tests/bookings/{booking_id}/cancel?lang={language}:\n"
+            + describe_violations(violations)
+            if violations
+            else ""
+        )
     page.goto(f"{url}?lang=nl")
     press_cancel(page, base, booking_id)
     measure("cancelled")
@@ -461,7 +486,7 @@ def booking_page_violations(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("state", ["held", "confirmed", "cancelled"])
+@pytest.mark.parametrize("state", ["held", "confirmed", "cancel question", "cancelled"])
 def test_booking_page_has_no_axe_violations(
     booking_page_violations: dict[tuple[str, str], str], state: str, language: str
 ) -> None:

@@ -87,15 +87,44 @@ def test_book_pay_confirm_calendar_and_cancel(client, app, sandbox):
     back = httpx.post(checkout, data={"status": "paid", "webhook": "skip"}, follow_redirects=False)
     provider_id = checkout.rsplit("/", 1)[-1]
     TestClient(app).post("/webhooks/mollie", data={"id": provider_id})
-    assert urlparse(back.headers["location"]).path.startswith("/my/payments/")
-    confirmed = client.get(booking_url + "?lang=en")
-    assert "Your booking is confirmed" in confirmed.text
+    returned = urlparse(back.headers["location"]).path
+    assert returned.startswith("/my/payments/")
+    # back from paying a test fee: the booking's confirmation, not a payment page
+    landing = client.get(returned)
+    assert landing.status_code == 303 and landing.headers["location"] == booking_url + "?paid=1"
+    polled = client.get(returned.replace("/return", "/status"), headers={"HX-Request": "true"})
+    assert polled.headers["HX-Redirect"] == booking_url + "?paid=1"
+    confirmed = client.get(booking_url + "?paid=1&lang=en")
+    check_page(confirmed.text)
+    text = " ".join(re.sub(r"<[^>]+>", " ", confirmed.text).split())
+    assert "Your payment worked." in text and "Your booking is confirmed" in text
+    assert "Bring your identity card (eID) or your residence card." in text
+    assert "Price 90,00 € (paid)" in text  # split() turned the no-break space into a space
+    assert re.search(r"How long \d+ hours?( \d+ minutes)?", text)
+    assert 'href="https://www.openstreetmap.org/search?query=Examencentrum+Gent' in confirmed.text
+    assert "A test about life, values and rules in Flanders and Belgium" in text
     ics = client.get(booking_url + "/calendar.ics")
     assert ics.headers["content-type"].startswith("text/calendar")
     assert (
         "BEGIN:VEVENT" in ics.text and "DTSTART:" in ics.text and "Examencentrum Gent" in ics.text
     )
-    cancel = client.post(booking_url + "/cancel", data={"csrf_token": csrf_token(confirmed.text)})
+    unfolded = ics.text.replace("\r\n ", "")
+    assert "DESCRIPTION:" in unfolded and "residence card" in unfolded
+    assert "BEGIN:VALARM\r\nACTION:DISPLAY" in ics.text and "TRIGGER:-P1D" in ics.text
+    assert all(len(line.encode()) <= 75 for line in ics.text.split("\r\n"))
+    # cancelling asks first, with what happens to the money; asking changes nothing
+    asked = client.get(booking_url + "/cancel?lang=en")
+    check_page(asked.text)
+    assert "You get 90,00\xa0€ back." in asked.text
+    assert f'action="{booking_url}/cancel"' in asked.text and "No, keep my booking" in asked.text
+    with session_scope(app.state.portal.engine) as db:
+        assert (
+            db.exec(select(m.Booking).where(m.Booking.id == int(booking_url.rsplit("/", 1)[-1])))
+            .one()
+            .status
+            == "confirmed"
+        )
+    cancel = client.post(booking_url + "/cancel", data={"csrf_token": csrf_token(asked.text)})
     assert cancel.status_code == 303
     after = client.get(booking_url + "?lang=en").text
     assert "This booking is cancelled." in after
@@ -273,8 +302,19 @@ def test_reschedule_moves_the_seat_and_the_paid_fee(client, app, make):
     check_page(page.text)
     assert "Change the date" in page.text
     target = make.test_session("mo", capacity=12, in_days=30)
+    page = client.get(url + "?lang=en")
+    assert f'href="{url}/reschedule?session={target}"' in page.text  # a link, then a question
+    asked = client.get(f"{url}/reschedule?session={target}&lang=en")
+    check_page(asked.text)
+    assert "Move your test to another date?" in asked.text
+    assert "Moving is free. What you paid moves with your booking." in asked.text
+    assert f'name="session" value="{target}"' in asked.text
+    with session_scope(app.state.portal.engine) as db:
+        assert db.get(m.Booking, booked_id).session_id == old_session  # asking moves nothing
+    unknown = client.get(f"{url}/reschedule?session=999999")
+    assert unknown.headers["location"] == url + "?error=session_closed"
     moved = client.post(
-        url + "/reschedule", data={"csrf_token": csrf_token(page.text), "session": target}
+        url + "/reschedule", data={"csrf_token": csrf_token(asked.text), "session": target}
     )
     assert moved.headers["location"] == url + "?moved=1"
     with session_scope(app.state.portal.engine) as db:
@@ -500,3 +540,41 @@ def test_results_of_another_agencys_real_booking_are_neither_shown_nor_recorded(
         assert db.exec(select(m.Fact).where(m.Fact.source == source)).all() == []
     sign_in(client, make.counsellor(home))  # the person's own agency sees the booking
     assert f"result_{booked.id}" in client.get(f"/staff/tests/{session.id}/results").text
+
+
+def test_who_may_not_book_yet_sees_why_and_no_booking_buttons(client, app, make):
+    person = make.person()  # the MO course is not followed yet
+    make.test_session("mo", capacity=12, in_days=30)
+    sign_in(client, person.subject)
+    page = client.get("/my/tests/mo?lang=en")
+    check_page(page.text)
+    assert "You cannot book this test yet" in page.text
+    assert "Finish the MO course first." in page.text
+    assert "Book this date" not in page.text and 'action="/my/tests/mo/hold"' not in page.text
+    ready = ready_for_mo(make)
+    sign_in(client, ready.subject)
+    allowed = client.get("/my/tests/mo?lang=en").text
+    assert "You cannot book this test yet" not in allowed and "Book this date" in allowed
+
+
+def test_cancelling_in_the_last_week_says_the_money_is_not_given_back(client, app, make):
+    person = ready_for_mo(make)
+    session = make.test_session("mo")
+    booked_id = make.booking(person, session)  # confirmed and paid
+    with session_scope(app.state.portal.engine) as db:
+        starts = db.get(m.TestSession, session).starts_at
+    app.state.portal.clock.set(starts - timedelta(days=3))
+    sign_in(client, person.subject)
+    asked = client.get(f"/my/tests/bookings/{booked_id}/cancel?lang=en")
+    check_page(asked.text)
+    assert "You do not get the 90,00\xa0€ back." in asked.text
+    assert "Yes, cancel without a refund" in asked.text
+    assert 'name="accept_no_refund" value="yes"' in asked.text
+    cancelled = client.post(
+        f"/my/tests/bookings/{booked_id}/cancel",
+        data={"csrf_token": csrf_token(asked.text), "accept_no_refund": "yes"},
+    )
+    assert cancelled.headers["location"] == f"/my/tests/bookings/{booked_id}"
+    with session_scope(app.state.portal.engine) as db:
+        assert db.get(m.Booking, booked_id).status == "cancelled"
+        assert db.exec(select(m.Refund)).all() == []
