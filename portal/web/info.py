@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -16,6 +14,7 @@ from portal.settings import STATIC_DIR
 from portal.web.context import portal_of
 from portal.web.locale import ONE_YEAR as LANGUAGE_COOKIE_SECONDS
 from portal.web.pages import render
+from portal.web.places import map_link, tel_href
 from portal.web.routing import Audience, route
 
 # How long the portal keeps what (its defaults; the privacy page states them from here).
@@ -41,18 +40,7 @@ FEES = {
     "b1_test": 9000,
 }
 
-MAP_SEARCH = "https://www.openstreetmap.org/search?query="
 ONE_DAY = 24 * 3600
-
-
-def tel_href(phone: str) -> str:
-    """`tel:` link for a Belgian number as staff type it ("09 265 78 40" → tel:+3292657840)."""
-    digits = re.sub(r"[^0-9+]", "", phone)
-    if digits.startswith("00"):
-        digits = "+" + digits[2:]
-    elif digits.startswith("0"):
-        digits = "+32" + digits[1:]
-    return f"tel:{digits}"
 
 
 def help_page(request: Request) -> Response:
@@ -70,7 +58,7 @@ def contact(request: Request) -> Response:
     listed: list[dict[str, Any]] = [
         {
             "office": office,
-            "map_url": MAP_SEARCH + quote(office.address, safe="") if office.address else "",
+            "map_url": map_link(office.address),
             "tel": tel_href(office.phone) if office.phone else "",
         }
         for office in offices

@@ -14,6 +14,7 @@ from portal.web import (
     info,
     interpreting,
     interpreting_api,
+    my_counsellor,
     participation,
     payments,
     profile,
@@ -42,4 +43,5 @@ def all_routes() -> list[BaseRoute]:
         *admin.routes(),
         *info.routes(),
         *profile.routes(),
+        *my_counsellor.routes(),
     ]

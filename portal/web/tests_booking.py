@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -21,6 +20,7 @@ from portal.web.context import portal_of
 from portal.web.forms import Form, row_id
 from portal.web.pages import render
 from portal.web.payments import reason
+from portal.web.places import map_link
 from portal.web.routing import Audience, route
 from portal.web.scoped import EVERY_REFUSAL, scoped
 
@@ -158,11 +158,6 @@ def hold(request: Request) -> Response:
             return RedirectResponse(f"/my/tests/{test.value}?error={code}", status_code=303)
         return RedirectResponse(f"/my/tests?error={error.code}", status_code=303)
     return RedirectResponse(f"/my/tests/bookings/{booking.id}", status_code=303)
-
-
-def map_link(address: str) -> str:
-    """A map of the address (OpenStreetMap: no account, no tracking)."""
-    return "https://www.openstreetmap.org/search?" + urlencode({"query": address})
 
 
 def _booking_context(request: Request) -> tuple[service.BookingView, dict[str, Any]]:

@@ -101,7 +101,7 @@ def test_book_pay_confirm_calendar_and_cancel(client, app, sandbox):
     assert "Bring your identity card (eID) or your residence card." in text
     assert "Price 90,00 € (paid)" in text  # split() turned the no-break space into a space
     assert re.search(r"How long \d+ hours?( \d+ minutes)?", text)
-    assert 'href="https://www.openstreetmap.org/search?query=Examencentrum+Gent' in confirmed.text
+    assert 'href="https://www.openstreetmap.org/search?query=Examencentrum%20Gent' in confirmed.text
     assert "A test about life, values and rules in Flanders and Belgium" in text
     ics = client.get(booking_url + "/calendar.ics")
     assert ics.headers["content-type"].startswith("text/calendar")
