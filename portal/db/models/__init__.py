@@ -54,6 +54,7 @@ from portal.db.models.system import (
     Message,
     OutboxEmail,
     RateLimitHit,
+    ReminderSent,
     WebSession,
 )
 from portal.db.models.testing import Appeal, Booking, Screening, TestLocation, TestSession
@@ -97,6 +98,7 @@ __all__ = [
     "PlanComponent",
     "RateLimitHit",
     "Refund",
+    "ReminderSent",
     "Residence",
     "RoleGrant",
     "SanctionReview",

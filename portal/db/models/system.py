@@ -35,6 +35,19 @@ class Message(SQLModel, table=True):
     read_at: datetime | None = None
 
 
+class ReminderSent(SQLModel, table=True):
+    """A reminder sent to a person, by its key (domain.reminders): the unique key makes each
+    reminder once, whatever the number of app processes, rounds or restarts."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (sa.UniqueConstraint("person_id", "key", name="uq_reminder_once"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    key: str = Field(max_length=120)
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    sent_at: datetime = Field(default_factory=utcnow)
+
+
 class OutboxEmail(SQLModel, table=True):
     __tablename__ = "outbox_email"
     id: int | None = Field(default=None, primary_key=True)
