@@ -75,13 +75,28 @@ def reason(charge: Charge, waiver_reason: str = "") -> str:
             "amount": i18n.format_money(0)
         }
     if charge.capped:
-        return i18n.gettext(
-            "%(base)s, but the maximum of %(cap)s for Dutch is reached: %(amount)s"
-        ) % {
+        # Reduced because the NT2 fees that came before it (charged, paid or not) fill the cap.
+        numbers = {
             "base": i18n.format_money(charge.base_cents),
+            "before": i18n.format_money(charge.nt2_charged_before_cents),
             "cap": i18n.format_money(rules_on(charge.source.arose_on).fee_nt2_cap_cents),
             "amount": i18n.format_money(charge.amount_cents),
         }
+        if charge.amount_cents == 0:
+            return (
+                i18n.gettext(
+                    "%(amount)s, because your other fees for Dutch lessons (%(before)s) already "
+                    "reach the maximum of %(cap)s."
+                )
+                % numbers
+            )
+        return (
+            i18n.gettext(
+                "%(base)s, but together with your other fees for Dutch lessons (%(before)s) you "
+                "reach the maximum of %(cap)s. So you pay %(amount)s."
+            )
+            % numbers
+        )
     return ""
 
 
