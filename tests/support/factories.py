@@ -266,6 +266,14 @@ class Factory:
             )
             return held.id
 
+    def held_seat(self, person: Person, session: int, at: datetime | None = None) -> int:
+        """A seat held in the session at `at` (9:00 today unless given) and not paid: the
+        booking waits for its fee until the hold runs out (20 minutes); its id."""
+        with self.db() as db:
+            held = booking_service.hold_seat_in(db, person.id, session, at or self._now)
+            assert held.id is not None
+            return held.id
+
     # ------------------------------------------------------------ the MO course
 
     def classroom_session(
