@@ -180,8 +180,8 @@ def when_due(line: service.Line, now: datetime) -> str:
 
 
 def _lines(statement: service.Statement, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Each line with its words; with `now` (the person's own page) also what it is for and
-    when to pay it."""
+    """Each line with its words; with `now` (the person's own page) also what it is for, when
+    to pay it, and whether it opens the online course."""
     return [
         {
             "line": line,
@@ -189,6 +189,7 @@ def _lines(statement: service.Statement, now: datetime | None = None) -> list[di
             "reason": reason(line.charge, line.waiver.reason if line.waiver else ""),
             "purpose": purpose(line) if now else "",
             "due": when_due(line, now) if now else "",
+            "course": line.key == service.MO_COURSE_KEY and line.paid is not None,
         }
         for line in statement.lines
     ]
@@ -282,7 +283,13 @@ def payment_return(request: Request) -> Response:
     return render(
         request,
         "citizen/payment_status.html",
-        {"payment": payment, "final": payment.status in FINAL},
+        {
+            "payment": payment,
+            "final": payment.status in FINAL,
+            # the MO course fee is paid: the online course is open
+            "course": payment.charge_key == service.MO_COURSE_KEY
+            and payment.settled_at is not None,
+        },
         personal=True,
         partial="citizen/_payment_status.html",
     )

@@ -1,7 +1,7 @@
 """The payments page a newcomer can follow alone (in English, `?lang=en`): the total still to pay
 and what is paid, what each line is for, when to pay it where that is known, how to ask for a
 waiver, the NT2 cap named truthfully (reached together with the other NT2 fees, and only on a
-line it reduces).
+line it reduces), and the way to the online course once its fee is paid.
 
 The person of `make.person()` signed 30 days before the test clock (Monday 16 March 2026, 10:00)
 and owes the MO course (90 €, blended) and three NT2 modules of 80 lesson periods at CVO Gent:
@@ -17,7 +17,9 @@ from starlette.testclient import TestClient
 
 from tests.support.web import check_page, sign_in
 from tests.web.test_money_stories import staff_post
-from tests.web.test_payments import text_of
+from tests.web.test_payments import checkout, start, text_of
+
+COURSE_LINK = '<a href="/my/course">Go to the online course</a>'
 
 
 def payments_page(client, subject):
@@ -211,3 +213,46 @@ def test_a_waived_module_leaves_the_next_one_unreduced(client, app, make):
         "(120,00 €) you reach the maximum of 180,00 €. So you pay 60,00 €."
         in (lines["NT2 module: CVO Gent, 2.1"])
     )
+
+
+# ------------------------------------------------------------------------------ 6. the course
+
+
+def test_a_paid_course_fee_links_to_the_course(client, make):
+    person = make.person()
+    assert COURSE_LINK not in payments_page(client, person.subject)
+    make.paid_at_counter(person, "mo_course:1")
+    html = payments_page(client, person.subject)
+    assert "MO course: paid (90,00 €)" in items(html)["MO course"]
+    course = re.search(r"<li>\s*MO course:.*?</li>", html, re.S)
+    assert course and COURSE_LINK in course.group(0)
+
+
+def test_the_return_page_of_the_course_fee_links_to_the_course(client, make):
+    person = make.person()
+    sign_in(client, person.subject)
+    back = checkout(start(client, "mo_course:1").headers["location"], "paid")
+    result = client.get(back + "?lang=en")
+    check_page(result.text)
+    assert "Your payment worked" in result.text
+    assert "The online course is open now." in result.text and COURSE_LINK in result.text
+
+
+def test_the_return_page_of_another_fee_does_not(client, make):
+    person = make.person()
+    sign_in(client, person.subject)
+    page = client.get("/my/payments").text
+    module = re.findall(r'name="charge" value="(nt2_module:[^"]+)"', page)[0]
+    back = checkout(start(client, module).headers["location"], "paid")
+    result = client.get(back + "?lang=en")
+    assert "Your payment worked" in result.text
+    assert COURSE_LINK not in result.text
+
+
+def test_an_unfinished_course_payment_does_not_link_to_the_course(client, make):
+    person = make.person()
+    sign_in(client, person.subject)
+    back = checkout(start(client, "mo_course:1").headers["location"], "failed")
+    result = client.get(back + "?lang=en")
+    assert "Your payment did not go through" in result.text
+    assert COURSE_LINK not in result.text
