@@ -228,6 +228,14 @@ def test_a_paid_course_fee_links_to_the_course(client, make):
     assert course and COURSE_LINK in course.group(0)
 
 
+def test_a_course_fee_that_is_free_but_not_paid_does_not_link_to_the_course(client, make):
+    person = make.person()
+    make.fact(person, "test_result", test="mo_exemption", passed=True)  # no course to follow
+    html = payments_page(client, person.subject)
+    assert "0,00 €, because you passed the MO exemption test." in items(html)["MO course"]
+    assert COURSE_LINK not in html
+
+
 def test_the_return_page_of_the_course_fee_links_to_the_course(client, make):
     person = make.person()
     sign_in(client, person.subject)
