@@ -5,6 +5,7 @@ and payments made elsewhere."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -14,6 +15,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from portal import i18n, labels
 from portal.adapters.payments.base import FINAL, GatewayRejected, GatewayUnavailable, mollie_locale
+from portal.domain.booking_rules import hold_active
 from portal.domain.fees import Charge, ChargeKind, Exempt
 from portal.domain.rules import rules_on
 from portal.services import notify, unit
@@ -75,22 +77,119 @@ def reason(charge: Charge, waiver_reason: str = "") -> str:
             "amount": i18n.format_money(0)
         }
     if charge.capped:
-        return i18n.gettext(
-            "%(base)s, but the maximum of %(cap)s for Dutch is reached: %(amount)s"
-        ) % {
+        # Reduced because the NT2 fees that came before it (charged, paid or not) fill the cap.
+        numbers = {
             "base": i18n.format_money(charge.base_cents),
+            "before": i18n.format_money(charge.nt2_charged_before_cents),
             "cap": i18n.format_money(rules_on(charge.source.arose_on).fee_nt2_cap_cents),
             "amount": i18n.format_money(charge.amount_cents),
+        }
+        if charge.amount_cents == 0:
+            return (
+                i18n.gettext(
+                    "%(amount)s, because your other fees for Dutch lessons (%(before)s) already "
+                    "reach the maximum of %(cap)s."
+                )
+                % numbers
+            )
+        return (
+            i18n.gettext(
+                "%(base)s, but together with your other fees for Dutch lessons (%(before)s) you "
+                "reach the maximum of %(cap)s. So you pay %(amount)s."
+            )
+            % numbers
+        )
+    return ""
+
+
+MO_COURSE_WAYS = {
+    "blended": N_("You follow it online and in a classroom."),
+    "online": N_("You follow it online."),
+    "classroom": N_("You follow it in a classroom."),
+}
+
+TEST_PURPOSES = {
+    ChargeKind.MO_TEST: N_("For the test about life in Flanders."),
+    ChargeKind.MO_EXEMPTION_TEST: N_(
+        "For the test about life in Flanders, before the course. If you pass it, you do not "
+        "have to follow the course."
+    ),
+    ChargeKind.NT2_TEST: N_("For the Dutch test."),
+    ChargeKind.B1_ORAL: N_("For the spoken Dutch test at level B1."),
+}
+
+
+def purpose(line: service.Line) -> str:
+    """What the line pays for, in plain words: the course, the lessons of a module, the test
+    on its day at its place (when the booking is known)."""
+    source, about = line.charge.source, line.about
+    match source.kind:
+        case ChargeKind.MO_COURSE:
+            words = [i18n.gettext("For the course about life in Flanders.")]
+            if about.mo_variant in MO_COURSE_WAYS:
+                words.append(i18n.gettext(MO_COURSE_WAYS[about.mo_variant]))
+        case ChargeKind.NT2_MODULE:
+            if about.module and about.provider:
+                words = [
+                    i18n.gettext("For the Dutch lessons of module %(module)s at %(provider)s.")
+                    % {"module": about.module, "provider": about.provider}
+                ]
+            else:
+                words = [i18n.gettext("For the Dutch lessons of this module.")]
+        case ChargeKind.NT2_UTC:
+            if about.provider:
+                words = [
+                    i18n.gettext("For your Dutch lessons at %(provider)s.")
+                    % {"provider": about.provider}
+                ]
+            else:
+                words = [i18n.gettext("For your Dutch lessons.")]
+        case _:
+            words = [i18n.gettext(TEST_PURPOSES[source.kind])]
+            if about.test_starts_at is not None and about.test_place:
+                words.append(
+                    i18n.gettext("The test is on %(when)s, in %(place)s.")
+                    % {
+                        "when": i18n.format_datetime(about.test_starts_at),
+                        "place": about.test_place,
+                    }
+                )
+    return " ".join(words)
+
+
+def when_due(line: service.Line, now: datetime) -> str:
+    """When to pay a line still to pay, only where that is known (there are no legal due dates
+    for fees): a test fee before the hold on the seat runs out, the MO course fee before the
+    course (it opens the online course), an NT2 module before it starts. "" otherwise."""
+    if not line.payable:
+        return ""
+    source, about = line.charge.source, line.about
+    if source.kind is ChargeKind.MO_COURSE:
+        return i18n.gettext(
+            "Pay this before you start the course. The online course opens when this is paid."
+        )
+    if about.held_until is not None and hold_active(about.held_until, now):
+        return i18n.gettext(
+            "Pay before %(time)s. If you do not pay in time, your seat goes to someone else."
+        ) % {"time": i18n.format_datetime(about.held_until)}
+    if source.kind is ChargeKind.NT2_MODULE and about.starts_on and about.starts_on > now.date():
+        return i18n.gettext("Pay before the module starts on %(date)s.") % {
+            "date": i18n.format_date(about.starts_on)
         }
     return ""
 
 
-def _lines(statement: service.Statement) -> list[dict[str, Any]]:
+def _lines(statement: service.Statement, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Each line with its words; with `now` (the person's own page) also what it is for, when
+    to pay it, and whether it opens the online course."""
     return [
         {
             "line": line,
             "description": describe(line.charge),
             "reason": reason(line.charge, line.waiver.reason if line.waiver else ""),
+            "purpose": purpose(line) if now else "",
+            "due": when_due(line, now) if now else "",
+            "course": line.key == service.MO_COURSE_KEY and line.paid is not None,
         }
         for line in statement.lines
     ]
@@ -109,7 +208,7 @@ def overview(request: Request) -> Response:
         "citizen/payments.html",
         {
             "statement": own.statement,
-            "lines": _lines(own.statement),
+            "lines": _lines(own.statement, portal.clock.now()),
             "unread": unread,
             "error": request.query_params.get("error", ""),
         },
@@ -198,7 +297,13 @@ def payment_return(request: Request) -> Response:
     return render(
         request,
         "citizen/payment_status.html",
-        {"payment": payment, "final": payment.status in FINAL},
+        {
+            "payment": payment,
+            "final": payment.status in FINAL,
+            # the MO course fee is paid: the online course is open
+            "course": payment.charge_key == service.MO_COURSE_KEY
+            and payment.settled_at is not None,
+        },
         personal=True,
         partial="citizen/_payment_status.html",
     )

@@ -153,12 +153,14 @@ class Factory:
         signed: date | None = None,
         birth: date = date(1990, 6, 1),
         name: str | None = None,
+        plan: dict[str, Any] | None = None,
         **kw: Any,
     ) -> Person:
         """A registered person, with a contract signed on paper (MO and participation in 12
         months, NT2 in 18) unless `contract=False`. `name` is "Given Family" (unique by
-        default). Extra keywords go to the intake (obligation, situation, language, literacy,
-        ...)."""
+        default). `plan` changes the plan of the contract (the demo builder's keywords:
+        mo_variant, modules, nt2_type, ...). Extra keywords go to the intake (obligation,
+        situation, language, literacy, ...)."""
         code = agency.code if isinstance(agency, Agency) else agency
         nis = municipality.nis if isinstance(municipality, Municipality) else municipality
         n = next(_serial)
@@ -176,7 +178,9 @@ class Factory:
             row = builder.person(subject, birth, nis=nis, agency=code, grant=grant, **kw)
             assert row is not None and row.id is not None
             if contract:
-                builder.standard_contract(row, signed or self.today - timedelta(days=30))
+                builder.standard_contract(
+                    row, signed or self.today - timedelta(days=30), **(plan or {})
+                )
             return Person(row.id, subject, code, nis)
 
     def fact(self, person: Person, kind: str, on: date | None = None, **data: Any) -> int:
@@ -260,6 +264,14 @@ class Factory:
                 self.today,
                 "test",
             )
+            return held.id
+
+    def held_seat(self, person: Person, session: int, at: datetime | None = None) -> int:
+        """A seat held in the session at `at` (9:00 today unless given) and not paid: the
+        booking waits for its fee until the hold runs out (20 minutes); its id."""
+        with self.db() as db:
+            held = booking_service.hold_seat_in(db, person.id, session, at or self._now)
+            assert held.id is not None
             return held.id
 
     # ------------------------------------------------------------ the MO course

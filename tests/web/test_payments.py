@@ -74,10 +74,17 @@ def test_what_i_owe_and_why(client, make):
     text = text_of(page.text)
     assert "MO course" in text and "90,00 €" in text
     assert "NT2 module: CVO Gent, 1.1, 80 lesson periods" in text and "120,00 €" in text
-    # the second module reaches the 180 € cap: 120 € would be due, 60 € is left
-    assert "120,00 €, but the maximum of 180,00 € for Dutch is reached: 60,00 €" in text
-    # the third module is free: the cap is reached
-    assert "0,00 €" in text
+    # the second module reaches the 180 € cap together with the first: 120 € would be due,
+    # 60 € is left
+    assert (
+        "120,00 €, but together with your other fees for Dutch lessons (120,00 €) you reach the "
+        "maximum of 180,00 €. So you pay 60,00 €."
+    ) in text
+    # the third module is free: the first two fill the cap
+    assert (
+        "0,00 €, because your other fees for Dutch lessons (180,00 €) already reach the maximum "
+        "of 180,00 €."
+    ) in text
 
 
 def test_brussels_resident_sees_zero_with_the_reason(client, make):

@@ -16,7 +16,9 @@ from __future__ import annotations
 from portal.services.errors import ServiceError
 from portal.services.payments.ledger import can_move
 from portal.services.payments.owed import (
+    MO_COURSE_KEY,
     TEST_CHARGES,
+    About,
     Line,
     PersonStatement,
     Receipt,
@@ -43,10 +45,12 @@ from portal.services.payments.sync import handle_webhook, reconcile, refresh_fro
 
 __all__ = [
     "CREATION_WAIT_SECONDS",
+    "MO_COURSE_KEY",
     "REFUND_REFUSED",
     "SURPLUS_REASONS",
     "TEST_CHARGES",
     "WAIVER_CATEGORIES",
+    "About",
     "Line",
     "PayStart",
     "PersonStatement",

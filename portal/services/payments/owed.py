@@ -5,8 +5,8 @@ of a person of their agency)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -28,6 +28,8 @@ from portal.services.caller import Principal
 from portal.services.dossier import Dossier, dossier_for, load_dossier
 from portal.services.errors import ServiceError
 from portal.settings import BRUSSELS
+
+MO_COURSE_KEY = "mo_course:1"  # the fee of the MO course, which opens the online course
 
 TEST_CHARGES = {
     "mo": ChargeKind.MO_TEST,
@@ -54,7 +56,7 @@ def fee_sources(dossier: Dossier, bookings: Sequence[m.Booking] = ()) -> list[Fe
         return []
     sources = [
         FeeSource(
-            "mo_course:1",
+            MO_COURSE_KEY,
             ChargeKind.MO_COURSE,
             contract.signed_on,
             label="",
@@ -92,6 +94,20 @@ def fee_sources(dossier: Dossier, bookings: Sequence[m.Booking] = ()) -> list[Fe
 
 
 @dataclass(frozen=True)
+class About:
+    """What is known of what a charge pays for, beyond the charge itself: the seat of a test
+    fee, the NT2 module of a module fee, how the MO course is followed. Empty when unknown."""
+
+    test_starts_at: datetime | None = None  # a test fee: when the test is
+    test_place: str = ""  # a test fee: the name of the test location
+    held_until: datetime | None = None  # a test fee: the seat is held until then (not paid yet)
+    module: str = ""  # an NT2 module: its name ("1.2")
+    provider: str = ""  # NT2: the CVO, CBE or UTC
+    starts_on: date | None = None  # an NT2 module: its planned start
+    mo_variant: str = ""  # the MO course: classroom | blended | online
+
+
+@dataclass(frozen=True)
 class Line:
     """One charge with what happened to it."""
 
@@ -99,6 +115,7 @@ class Line:
     paid: m.Payment | None  # the payment that settled it
     open_payment: m.Payment | None
     waiver: m.Waiver | None
+    about: About = field(default_factory=About)
 
     @property
     def key(self) -> str:
@@ -117,10 +134,41 @@ class Statement:
 
     @property
     def due_cents(self) -> int:
+        """What is still to pay: the sum of the lines still payable."""
         return sum(line.charge.amount_cents for line in self.lines if line.payable)
+
+    @property
+    def paid_cents(self) -> int:
+        """What is paid: the sum of what was kept for the lines that are paid."""
+        return sum(line.charge.amount_cents for line in self.lines if line.paid is not None)
 
     def line(self, key: str) -> Line | None:
         return next((line for line in self.lines if line.key == key), None)
+
+
+def _about(
+    dossier: Dossier, seats: Sequence[tuple[m.Booking, m.TestSession, m.TestLocation]]
+) -> dict[str, About]:
+    """What each fee source of `fee_sources` pays for, by key (the same keys)."""
+    found: dict[str, About] = {}
+    mo = next((c for c in dossier.components if c.pillar == "mo"), None)
+    if mo is not None:
+        found[MO_COURSE_KEY] = About(mo_variant=mo.variant)
+    for booking, session, location in seats:
+        found[f"test:{booking.id}"] = About(
+            test_starts_at=session.starts_at,
+            test_place=location.name,
+            held_until=booking.hold_expires_at if booking.status == "held" else None,
+        )
+    nt2 = next((c for c in dossier.components if c.pillar == "nt2"), None)
+    if nt2 is not None:
+        found["nt2_utc:1"] = About(provider=nt2.provider)
+        for module in dossier.modules:
+            if module.component_id == nt2.id:
+                found[f"nt2_module:{module.fee_key}"] = About(
+                    module=module.name, provider=nt2.provider, starts_on=module.planned_start
+                )
+    return found
 
 
 def statement(db: Session, dossier: Dossier, leave_out: int | None = None) -> Statement:
@@ -162,15 +210,20 @@ def statement(db: Session, dossier: Dossier, leave_out: int | None = None) -> St
         if p.settled_at is not None and p.id != leave_out:
             settled[p.charge_key] = settled.get(p.charge_key, 0) + p.settled_cents
     paid_keys = set(settled)
-    bookings = [
-        b
-        for b in db.exec(
-            select(m.Booking).where(m.Booking.person_id == person_id).order_by(col(m.Booking.id))
+    seats = [
+        (booking, session, location)
+        for booking, session, location in db.exec(
+            select(m.Booking, m.TestSession, m.TestLocation)
+            .join(m.TestSession, col(m.TestSession.id) == col(m.Booking.session_id))
+            .join(m.TestLocation, col(m.TestLocation.id) == col(m.TestSession.location_id))
+            .where(m.Booking.person_id == person_id)
+            .order_by(col(m.Booking.id))
         ).all()
-        if b.status in {"held", "confirmed", "attended"} or f"test:{b.id}" in paid_keys
+        if booking.status in {"held", "confirmed", "attended"} or f"test:{booking.id}" in paid_keys
     ]
+    about = _about(dossier, seats)
     computed = charges(
-        fee_sources(dossier, bookings),
+        fee_sources(dossier, [booking for booking, _session, _location in seats]),
         periods,
         {k: w.reason for k, w in waivers.items()},
         settled=settled,
@@ -190,7 +243,7 @@ def statement(db: Session, dossier: Dossier, leave_out: int | None = None) -> St
             ),
             None,
         )
-        lines.append(Line(charge, paid, live, waivers.get(key)))
+        lines.append(Line(charge, paid, live, waivers.get(key), about.get(key, About())))
     return Statement(tuple(lines), payments, refunds)
 
 
