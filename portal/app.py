@@ -213,6 +213,7 @@ async def _housekeeping(portal: Portal) -> None:
     from portal.services.notify import deliver_outbox
     from portal.services.payments import reconcile
     from portal.services.ratelimit import sweep as sweep_rate_limits
+    from portal.services.reminders import send_round as send_reminders
     from portal.web.sessions import delete_expired_sessions
 
     settings = portal.settings
@@ -240,10 +241,16 @@ async def _housekeeping(portal: Portal) -> None:
             settings.mollie_mode,
         )
 
+    def reminders() -> None:
+        send_reminders(portal.engine, portal.clock.now())
+
     def run_once() -> None:
         jobs.run_once_per_round(portal.engine, "mail", settings.mail_interval_seconds, mail)
         jobs.run_once_per_round(portal.engine, "tidy", settings.job_round_seconds, tidy)
         jobs.run_once_per_round(portal.engine, "payments", settings.job_round_seconds, payments)
+        jobs.run_once_per_round(
+            portal.engine, "reminders", settings.reminder_round_seconds, reminders
+        )
 
     while True:
         await anyio.sleep(settings.mail_interval_seconds)

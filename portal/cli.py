@@ -189,6 +189,21 @@ def cmd_mail_send(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reminders_send(args: argparse.Namespace) -> int:
+    from portal.clock import Clock
+    from portal.db.engine import make_engine
+    from portal.services.reminders import send_round
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        sent = send_round(engine, Clock.from_settings(settings).now())
+    finally:
+        engine.dispose()
+    print(f"{sent} reminder(s) sent")
+    return 0
+
+
 def cmd_catalogs_compile(args: argparse.Namespace) -> int:
     from portal.i18n import compile_catalogs
 
@@ -331,6 +346,11 @@ def build_parser() -> argparse.ArgumentParser:
     mail = sub.add_parser("mail", help="e-mail commands")
     mail_sub = mail.add_subparsers(dest="mail_command", required=True)
     mail_sub.add_parser("send", help="send queued e-mails").set_defaults(func=cmd_mail_send)
+    reminders = sub.add_parser("reminders", help="reminders before deadlines, tests and fees")
+    reminders_sub = reminders.add_subparsers(dest="reminders_command", required=True)
+    reminders_sub.add_parser("send", help="send the reminders due now (each once)").set_defaults(
+        func=cmd_reminders_send
+    )
     adm = sub.add_parser("admin", help="agencies, municipalities, services and role grants")
     adm_sub = adm.add_subparsers(dest="admin_command", required=True)
     p = adm_sub.add_parser("agency", help="add an agency")

@@ -189,6 +189,22 @@ TEST_DESCRIPTIONS = {
     "b1_oral": N_("A Dutch test of listening and speaking at level B1."),
 }
 
+CHARGE_KIND_NAMES = {
+    "mo_course": N_("MO course"),
+    "mo_test": N_("MO test"),
+    "mo_exemption_test": N_("MO exemption test"),
+    "nt2_module": N_("NT2 module"),
+    "nt2_utc": N_("NT2 at a university language centre"),
+    "nt2_test": N_("NT2 test"),
+    "b1_oral": N_("B1 oral test"),
+}
+
+
+def charge_kind_name(kind: str) -> str:
+    """ "MO course", "NT2 test", ... in the current language."""
+    return gettext(CHARGE_KIND_NAMES[str(kind)])
+
+
 TEST_NAMES = {
     "mo": N_("MO test"),
     "mo_exemption": N_("MO exemption test"),

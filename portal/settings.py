@@ -94,6 +94,7 @@ class _Given(TypedDict, total=False):
     reconcile_after_minutes: int
     payment_methods: tuple[str, ...]
     job_round_seconds: int
+    reminder_round_seconds: int
     session_idle_citizen_minutes: int
     session_idle_staff_minutes: int
     session_absolute_hours: int
@@ -209,6 +210,8 @@ class Settings:
     payment_methods: tuple[str, ...] = ("bancontact", "creditcard")
     # how long a periodic job's round lasts (each job runs once per round per deployment)
     job_round_seconds: int = 60
+    # how often the reminder round runs (each reminder is sent once whatever the rounds)
+    reminder_round_seconds: int = 3600
     # the origin of Mollie's hosted checkout (allowed as a form-action target); empty: derived
     mollie_checkout_origin: str = ""
     # proof for interpreting (§2J): share codes and the check rate limit
@@ -293,6 +296,10 @@ class Settings:
                     + ", ".join(MOLLIE_METHODS)
                 )
             given["payment_methods"] = tuple(dict.fromkeys(methods))
+        if "PORTAL_REMINDER_ROUND_SECONDS" in env:
+            given["reminder_round_seconds"] = _int(
+                env["PORTAL_REMINDER_ROUND_SECONDS"], "PORTAL_REMINDER_ROUND_SECONDS", minimum=1
+            )
         if "PORTAL_JOB_ROUND_SECONDS" in env:
             given["job_round_seconds"] = _int(
                 env["PORTAL_JOB_ROUND_SECONDS"], "PORTAL_JOB_ROUND_SECONDS", minimum=1

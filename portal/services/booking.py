@@ -153,11 +153,12 @@ def bookable_tests(db: Session, dossier: Dossier, now: datetime) -> frozenset[Te
     return frozenset(right.test for right in rights if right.allowed)
 
 
-def upcoming_tests(db: Session, person_id: int, now: datetime) -> dict[TestKind, date]:
-    """The day (in Brussels) of each test the person has a confirmed seat for, still to come."""
+def upcoming_bookings(db: Session, person_id: int, now: datetime) -> list[BookedSeat]:
+    """The person's confirmed bookings of sessions still to come, the first first."""
     rows = db.exec(
-        select(m.Booking.test, m.TestSession.starts_at)
+        select(m.Booking, m.TestSession, m.TestLocation)
         .join(m.TestSession, col(m.TestSession.id) == col(m.Booking.session_id))
+        .join(m.TestLocation, col(m.TestLocation.id) == col(m.TestSession.location_id))
         .where(
             m.Booking.person_id == person_id,
             m.Booking.status == CONFIRMED,
@@ -165,9 +166,16 @@ def upcoming_tests(db: Session, person_id: int, now: datetime) -> dict[TestKind,
         )
         .order_by(col(m.TestSession.starts_at))
     ).all()
+    return [BookedSeat(*row) for row in rows]
+
+
+def upcoming_tests(db: Session, person_id: int, now: datetime) -> dict[TestKind, date]:
+    """The day (in Brussels) of each test the person has a confirmed seat for, still to come."""
     days: dict[TestKind, date] = {}
-    for test, starts_at in rows:
-        days.setdefault(TestKind(test), starts_at.astimezone(BRUSSELS).date())
+    for seat in upcoming_bookings(db, person_id, now):
+        days.setdefault(
+            TestKind(seat.booking.test), seat.session.starts_at.astimezone(BRUSSELS).date()
+        )
     return days
 
 

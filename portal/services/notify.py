@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from portal import i18n
 from portal.db import models as m
-from portal.labels import pillar_name
+from portal.labels import charge_kind_name, pillar_name, test_name
 from portal.services.errors import ServiceError, audit
 
 log = logging.getLogger("portal.notify")
@@ -200,6 +200,29 @@ KINDS: dict[str, MessageKind] = {
         N_("A deadline is coming"),
         N_('Your deadline for "%(pillar)s" is on %(date)s. Do you need help? Ask your counsellor.'),
     ),
+    "deadline_reminder_obliged": MessageKind(
+        N_("A deadline is coming"),
+        N_(
+            'Your deadline for "%(pillar)s" is on %(date)s. You are obliged to follow the '
+            "programme. If you miss this deadline, the agency may report it. Then the agency "
+            "ABB decides if you get an administrative fine. Do you need help or more time? Ask "
+            "your counsellor."
+        ),
+    ),
+    "test_reminder": MessageKind(
+        N_("Your test is coming"),
+        N_(
+            'Your test "%(test)s" is on %(moment)s, at %(place)s. Bring your identity card or '
+            'residence card. Come 15 minutes early. See the details on the page "Tests".'
+        ),
+    ),
+    "fee_reminder": MessageKind(
+        N_("A payment is still open"),
+        N_(
+            'You still have to pay %(amount)s for "%(fee)s". You can pay on the page "Payments". '
+            "Is paying hard for you? Talk to your counsellor."
+        ),
+    ),
 }
 
 
@@ -217,6 +240,12 @@ def render_message(kind: str, params: dict[str, Any], language: str) -> tuple[st
                 values["amount"] = i18n.format_money(value)
             elif key == "pillar" and isinstance(value, str):
                 values[key] = pillar_name(value)
+            elif key == "moment" and isinstance(value, str):
+                values[key] = i18n.format_datetime(datetime.fromisoformat(value))
+            elif key == "test" and isinstance(value, str):
+                values[key] = test_name(value)
+            elif key == "fee" and isinstance(value, str):
+                values[key] = charge_kind_name(value)
             else:
                 values[key] = value
         return i18n.gettext(spec.subject) % values, i18n.gettext(spec.body) % values

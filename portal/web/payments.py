@@ -29,22 +29,12 @@ from portal.web.routing import Audience, AudienceRoute, principal_of, route
 log = logging.getLogger("portal.web.payments")
 N_ = i18n.lazy_gettext
 
-KIND_NAMES = {
-    ChargeKind.MO_COURSE: N_("MO course"),
-    ChargeKind.MO_TEST: N_("MO test"),
-    ChargeKind.MO_EXEMPTION_TEST: N_("MO exemption test"),
-    ChargeKind.NT2_MODULE: N_("NT2 module"),
-    ChargeKind.NT2_UTC: N_("NT2 at a university language centre"),
-    ChargeKind.NT2_TEST: N_("NT2 test"),
-    ChargeKind.B1_ORAL: N_("B1 oral test"),
-}
-
 
 def describe(charge: Charge) -> str:
     """ "MO test, attempt 2", "NT2 module: CVO Gent, 1.2, 80 lesson periods", in the reader's
     language."""
     source = charge.source
-    name = i18n.gettext(KIND_NAMES[source.kind])
+    name = labels.charge_kind_name(source.kind)
     if source.kind is ChargeKind.MO_COURSE and source.attempt > 1:
         return i18n.gettext("MO course (repeat)")
     if source.kind is ChargeKind.NT2_MODULE:
