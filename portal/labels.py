@@ -170,6 +170,11 @@ ACTION_NAMES = {
     "update_contact": N_("Contact details changed by the person"),
     "download_my_data": N_("The person downloaded their data"),
     "read_message": N_("Message read"),
+    "conversation.start": N_("Conversation started"),
+    "conversation.reply": N_("Answer written in a conversation"),
+    "conversation.close": N_("Conversation closed"),
+    "conversation.file_read": N_("File of a conversation opened"),
+    "conversation.file_refused": N_("File of a conversation refused"),
 }
 
 # What each test is like, for the person who books it.

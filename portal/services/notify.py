@@ -216,6 +216,14 @@ KINDS: dict[str, MessageKind] = {
             'residence card. Come 15 minutes early. See the details on the page "Tests".'
         ),
     ),
+    "conversation_new_message": MessageKind(
+        N_("You have a new message from your integration office"),
+        N_(
+            "You have a new message from your integration office. Read it and answer it in the "
+            'portal, on the page "Messages". For your privacy, this e-mail does not contain the '
+            "message."
+        ),
+    ),
     "fee_reminder": MessageKind(
         N_("A payment is still open"),
         N_(
@@ -284,6 +292,17 @@ def notify(db: Session, person: m.Person, kind: str, **params: Any) -> m.Message
             )
         )
     return message
+
+
+def announce(db: Session, person: m.Person, kind: str) -> None:
+    """Only an e-mail, saying there is something new in the portal (never what it is): for
+    what the portal shows in its own place (a conversation), not as an inbox message. Nothing
+    when the person has no address or does not want e-mail."""
+    if kind not in KINDS:
+        raise ServiceError("unknown_message_kind")
+    if person.email and person.notify_email:
+        subject, body = render_message(kind, {}, person.language)
+        db.add(m.OutboxEmail(to_address=person.email, subject=subject, body=body))
 
 
 def deliver_outbox(db: Session, mailer: Any, now: Any, limit: int = 100) -> int:

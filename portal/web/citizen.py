@@ -14,7 +14,7 @@ from portal.domain.evaluate import Evaluation
 from portal.domain.model import Eligibility
 from portal.domain.rules import rules_on
 from portal.i18n import current_language
-from portal.services import guide, notify, trajectory, unit
+from portal.services import conversations, guide, notify, trajectory, unit
 from portal.services.caller import Principal
 from portal.services.contract_texts import contract_texts
 from portal.services.dossier import Dossier, dossier_for
@@ -89,7 +89,7 @@ def dashboard(request: Request) -> Response:
     with unit.work(portal.engine) as db:
         dossier = _own_dossier(db, principal_of(request))
         context = dossier_context(dossier, today)
-        context["unread"] = notify.unread_count(db, dossier.person_id)
+        context["unread"] = conversations.unread_total(db, dossier.person_id)
         if context["eligible"]:
             found = guide.guide_for(db, dossier, portal.clock.now())
             context.update(guide_context(found, dossier.municipality.region))
@@ -104,7 +104,7 @@ def plan(request: Request) -> Response:
     with unit.work(portal.engine) as db:
         dossier = _own_dossier(db, principal_of(request))
         context = dossier_context(dossier, today)
-        context["unread"] = notify.unread_count(db, dossier.person_id)
+        context["unread"] = conversations.unread_total(db, dossier.person_id)
     if not context["eligible"]:
         return render(request, "citizen/not_eligible.html", context, personal=True)
     return render(request, "citizen/plan.html", context, personal=True)
@@ -122,9 +122,20 @@ def inbox(request: Request) -> Response:
     person_id = _own_person_id(request)
     with unit.work(portal.engine) as db:
         messages = notify.inbox(db, person_id, current_language(), limit=INBOX_PAGE)
-        unread = notify.unread_count(db, person_id)
+        unread_messages = notify.unread_count(db, person_id)
+        threads = conversations.person_conversations(db, principal_of(request))
+    unread_threads = sum(1 for t in threads if t.unread)
     return render(
-        request, "citizen/inbox.html", {"messages": messages, "unread": unread}, personal=True
+        request,
+        "citizen/inbox.html",
+        {
+            "messages": messages,
+            "threads": threads,
+            "unread_messages": unread_messages,
+            "unread_threads": unread_threads,
+            "unread": unread_messages + unread_threads,
+        },
+        personal=True,
     )
 
 
@@ -138,7 +149,7 @@ def message_detail(request: Request) -> Response:
         )
         if view is None:
             raise HTTPException(status_code=404)
-        unread = notify.unread_count(db, person_id)
+        unread = conversations.unread_total(db, person_id)
     return render(
         request,
         "citizen/message.html",
@@ -179,7 +190,7 @@ def contract(request: Request) -> Response:
     with unit.work(portal.engine) as db:
         dossier = _own_dossier(db, principal)
         texts = contract_texts(dossier, language)
-        unread = notify.unread_count(db, dossier.person_id)
+        unread = conversations.unread_total(db, dossier.person_id)
         today = portal.clock.today()
         preview = dossier.preview(today)  # unsigned: the deadlines it will hold if signed today
         context = dossier_context(dossier, today, preview)

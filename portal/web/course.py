@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from portal import i18n
-from portal.services import classroom, notify, unit
+from portal.services import classroom, conversations, unit
 from portal.services import course as service
 from portal.services.caller import Principal
 from portal.services.errors import ServiceError
@@ -50,7 +50,7 @@ def overview(request: Request) -> Response:
     person_id = _person_id(request)
     with unit.work(portal.engine) as db:
         state = service.course_state(db, person_id, portal.clock.today())
-        unread = notify.unread_count(db, person_id)
+        unread = conversations.unread_total(db, person_id)
         upcoming = classroom.sessions_for_person(db, person_id, after=portal.clock.now())
     return render(
         request,

@@ -18,7 +18,7 @@ from portal.adapters.payments.base import FINAL, GatewayRejected, GatewayUnavail
 from portal.domain.booking_rules import hold_active
 from portal.domain.fees import Charge, ChargeKind, Exempt
 from portal.domain.rules import rules_on
-from portal.services import notify, unit
+from portal.services import conversations, unit
 from portal.services import payments as service
 from portal.services.errors import ServiceError
 from portal.web.context import portal_of
@@ -192,7 +192,7 @@ def overview(request: Request) -> Response:
         own = service.statement_for(db, principal)
         if own is None:
             raise HTTPException(status_code=404)
-        unread = notify.unread_count(db, own.dossier.person_id)
+        unread = conversations.unread_total(db, own.dossier.person_id)
     return render(
         request,
         "citizen/payments.html",

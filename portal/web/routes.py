@@ -9,6 +9,7 @@ from portal.web import (
     auth,
     citizen,
     classroom,
+    conversations,
     counsellor,
     course,
     info,
@@ -44,4 +45,5 @@ def all_routes() -> list[BaseRoute]:
         *info.routes(),
         *profile.routes(),
         *my_counsellor.routes(),
+        *conversations.routes(),
     ]

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from portal import i18n, labels
 from portal.domain.model import TestKind
-from portal.services import appeals, notify, unit
+from portal.services import appeals, conversations, unit
 from portal.services import booking as service
 from portal.services.caller import Principal
 from portal.services.errors import ServiceError
@@ -70,7 +70,7 @@ def overview(request: Request) -> Response:
     service.expire_holds(portal.engine, now)
     with unit.work(portal.engine) as db:
         mine = service.my_tests(db, person_id, now)
-        unread = notify.unread_count(db, person_id)
+        unread = conversations.unread_total(db, person_id)
     return render(
         request,
         "citizen/tests.html",

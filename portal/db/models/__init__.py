@@ -5,6 +5,12 @@ PostgreSQL behave the same and a new value needs no type migration."""
 from __future__ import annotations
 
 from portal.db.models.base import utcnow
+from portal.db.models.conversations import (
+    Conversation,
+    ConversationFile,
+    ConversationPost,
+    ConversationRead,
+)
 from portal.db.models.course import (
     Attendance,
     ClassroomQuestion,
@@ -77,6 +83,10 @@ __all__ = [
     "ClassroomSession",
     "ConfirmationLink",
     "Contract",
+    "Conversation",
+    "ConversationFile",
+    "ConversationPost",
+    "ConversationRead",
     "CourseModule",
     "CourseVersion",
     "EvidenceFile",

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from portal import labels
 from portal.services import caseload as caseload_service
+from portal.services import conversations
 from portal.web.citizen import dossier_context
 from portal.web.context import portal_of
 from portal.web.counsellor.common import person_id_of, scoped
@@ -21,6 +22,7 @@ def caseload(request: Request) -> Response:
     query = request.query_params.get("q", "").strip()[:100]
     with scoped(portal) as db:
         found = caseload_service.caseload(db, principal, query, portal.clock.today())
+        unread = conversations.unread_in_inbox(db, principal)
     return render(
         request,
         "staff/counsellor_home.html",
@@ -29,6 +31,7 @@ def caseload(request: Request) -> Response:
             "rows": found.rows,
             "query": query,
             "limit": caseload_service.CASELOAD_LIMIT,
+            "unread_conversations": unread,
         },
         personal=True,
     )
