@@ -477,13 +477,13 @@ def axe_findings(
             assert newcomer.locator("#log_hours-0").input_value() == "2"
             assert proof_names(newcomer) == ["lijst.jpg"]
             measure(newcomer, "form", language)
-            # 25 hours on a day: the error summary, the line marked
+            # 25 hours on a day: the error summary (linking to the hours), the line marked
             newcomer.locator("#log_hours-0").fill("25")
             response = press(newcomer, "save")
             assert response.status == 400, response.status
             summary = newcomer.locator("main .error-summary[role=alert]")
             assert summary.is_visible(), "no error summary for 25 hours"
-            assert summary.locator("a[href='#log_on-0']").count() == 1
+            assert summary.locator("a[href='#log_hours-0']").count() == 1
             assert newcomer.locator("#log_hours-0").get_attribute("aria-invalid") == "true"
             measure(newcomer, "form-with-errors", language)
             newcomer.locator("#log_on-0").fill(TODAY)

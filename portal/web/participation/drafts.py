@@ -30,7 +30,8 @@ from portal.web.scoped import EVERY_REFUSAL, scoped
 
 async def save(request: Request) -> Response:
     """The form's POST (multipart, streamed): keep the typed values, check and store the files,
-    then go on as the button asked: stay (save), or check the answers (review)."""
+    then go on as the button asked: stay (save), or check the answers (review: every problem
+    at once, or the check page)."""
     settings = portal_of(request).settings
     activity_id = path_id(request, "activity_id")
     person_id = person_id_of(request)
@@ -126,6 +127,13 @@ def _save(request: Request, activity_id: int, person_id: int, parsed: ParsedForm
                 portal.files.delete(key)
     state.apply(saved.problems)
     state.file_errors.extend(saved.file_errors)
+    if action == "review":
+        # everything that keeps it from being sent, with what could not be read, at once
+        with scoped(portal, not_found=EVERY_REFUSAL) as db:
+            _, problems = svc.check(
+                db, person_id, activity_id, portal.clock.today(), state.data.entries
+            )
+        state.apply(problems)
     if not state.ok:
         context = edit_context(request, _draft(request, person_id, activity_id), state)
         return render(request, "citizen/activity_form.html", context, status=400, personal=True)

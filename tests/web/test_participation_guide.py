@@ -1,0 +1,229 @@
+"""The participation form a newcomer can follow alone (in English, ?lang=en): picking one of the
+municipality's activities fills in what it knows, without JavaScript; every problem at once, each
+naming its field and the day it compares with; "Change" links on the check page, to the field;
+after sending, a confirmation whose main way on is not "take it back".
+
+Every person here is factory-made in Ghent, with a contract signed 30 days before the portal's
+today (16 March 2026)."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+
+from sqlmodel import select
+
+from portal.db import models as m
+from portal.i18n import format_date
+from portal.services import participation
+from tests.support.web import check_page, csrf_token, sign_in
+from tests.web.test_participation import form_fields, jpeg, new_draft, post_form
+
+EDIT = "/my/participation/activities/{}/edit"
+
+
+def text(page: str) -> str:
+    """The page's words: tags out, entities decoded, whitespace collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def long_date(day) -> str:
+    return format_date(day, "long", "en")
+
+
+def error_summary(page: str) -> list[tuple[str, str]]:
+    """(the id it links to, the words) of each line of the page's error summary."""
+    match = re.search(r'<div class="error-summary".*?</div>', page, re.S)
+    assert match, "no error summary"
+    return [
+        (anchor, text(words))
+        for anchor, words in re.findall(r'<a href="#([^"]+)">(.*?)</a>', match.group(0), re.S)
+    ]
+
+
+def offer(make, person, **values: str) -> int:
+    """An activity the person's municipality offers (through the service an officer uses)."""
+    with make.db() as db:
+        town = db.exec(select(m.Municipality).where(m.Municipality.nis_code == person.nis)).one()
+        row = participation.create_offer(
+            db,
+            town.id,
+            "test-officer",
+            kind=values.get("kind", "buddy"),
+            title=values.get("title", "Buddy in de wijk"),
+            organisation=values.get("organisation", "Gent Samen vzw"),
+            description="",
+            place=values.get("place", "Sint-Amandsberg, Gent"),
+            contact=values.get("contact", "Bel 09 123 45 67 of mail buddy@example.invalid"),
+        )
+        return int(row.id)
+
+
+def activity(app, activity_id: int) -> m.Activity:
+    with make_session(app) as db:
+        row = db.get(m.Activity, activity_id)
+        assert row is not None
+        return row
+
+
+def make_session(app):
+    from portal.db.engine import session_scope
+
+    return session_scope(app.state.portal.engine)
+
+
+def field_value(page: str, name: str) -> str:
+    match = re.search(rf'<input id="{name}" name="{name}"[^>]*value="([^"]*)"', page)
+    assert match, f"no input {name}"
+    return html.unescape(match.group(1))
+
+
+def checked_kind(page: str) -> str | None:
+    match = re.search(r'name="kind" value="(\w+)" checked', page)
+    return match.group(1) if match else None
+
+
+# --------------------------------------------------------------------------- 2. every error at once
+
+
+def test_check_my_answers_lists_every_problem_at_once_with_its_field_and_day(client, app, make):
+    person = make.person()
+    today = app.state.portal.clock.today()
+    start = today - timedelta(days=6)
+    sign_in(client, person.subject)
+    activity_id = new_draft(client)
+    fields = form_fields(
+        app,
+        contact_name="",
+        contact_email="no-address",
+        start_on=start.isoformat(),
+        end_on=(start - timedelta(days=2)).isoformat(),
+        log_on=[(today + timedelta(days=1)).isoformat(), start.isoformat()],
+        log_hours=["3", "drie"],
+    )
+    response = post_form(client, activity_id, fields, action="review")
+    assert response.status_code == 400
+    parsed = check_page(response.text)
+    assert "<title>Error: Record an activity" in response.text  # GOV.UK: the title says so
+    summary = error_summary(response.text)
+    assert summary == [
+        ("contact_name", "Contact person: Fill in this field."),
+        (
+            "contact_email",
+            "E-mail address of the contact person: Enter an e-mail address like "
+            "name@example.be, or leave it empty.",
+        ),
+        ("end_on", f"End date: The end date is before the start date ({long_date(start)})."),
+        (
+            "log_on-0",
+            f"Day 1: This date cannot be in the future. Today is {long_date(today)}.",
+        ),
+        ("log_hours-1", "Day 2: Write the hours as a number, for example 3."),
+        ("proof", "Proof: Add a photo or a PDF as proof."),
+    ]
+    for anchor, _ in summary:
+        assert anchor in parsed.ids, anchor  # each line links to a field of the page
+    # next to the field, the same words; what was typed stays
+    assert 'id="end_on-error"' in response.text
+    assert f"The end date is before the start date ({long_date(start)})." in text(response.text)
+    assert 'value="drie"' in response.text and 'value="no-address"' in response.text
+
+
+def test_a_field_with_two_problems_shows_both(client, app, make):
+    """The end date in the future and before the start date: both, not one after the other."""
+    person = make.person()
+    today = app.state.portal.clock.today()
+    sign_in(client, person.subject)
+    activity_id = new_draft(client)
+    start = today + timedelta(days=5)
+    fields = form_fields(
+        app,
+        start_on=start.isoformat(),
+        end_on=(today + timedelta(days=2)).isoformat(),
+        log_on=[today.isoformat()],
+    )
+    saved = post_form(client, activity_id, fields, [("p.jpg", jpeg(), "image/jpeg")])
+    assert saved.status_code == 303  # a draft keeps it all
+    page = client.get(f"/my/participation/activities/{activity_id}/check?lang=en")
+    assert page.status_code == 400
+    lines = [words for anchor, words in error_summary(page.text) if anchor == "end_on"]
+    assert lines == [
+        f"End date: This date cannot be in the future. Today is {long_date(today)}.",
+        f"End date: The end date is before the start date ({long_date(start)}).",
+    ]
+
+
+def test_a_day_before_the_contract_names_the_signing_day(client, app, make):
+    today = app.state.portal.clock.today()
+    signed = today - timedelta(days=10)
+    person = make.person(signed=signed)
+    sign_in(client, person.subject)
+    activity_id = new_draft(client)
+    before = (signed - timedelta(days=1)).isoformat()
+    fields = form_fields(
+        app, start_on=before, log_on=[today.isoformat(), before], log_hours=["2", "2"]
+    )
+    response = post_form(
+        client, activity_id, fields, [("p.jpg", jpeg(), "image/jpeg")], action="review"
+    )
+    assert response.status_code == 400
+    said = dict(error_summary(response.text))
+    signing = long_date(signed)
+    assert said["start_on"] == (
+        "Start date: This date is before you signed your integration contract. "
+        f"You signed on {signing}."
+    )
+    assert said["log_on-1"].startswith("Day 2: This date is before you signed")
+    assert signing in said["log_on-1"]
+
+
+def test_a_day_outside_the_period_names_both_ends(client, app, make):
+    person = make.person()
+    today = app.state.portal.clock.today()
+    start, end = today - timedelta(days=5), today - timedelta(days=2)
+    sign_in(client, person.subject)
+    activity_id = new_draft(client)
+    fields = form_fields(
+        app,
+        start_on=start.isoformat(),
+        end_on=end.isoformat(),
+        log_on=[start.isoformat(), today.isoformat()],
+        log_hours=["2", "2"],
+    )
+    response = post_form(
+        client, activity_id, fields, [("p.jpg", jpeg(), "image/jpeg")], action="review"
+    )
+    assert response.status_code == 400
+    assert error_summary(response.text) == [
+        (
+            "log_on-1",
+            f"Day 2: This day is not between the start date ({long_date(start)}) and the end "
+            f"date ({long_date(end)}).",
+        )
+    ]
+
+
+def test_sending_with_problems_shows_them_all_too(client, app, make):
+    person = make.person()
+    sign_in(client, person.subject)
+    activity_id = new_draft(client)
+    page = client.get(f"/my/participation/activities/{activity_id}/check?lang=en")
+    sent = client.post(
+        f"/my/participation/activities/{activity_id}/submit?lang=en",
+        data={"csrf_token": csrf_token(page.text)},
+    )
+    assert sent.status_code == 400
+    anchors = [anchor for anchor, _ in error_summary(sent.text)]
+    assert anchors == [
+        "kind",
+        "organisation",
+        "contact_name",
+        "place",
+        "start_on",
+        "end_on",
+        "description",
+        "logbook",
+        "proof",
+    ]
+    assert ("organisation", "Organisation: Fill in this field.") in error_summary(sent.text)
