@@ -84,6 +84,126 @@ def checked_kind(page: str) -> str | None:
     return match.group(1) if match else None
 
 
+# --------------------------------------------------------------------------- 1. from an offer
+
+
+def test_starting_from_an_offer_fills_in_what_the_offer_knows(client, app, make):
+    person = make.person()
+    offer_id = offer(make, person)
+    sign_in(client, person.subject)
+    page = client.get("/my/participation?lang=en")
+    started = client.post(
+        "/my/participation/activities",
+        data={"csrf_token": csrf_token(page.text), "offer": str(offer_id)},
+    )
+    assert started.status_code == 303
+    form = client.get(started.headers["location"] + "&lang=en")
+    assert form.status_code == 200
+    check_page(form.text)
+    assert "We filled in what we know about this activity." in text(form.text)
+    assert field_value(form.text, "organisation") == "Gent Samen vzw"
+    assert field_value(form.text, "place") == "Sint-Amandsberg, Gent"
+    assert field_value(form.text, "contact_email") == "buddy@example.invalid"
+    assert checked_kind(form.text) == "buddy"
+    assert f'<option value="{offer_id}" selected>' in form.text
+
+
+def test_picking_an_offer_on_the_form_fills_the_rest_and_keeps_what_was_typed(client, app, make):
+    """Without JavaScript: choose the activity, press "Use this activity"."""
+    person = make.person()
+    offer_id = offer(make, person, contact="Vraag het aan je trajectbegeleider.")
+    sign_in(client, person.subject)
+    activity_id = new_draft(client)
+    form = client.get(EDIT.format(activity_id) + "?lang=en")
+    assert 'name="action" value="offer"' in form.text  # the button, in the form itself
+    typed = {
+        "offer": str(offer_id),
+        "kind": "",
+        "organisation": "Mijn eigen club",
+        "contact_name": "Ann",
+        "contact_email": "",
+        "place": "",
+        "description": "Ik hielp.",
+        "log_on": [""],
+        "log_hours": [""],
+    }
+    picked = post_form(client, activity_id, typed, action="offer")
+    assert picked.status_code == 303
+    assert picked.headers["location"].endswith("/edit?filled=1")
+    row = activity(app, activity_id)
+    assert row.offer_id == offer_id
+    assert row.organisation == "Mijn eigen club"  # typed: kept
+    assert (row.kind, row.place) == ("buddy", "Sint-Amandsberg, Gent")  # empty: filled
+    assert row.contact_email == ""  # the offer has no address
+    assert (row.contact_name, row.description) == ("Ann", "Ik hielp.")
+
+
+def test_another_offer_replaces_what_the_first_filled_in_not_what_was_changed(client, app, make):
+    person = make.person()
+    first = offer(make, person)
+    second = offer(
+        make,
+        person,
+        kind="internship",
+        title="Stage",
+        organisation="Stad Gent",
+        place="Botermarkt 1, Gent",
+        contact="stage@example.invalid",
+    )
+    sign_in(client, person.subject)
+    token = csrf_token(client.get("/my/participation").text)
+    started = client.post(
+        "/my/participation/activities", data={"csrf_token": token, "offer": str(first)}
+    )
+    activity_id = int(re.search(r"/activities/(\d+)/", started.headers["location"]).group(1))
+    row = activity(app, activity_id)
+    fields = {
+        "offer": str(second),
+        "kind": row.kind,
+        "organisation": row.organisation,
+        "contact_name": "",
+        "contact_email": row.contact_email,
+        "place": "Dampoort, Gent",  # the person changed the place
+        "description": "",
+        "log_on": [""],
+        "log_hours": [""],
+    }
+    assert post_form(client, activity_id, fields, action="offer").status_code == 303
+    row = activity(app, activity_id)
+    assert (row.offer_id, row.kind, row.organisation) == (second, "internship", "Stad Gent")
+    assert row.contact_email == "stage@example.invalid"
+    assert row.place == "Dampoort, Gent"
+
+
+def test_the_autosave_leaves_a_new_offer_to_the_forms_own_save(client, app, make):
+    """The autosave's page would not show what an offer fills in (and would save its empty
+    fields over it), so it keeps the draft's offer and says which button fills the form."""
+    person = make.person()
+    offer_id = offer(make, person)
+    sign_in(client, person.subject)
+    activity_id = new_draft(client)
+    page = client.get(EDIT.format(activity_id))
+    fields = {"csrf_token": csrf_token(page.text), "offer": str(offer_id), "organisation": ""}
+    saved = client.post(
+        f"/my/participation/activities/{activity_id}/autosave?lang=en",
+        data=fields,
+        headers={"HX-Request": "true"},
+    )
+    assert saved.status_code == 200
+    assert 'Press "Use this activity"' in saved.text
+    row = activity(app, activity_id)
+    assert (row.offer_id, row.organisation) == (None, "")
+    # the form's save, with the same empty organisation the page still shows, fills it in
+    form = form_fields(app, organisation="", place="", kind="", offer=str(offer_id))
+    assert post_form(client, activity_id, form).status_code == 303
+    row = activity(app, activity_id)
+    assert (row.offer_id, row.organisation, row.place) == (
+        offer_id,
+        "Gent Samen vzw",
+        "Sint-Amandsberg, Gent",
+    )
+
+
 # --------------------------------------------------------------------------- 2. every error at once
 
 

@@ -62,7 +62,7 @@ def new_activity(request: Request) -> Response:
             actor=principal_of(request).subject,
         )
     assert activity.id is not None
-    return _page(activity.id, "/edit")
+    return _page(activity.id, "/edit?filled=1" if offer_id is not None else "/edit")
 
 
 def edit_page(request: Request) -> Response:
@@ -71,7 +71,13 @@ def edit_page(request: Request) -> Response:
         view = svc.draft_view(db, person_id_of(request), activity_id)
     if not editable(SubmissionStatus(view.activity.status)):
         return _page(activity_id)
-    context = edit_context(request, view, saved=request.query_params.get("saved") == "1")
+    told = request.query_params
+    context = edit_context(
+        request,
+        view,
+        saved=told.get("saved") == "1",
+        filled=told.get("filled") == "1",  # from the activity of the municipality picked
+    )
     return render(request, "citizen/activity_form.html", context, personal=True)
 
 

@@ -284,6 +284,7 @@ def edit_context(
         "max_files": settings.upload_max_files,
         "max_megabytes": max_megabytes,
         "saved": False,
+        "filled": False,
         "draft_version": draft_version(view.activity.updated_at),
         **extra,
     }
