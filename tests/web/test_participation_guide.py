@@ -347,3 +347,38 @@ def test_sending_with_problems_shows_them_all_too(client, app, make):
         "proof",
     ]
     assert ("organisation", "Organisation: Fill in this field.") in error_summary(sent.text)
+
+
+# --------------------------------------------------------------------------- 3. "Change" links
+
+
+def test_check_your_answers_has_a_change_link_to_each_field(client, app, make):
+    person = make.person()
+    sign_in(client, person.subject)
+    activity_id = new_draft(client)
+    saved = post_form(client, activity_id, form_fields(app), [("p.jpg", jpeg(), "image/jpeg")])
+    assert saved.status_code == 303
+    page = client.get(f"/my/participation/activities/{activity_id}/check?lang=en")
+    assert page.status_code == 200
+    check_page(page.text)
+    edit = EDIT.format(activity_id)
+    links = re.findall(
+        rf'<a href="{edit}#(\w+)">Change<span class="visually-hidden"> ([^<]+)</span></a>',
+        page.text,
+    )
+    assert links == [
+        ("kind", "the kind of activity"),
+        ("organisation", "the organisation"),
+        ("contact_name", "the contact person"),
+        ("place", "the place"),
+        ("start_on", "the period"),
+        ("description", "what you did"),
+        ("logbook", "the days and the hours"),
+        ("proof", "the proof"),
+    ]
+    form = check_page(client.get(edit + "?lang=en").text)
+    for anchor, _ in links:
+        assert anchor in form.ids, anchor  # the edit page has each anchor
+    # the municipality's view of the same activity has no "Change" links
+    detail = client.get(f"/my/participation/activities/{activity_id}?lang=en")
+    assert "#organisation" not in detail.text
