@@ -18,7 +18,7 @@ from portal.db import models as m
 from portal.i18n import format_date
 from portal.services import participation
 from tests.support.web import check_page, csrf_token, sign_in
-from tests.web.test_participation import form_fields, jpeg, new_draft, post_form
+from tests.web.test_participation import form_fields, jpeg, new_draft, post_form, submit
 
 EDIT = "/my/participation/activities/{}/edit"
 
@@ -382,3 +382,81 @@ def test_check_your_answers_has_a_change_link_to_each_field(client, app, make):
     # the municipality's view of the same activity has no "Change" links
     detail = client.get(f"/my/participation/activities/{activity_id}?lang=en")
     assert "#organisation" not in detail.text
+
+
+# --------------------------------------------------------------------------- 4. after sending
+
+
+def sent_page(client, app, person) -> tuple[int, str]:
+    sign_in(client, person.subject)
+    activity_id = new_draft(client)
+    saved = post_form(client, activity_id, form_fields(app), [("p.jpg", jpeg(), "image/jpeg")])
+    assert saved.status_code == 303
+    sent = submit(client, activity_id)
+    assert sent.status_code == 303
+    assert sent.headers["location"] == f"/my/participation/activities/{activity_id}?sent=1"
+    page = client.get(sent.headers["location"] + "&lang=en")
+    assert page.status_code == 200
+    return activity_id, page.text
+
+
+def test_after_sending_a_confirmation_leads_on_and_taking_back_is_secondary(client, app, make):
+    activity_id, page = sent_page(client, app, make.person())
+    parsed = check_page(page)
+    assert " ".join(parsed.h1[0].split()) == "Your hours are sent"
+    assert re.search(r'<div class="panel">\s*<h1>', page)
+    words = text(page)
+    assert "12 hours – Dierenasiel Gent vzw" in words
+    assert "What happens next" in words
+    assert "You get a message when your municipality decides." in words
+    assert "We sent an e-mail to Lotte Peeters." in words
+    # the actions in order: the main one first, taking back after it and smaller
+    main = page.split("<main", 1)[1]
+    actions = re.findall(r'<a class="(button[^"]*)" href="([^"]+)">([^<]+)</a>', main)
+    assert actions == [
+        ("button", "/my", "Back to my integration"),
+        (
+            "button button-secondary",
+            f"/my/participation/activities/{activity_id}/withdraw",
+            "Take back to change",
+        ),
+    ]
+    assert '<a href="/my/participation">Record more hours</a>' in main
+    assert 'action="/my/participation/activities/' not in main  # no form takes it back at once
+
+
+def test_taking_back_asks_first(client, app, make):
+    activity_id, _ = sent_page(client, app, make.person())
+    question = client.get(f"/my/participation/activities/{activity_id}/withdraw?lang=en")
+    assert question.status_code == 200
+    parsed = check_page(question.text)
+    assert " ".join(parsed.h1[0].split()) == "Take the activity back?"
+    assert activity(app, activity_id).status == "submitted"  # asking changes nothing
+    assert (
+        f'<a href="/my/participation/activities/{activity_id}">No, keep it sent</a>'
+        in question.text
+    )
+    taken = client.post(
+        f"/my/participation/activities/{activity_id}/withdraw",
+        data={"csrf_token": csrf_token(question.text)},
+    )
+    assert taken.status_code == 303
+    assert taken.headers["location"].endswith(f"/{activity_id}/edit?withdrawn=1")
+    assert activity(app, activity_id).status == "draft"
+    form = client.get(taken.headers["location"] + "&lang=en")
+    assert "You took the activity back." in text(form.text)
+    # once back as a draft, the question is not asked again: the activity's page
+    again = client.get(f"/my/participation/activities/{activity_id}/withdraw")
+    assert again.status_code == 303
+
+
+def test_the_confirmation_is_only_for_a_sent_activity(client, app, make):
+    """?sent=1 on an activity decided since is the activity's own page, not "sent"."""
+    person = make.person()
+    activity_id = make.sent_activity(person, hours=6)
+    make.decide(activity_id)
+    sign_in(client, person.subject)
+    page = client.get(f"/my/participation/activities/{activity_id}?sent=1&lang=en")
+    assert page.status_code == 200
+    assert "Your hours are sent" not in page.text
+    assert "Your municipality confirmed 6 hours." in text(page.text)

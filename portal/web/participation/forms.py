@@ -285,6 +285,7 @@ def edit_context(
         "max_megabytes": max_megabytes,
         "saved": False,
         "filled": False,
+        "withdrawn": False,
         "draft_version": draft_version(view.activity.updated_at),
         **extra,
     }
