@@ -99,7 +99,8 @@ class ActivityForm:
         A logbook line's problem goes to the row it was read from (its index is into
         `data.entries`). A field whose value was refused keeps only the reading's problem: the
         saved value is empty because of it, so "fill in this field" would say nothing new.
-        "logbook_empty" is left out when lines were typed but refused: each says why.
+        For the same reason "logbook_empty" is left out when lines were typed but refused, and
+        "file_required" when a file was refused: each says why.
         """
         refused = set(self.form.errors)
         lines_refused = any(r.problems for r in self.rows)
