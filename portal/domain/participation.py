@@ -72,11 +72,16 @@ class Problem:
 
     `field` is "start_on", "end_on" or "logbook"; `index` points into the logbook for a problem
     with one line, and is None for a problem with a date field or with the logbook as a whole.
+    A problem with a date says which days it compared with, so a page can name them: `earliest`,
+    the first day that is allowed (the contract's signing day, the start date), `latest`, the
+    last (today, the end date); both None for a problem that compares no dates.
     """
 
     field: str
     code: str
     index: int | None = None
+    earliest: date | None = None
+    latest: date | None = None
 
 
 # ---------------------------------------------------------------- hours as typed
@@ -171,13 +176,15 @@ def claimed_hours(entries: Iterable[LogEntry]) -> int:
     return sum(entry.hours for entry in entries)
 
 
-def _date_problems(day: date, today: date, contract_signed_on: date | None) -> list[str]:
-    codes: list[str] = []
+def _date_problems(
+    field: str, day: date, today: date, contract_signed_on: date | None, index: int | None = None
+) -> list[Problem]:
+    problems: list[Problem] = []
     if day > today:
-        codes.append("date_in_future")
+        problems.append(Problem(field, "date_in_future", index, latest=today))
     if contract_signed_on is not None and day < contract_signed_on:
-        codes.append("date_before_contract")
-    return codes
+        problems.append(Problem(field, "date_before_contract", index, earliest=contract_signed_on))
+    return problems
 
 
 def _hours_code(hours: int) -> str | None:
@@ -215,16 +222,17 @@ def validate_activity(
       `taken[day]`, the hours claimed on that day in other active submissions, exceed 24; lines
       with their own hours problem do not count towards it).
     Problems come in this order: start_on, end_on, the logbook as a whole, then line by line.
+    The days compared with: "date_in_future" has `latest` today, "date_before_contract"
+    `earliest` the signing day, "end_before_start" `earliest` the start date and
+    "entry_outside_period" both ends of the period.
     """
     del kind  # the same rules for every kind
     problems: list[Problem] = []
-    for code in _date_problems(start_on, today, contract_signed_on):
-        problems.append(Problem("start_on", code))
-    for code in _date_problems(end_on, today, contract_signed_on):
-        problems.append(Problem("end_on", code))
+    problems.extend(_date_problems("start_on", start_on, today, contract_signed_on))
+    problems.extend(_date_problems("end_on", end_on, today, contract_signed_on))
     period_ok = end_on >= start_on
     if not period_ok:
-        problems.append(Problem("end_on", "end_before_start"))
+        problems.append(Problem("end_on", "end_before_start", earliest=start_on))
     if not entries:
         problems.append(Problem("logbook", "logbook_empty"))
     if len(entries) > MAX_ENTRIES:
@@ -242,9 +250,12 @@ def validate_activity(
         if hours + taken.get(day, 0) > MAX_DAY_HOURS
     }
     for index, entry in enumerate(entries):
-        codes = _date_problems(entry.on, today, contract_signed_on)
+        problems.extend(_date_problems("logbook", entry.on, today, contract_signed_on, index))
         if period_ok and not start_on <= entry.on <= end_on:
-            codes.append("entry_outside_period")
+            problems.append(
+                Problem("logbook", "entry_outside_period", index, earliest=start_on, latest=end_on)
+            )
+        codes: list[str] = []
         if first_of_day[entry.on] != index:
             codes.append("duplicate_day")
         if entry.on in claimed_elsewhere:
@@ -464,3 +475,56 @@ def missing_answers(
     if not description.strip():
         problems.append(Problem("description", "required"))
     return problems
+
+
+# ---------------------------------------------------------------- starting from an offer
+
+
+#: The answers an activity the municipality offers fills in, in form order.
+OFFER_ANSWERS = ("kind", "organisation", "place", "contact_email")
+#: What may stand around an e-mail address in a sentence: "(buddy@gent.be)", "x@y.be, or".
+_AROUND_ADDRESS = "()[]<>{},;:.!?\"'“”‘’«»"
+
+
+def offer_email(contact: str) -> str:
+    """The e-mail address in an offer's "how to take part" text when it holds exactly one
+    ("09 123 45 67 of debrug@example.be" gives "debrug@example.be"); "" when it holds none or
+    several different ones (which one would confirm the hours is then a guess)."""
+    found: dict[str, str] = {}
+    for word in contact.split():
+        candidate = word.strip(_AROUND_ADDRESS)
+        if EMAIL.match(candidate):
+            found.setdefault(candidate.casefold(), candidate)
+    return next(iter(found.values())) if len(found) == 1 else ""
+
+
+def offer_answers(*, kind: str, organisation: str, place: str, contact: str) -> dict[str, str]:
+    """What an offered activity answers on the form: its kind, organisation and place, and the
+    e-mail address of its "how to take part" text (see `offer_email`)."""
+    return {
+        "kind": kind,
+        "organisation": organisation,
+        "place": place,
+        "contact_email": offer_email(contact),
+    }
+
+
+def fill_from_offer(
+    answers: Mapping[str, str],
+    offer: Mapping[str, str],
+    before: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The answers once the person picks an activity their municipality offers.
+
+    Each of `OFFER_ANSWERS` takes the offer's value (`offer_answers`) when the person left it
+    empty (or only blanks), or when it still holds what the activity picked before (`before`,
+    its `offer_answers`) filled in. Whatever else the person wrote is kept: picking an offer
+    never overwrites their own words. Other answers are returned unchanged.
+    """
+    filled = dict(answers)
+    for name in OFFER_ANSWERS:
+        current = answers.get(name, "").strip()
+        from_before = before is not None and current == before.get(name, "").strip()
+        if not current or from_before:
+            filled[name] = offer.get(name, "")
+    return filled

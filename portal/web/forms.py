@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from portal.i18n import gettext, lazy_gettext
+from portal.i18n import format_date, gettext, lazy_gettext
 from portal.services import unit
 from portal.services.errors import ServiceError
 from portal.web.context import portal_of
@@ -153,6 +153,20 @@ MESSAGES = {
 }
 
 
+# The same codes, for a problem that says which days it compared with (the participation rules'
+# `Problem.earliest` and `latest`): "date" is that day, "start" and "end" the two ends of a period.
+DATED_MESSAGES = {
+    "date_in_future": N_("This date cannot be in the future. Today is %(date)s."),
+    "date_before_contract": N_(
+        "This date is before you signed your integration contract. You signed on %(date)s."
+    ),
+    "end_before_start": N_("The end date is before the start date (%(date)s)."),
+    "entry_outside_period": N_(
+        "This day is not between the start date (%(start)s) and the end date (%(end)s)."
+    ),
+}
+
+
 MAX_ID = 2**31 - 1
 
 
@@ -187,6 +201,21 @@ def message(code: str, **variables: object) -> str:
     (`mb`, `num`) that the page passes in, since the limits are settings."""
     text = gettext(MESSAGES.get(code, MESSAGES["required"]))
     return text % variables if variables and "%(" in text else text
+
+
+def dated_message(code: str, *, earliest: date | None = None, latest: date | None = None) -> str:
+    """The translated message of a code that compares a date with other days, naming them in
+    the page's language: "date" is `earliest` or else `latest`, "start" `earliest`, "end"
+    `latest`. Without those days (or words for them), `message(code)`."""
+    text = DATED_MESSAGES.get(code)
+    if text is None or (earliest is None and latest is None):
+        return message(code)
+    days = {"start": earliest, "end": latest, "date": earliest or latest}
+    values = {name: format_date(day) for name, day in days.items() if day is not None}
+    try:
+        return gettext(text) % values
+    except (KeyError, TypeError, ValueError):  # a day the words need is not known
+        return message(code)
 
 
 class Form:

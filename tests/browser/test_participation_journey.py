@@ -188,17 +188,25 @@ def logbook_total(page: Any) -> str:
 
 
 def send(page: Any, base: str, activity_id: int, language: str) -> None:
-    """On the check page, "Send to my municipality": the activity's page says it is sent."""
+    """On the check page, "Send to my municipality": the confirmation says it is sent, and its
+    main way on is "Back to my integration", before taking it back."""
     check_url = f"{base}/my/participation/activities/{activity_id}/check"
     assert page.url.split("?")[0] == check_url, page.url
     action = f"/my/participation/activities/{activity_id}/submit"
     submit(page, page.locator(f"main form[method=post][action='{action}'] button[type=submit]"))
     assert page.url == f"{base}/my/participation/activities/{activity_id}?sent=1", page.url
-    sent = page.locator("main .success[role=status]")
-    assert sent.is_visible()
-    assert plain(sent.locator("h2").inner_text()) == plain(translated(language, "Sent"))
+    panel = page.locator("main .panel")
+    assert panel.is_visible()
+    assert plain(panel.locator("h1").inner_text()) == plain(
+        translated(language, "Your hours are sent")
+    )
     status = plain(page.locator("main p strong").first.inner_text())
     assert status == plain(translated(language, "waiting for the municipality")), status
+    buttons = page.locator("main a.button")
+    assert buttons.first.get_attribute("href") == "/my"
+    take_back = f"/my/participation/activities/{activity_id}/withdraw"
+    assert buttons.last.get_attribute("href") == take_back
+    assert "button-secondary" in (buttons.last.get_attribute("class") or "")
 
 
 # ---------------------------------------------------------------- 1. the issue's journey
@@ -477,13 +485,13 @@ def axe_findings(
             assert newcomer.locator("#log_hours-0").input_value() == "2"
             assert proof_names(newcomer) == ["lijst.jpg"]
             measure(newcomer, "form", language)
-            # 25 hours on a day: the error summary, the line marked
+            # 25 hours on a day: the error summary (linking to the hours), the line marked
             newcomer.locator("#log_hours-0").fill("25")
             response = press(newcomer, "save")
             assert response.status == 400, response.status
             summary = newcomer.locator("main .error-summary[role=alert]")
             assert summary.is_visible(), "no error summary for 25 hours"
-            assert summary.locator("a[href='#log_on-0']").count() == 1
+            assert summary.locator("a[href='#log_hours-0']").count() == 1
             assert newcomer.locator("#log_hours-0").get_attribute("aria-invalid") == "true"
             measure(newcomer, "form-with-errors", language)
             newcomer.locator("#log_on-0").fill(TODAY)
@@ -503,7 +511,7 @@ def axe_findings(
             open_page(
                 newcomer, f"{base}/my/participation/activities/{activity_id}?sent=1", language
             )
-            assert newcomer.locator("main .success[role=status]").is_visible()
+            assert newcomer.locator("main .panel h1").is_visible()
             measure(newcomer, "activity", language)
             open_page(officer, f"{base}/municipality", language)
             assert officer.locator(f"main a[href='/municipality/activities/{activity_id}']").count()

@@ -415,6 +415,116 @@ def test_validate_activity_never_raises_and_indexes_real_entries(
     assert len({entries[i].on for i in day_over if i is not None}) == len(day_over)  # once a day
 
 
+def dated(**case: object) -> list[tuple[str, str, int | None, date | None, date | None]]:
+    """validate_activity's problems with the days each compared with (earliest, latest)."""
+    arguments: dict[str, object] = {
+        "kind": ActivityKind.VOLUNTEERING,
+        "start_on": START,
+        "end_on": END,
+        "entries": [LogEntry(START, 4)],
+        "today": TODAY,
+        "contract_signed_on": SIGNED,
+        **case,
+    }
+    problems = validate_activity(**arguments)  # type: ignore[arg-type]
+    return [(p.field, p.code, p.index, p.earliest, p.latest) for p in problems]
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        pytest.param(
+            dict(end_on=TODAY + D, entries=[LogEntry(TODAY, 2)]),
+            [("end_on", "date_in_future", None, None, TODAY)],
+            id="future-names-today",
+        ),
+        pytest.param(
+            dict(start_on=SIGNED - D, entries=[LogEntry(SIGNED, 2)]),
+            [("start_on", "date_before_contract", None, SIGNED, None)],
+            id="before-contract-names-the-signing-day",
+        ),
+        pytest.param(
+            dict(start_on=END, end_on=START, entries=[LogEntry(START, 2)]),
+            [("end_on", "end_before_start", None, END, None)],
+            id="end-before-start-names-the-start-date",
+        ),
+        pytest.param(
+            dict(entries=[LogEntry(START, 2), LogEntry(END + D, 2)]),
+            [("logbook", "entry_outside_period", 1, START, END)],
+            id="outside-names-both-ends",
+        ),
+        pytest.param(
+            dict(end_on=TODAY, entries=[LogEntry(TODAY + D, 2)]),
+            [
+                ("logbook", "date_in_future", 0, None, TODAY),
+                ("logbook", "entry_outside_period", 0, START, TODAY),
+            ],
+            id="a-line-in-the-future-and-outside",
+        ),
+        pytest.param(
+            dict(entries=[LogEntry(START, 2), LogEntry(START, 2)]),
+            [("logbook", "duplicate_day", 1, None, None)],
+            id="no-days-for-a-problem-without-dates",
+        ),
+        pytest.param(
+            dict(entries=[]),
+            [("logbook", "logbook_empty", None, None, None)],
+            id="no-days-for-the-logbook",
+        ),
+    ],
+)
+def test_date_problems_name_the_days_they_compare_with(
+    case: dict[str, object],
+    expected: list[tuple[str, str, int | None, date | None, date | None]],
+) -> None:
+    assert dated(**case) == expected
+
+
+DATE_CODES = {"date_in_future", "date_before_contract", "end_before_start", "entry_outside_period"}
+
+
+@given(
+    entries=ENTRIES,
+    start_on=DAYS,
+    end_on=DAYS,
+    today=DAYS,
+    contract=st.none() | DAYS,
+)
+def test_the_days_a_problem_names_explain_it(
+    entries: list[LogEntry], start_on: date, end_on: date, today: date, contract: date | None
+) -> None:
+    """Each date problem names a day its own date is on the wrong side of; others name none."""
+    problems = validate_activity(
+        kind=ActivityKind.VOLUNTEERING,
+        start_on=start_on,
+        end_on=end_on,
+        entries=entries,
+        today=today,
+        contract_signed_on=contract,
+    )
+    for problem in problems:
+        if problem.code not in DATE_CODES:
+            assert (problem.earliest, problem.latest) == (None, None)
+            continue
+        if problem.index is not None:
+            day = entries[problem.index].on
+        else:
+            day = start_on if problem.field == "start_on" else end_on
+        assert problem.earliest is not None or problem.latest is not None
+        wrong_side = (problem.earliest is not None and day < problem.earliest) or (
+            problem.latest is not None and day > problem.latest
+        )
+        assert wrong_side, problem
+        if problem.code == "date_in_future":
+            assert problem.latest == today
+        elif problem.code == "date_before_contract":
+            assert problem.earliest == contract
+        elif problem.code == "end_before_start":
+            assert problem.earliest == start_on
+        else:
+            assert (problem.earliest, problem.latest) == (start_on, end_on)
+
+
 @pytest.mark.parametrize(
     ("entries", "total"),
     [
@@ -740,3 +850,128 @@ def test_missing_answers(changes: dict[str, object], expected: list[tuple[str, s
     }
     answers.update(changes)
     assert [(p.field, p.code) for p in missing_answers(**answers)] == expected  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- starting from an offer
+
+
+@pytest.mark.parametrize(
+    ("contact", "email"),
+    [
+        pytest.param("buddy@example.be", "buddy@example.be", id="only-an-address"),
+        pytest.param(
+            "09 123 45 67 of debrug@example.be", "debrug@example.be", id="phone-and-address"
+        ),
+        pytest.param("Mail (info@gent.be).", "info@gent.be", id="punctuation-around"),
+        pytest.param("x@y.be, X@Y.BE", "x@y.be", id="the-same-address-twice"),
+        pytest.param("a@x.be of b@x.be", "", id="two-addresses-no-guess"),
+        pytest.param("Vraag het aan je trajectbegeleider.", "", id="no-address"),
+        pytest.param("03 987 65 43", "", id="only-a-phone"),
+        pytest.param("", "", id="empty"),
+        pytest.param("naam@ of @gent.be", "", id="half-addresses"),
+    ],
+)
+def test_offer_email(contact: str, email: str) -> None:
+    from portal.domain.participation import offer_email
+
+    assert offer_email(contact) == email
+
+
+OFFER_A = {
+    "kind": "volunteering",
+    "organisation": "Buurtcentrum De Brug vzw",
+    "place": "Sint-Amandsberg",
+    "contact_email": "debrug@example.be",
+}
+OFFER_B = {"kind": "buddy", "organisation": "Gent Samen vzw", "place": "Gent", "contact_email": ""}
+EMPTY = {"kind": "", "organisation": "", "place": "", "contact_email": ""}
+
+
+@pytest.mark.parametrize(
+    ("answers", "offer", "before", "expected"),
+    [
+        pytest.param(EMPTY, OFFER_A, None, OFFER_A, id="an-empty-form-takes-everything"),
+        pytest.param(
+            {**EMPTY, "organisation": "De Brug", "place": "  "},
+            OFFER_A,
+            None,
+            {**OFFER_A, "organisation": "De Brug"},
+            id="what-was-typed-is-kept-blanks-are-filled",
+        ),
+        pytest.param(
+            OFFER_A, OFFER_B, OFFER_A, OFFER_B, id="another-offer-replaces-what-the-first-filled"
+        ),
+        pytest.param(
+            {**OFFER_A, "place": "Gentbrugge"},
+            OFFER_B,
+            OFFER_A,
+            {**OFFER_B, "place": "Gentbrugge"},
+            id="another-offer-keeps-what-was-changed",
+        ),
+        pytest.param(
+            {**OFFER_A, "contact_email": "ann@example.be"},
+            OFFER_B,
+            None,
+            {**OFFER_A, "contact_email": "ann@example.be"},
+            id="no-offer-before-everything-typed-is-kept",
+        ),
+        pytest.param(
+            {**EMPTY, "description": "Koffie."},
+            OFFER_B,
+            None,
+            {**OFFER_B, "description": "Koffie."},
+            id="other-answers-untouched",
+        ),
+    ],
+)
+def test_fill_from_offer(
+    answers: dict[str, str],
+    offer: dict[str, str],
+    before: dict[str, str] | None,
+    expected: dict[str, str],
+) -> None:
+    from portal.domain.participation import fill_from_offer
+
+    assert fill_from_offer(answers, offer, before) == expected
+
+
+def test_offer_answers() -> None:
+    from portal.domain.participation import offer_answers
+
+    assert offer_answers(
+        kind="buddy", organisation="Gent Samen vzw", place="Gent", contact="Mail buddy@gent.be"
+    ) == {
+        "kind": "buddy",
+        "organisation": "Gent Samen vzw",
+        "place": "Gent",
+        "contact_email": "buddy@gent.be",
+    }
+
+
+WORDS = st.sampled_from(["", " ", "Gent", "De Brug", "buddy", "a@b.be"]) | st.text(max_size=8)
+ANSWERS = st.fixed_dictionaries(
+    {name: WORDS for name in ("kind", "organisation", "place", "contact_email")},
+    optional={"description": WORDS},
+)
+OFFER = st.fixed_dictionaries(
+    {name: WORDS for name in ("kind", "organisation", "place", "contact_email")}
+)
+
+
+@given(answers=ANSWERS, offer=OFFER, before=st.none() | OFFER)
+def test_picking_an_offer_never_overwrites_the_persons_own_words(
+    answers: dict[str, str], offer: dict[str, str], before: dict[str, str] | None
+) -> None:
+    from portal.domain.participation import OFFER_ANSWERS, fill_from_offer
+
+    filled = fill_from_offer(answers, offer, before)
+    assert set(filled) == set(answers)
+    for name, value in answers.items():
+        earlier = "" if before is None else before.get(name, "").strip()
+        own = value.strip() and (before is None or value.strip() != earlier)
+        if name not in OFFER_ANSWERS or own:
+            assert filled[name] == value, name  # typed (or not the offer's): kept
+        else:
+            assert filled[name] == offer[name], name  # empty or the earlier offer's: filled
+    # picking the same offer again changes nothing more
+    assert fill_from_offer(filled, offer, offer) == filled

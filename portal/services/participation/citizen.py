@@ -4,6 +4,7 @@ person's activities only (anyone else's is 'unknown')."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -114,18 +115,31 @@ def activity_view(db: Session, person_id: int, activity_id: int) -> ActivityView
 
 
 def check(
-    db: Session, person_id: int, activity_id: int, today: date
+    db: Session,
+    person_id: int,
+    activity_id: int,
+    today: date,
+    entries: Sequence[LogEntry] | None = None,
 ) -> tuple[ActivityView, list[Problem]]:
-    """The activity and what keeps it from being sent (nothing to check once it is sent)."""
+    """The activity and what keeps it from being sent (nothing to check once it is sent).
+    `entries`: the logbook as the form has it, just saved (see `problems_of`)."""
     activity = own_activity(db, person_id, activity_id)
     problems = (
-        problems_of(db, activity, today) if editable(SubmissionStatus(activity.status)) else []
+        problems_of(db, activity, today, entries)
+        if editable(SubmissionStatus(activity.status))
+        else []
     )
     return view_of(db, activity), problems
 
 
-def problems_of(db: Session, activity: m.Activity, today: date) -> list[Problem]:
-    """Everything that keeps an activity from being sent, in form order."""
+def problems_of(
+    db: Session, activity: m.Activity, today: date, entries: Sequence[LogEntry] | None = None
+) -> list[Problem]:
+    """Everything that keeps an activity from being sent, in form order, all at once.
+
+    A logbook problem's index points into `entries` when given (the lines in the order the form
+    has them, as just saved), else into the stored lines in their order (by day).
+    """
     assert activity.id is not None
     problems = missing_answers(
         kind=activity.kind,
@@ -140,7 +154,8 @@ def problems_of(db: Session, activity: m.Activity, today: date) -> list[Problem]
     signed = db.exec(
         select(col(m.Contract.signed_on)).where(m.Contract.person_id == activity.person_id)
     ).first()
-    entries = [LogEntry(line.on, line.hours) for line in lines_of(db, activity.id)]
+    if entries is None:
+        entries = [LogEntry(line.on, line.hours) for line in lines_of(db, activity.id)]
     taken: dict[date, int] = {}
     elsewhere: set[date] = set()
     mine = normalise_organisation(activity.organisation)

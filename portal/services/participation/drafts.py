@@ -15,13 +15,16 @@ from portal.adapters.storage import FileStore, new_key
 from portal.adapters.uploads import CheckedFile
 from portal.db import models as m
 from portal.domain.participation import (
+    OFFER_ANSWERS,
     ActivityKind,
     LogEntry,
     Problem,
     SubmissionStatus,
     claimed_hours,
     editable,
+    fill_from_offer,
     normalise_organisation,
+    offer_answers,
 )
 from portal.services.errors import ServiceError, audit
 from portal.services.participation.records import (
@@ -173,13 +176,53 @@ def add_file(
 
 @dataclass
 class SavedDraft:
-    """A draft as saved: what was left out of it (problems), and of the files sent along, the
-    ones refused (shown name, code) and the storage keys a row now points to."""
+    """A draft as saved: what was left out of it (problems), the answers the offer picked just
+    now filled in (`filled`, see `with_offer`), whether a newly picked offer still waits for the
+    form's own save (`offer_waiting`), and of the files sent along, the ones refused (shown
+    name, code) and the storage keys a row now points to."""
 
     activity: m.Activity
     problems: list[Problem] = field(default_factory=list)
     file_errors: list[tuple[str, str]] = field(default_factory=list)
     kept: set[str] = field(default_factory=set)
+    filled: list[str] = field(default_factory=list)
+    offer_waiting: bool = False
+
+
+def _answers_of(offer: m.ActivityOffer) -> dict[str, str]:
+    return offer_answers(
+        kind=offer.kind, organisation=offer.organisation, place=offer.place, contact=offer.contact
+    )
+
+
+def with_offer(
+    db: Session, person: m.Person, data: ActivityInput, before_id: int | None
+) -> tuple[ActivityInput, list[str]]:
+    """The answers with the offer `data` picks filled in (`fill_from_offer`: empty answers and
+    what the offer picked before, `before_id`, filled in; what the person wrote is kept), and
+    the names of the answers that changed. Nothing changes when the offer is the one picked
+    before, none, or not one of the person's municipality (saving then refuses it)."""
+    if data.offer_id is None or data.offer_id == before_id:
+        return data, []
+    offer = db.get(m.ActivityOffer, data.offer_id)
+    if offer is None or offer.municipality_id != person.municipality_id:
+        return data, []
+    before = db.get(m.ActivityOffer, before_id) if before_id is not None else None
+    answers = {name: getattr(data, name) for name in OFFER_ANSWERS}
+    filled = fill_from_offer(
+        answers, _answers_of(offer), _answers_of(before) if before is not None else None
+    )
+    changed = [name for name in OFFER_ANSWERS if filled[name] != answers[name]]
+    return (
+        replace(
+            data,
+            kind=filled["kind"],
+            organisation=filled["organisation"],
+            place=filled["place"],
+            contact_email=filled["contact_email"],
+        ),
+        changed,
+    )
 
 
 def save_valid(
@@ -190,11 +233,30 @@ def save_valid(
     now: datetime,
     *,
     actor: str,
+    pick_offer: bool = True,
 ) -> SavedDraft:
     """Save the draft with every value that is right; a refused value (an offer of elsewhere,
-    a text too long) is left out, and its problem returned."""
+    a text too long) is left out, and its problem returned.
+
+    An offer picked just now fills in the answers it knows (`with_offer`). With
+    `pick_offer=False` (the autosave, whose page would not show what was filled in and would
+    then save its own empty fields over it) a newly picked offer is not taken yet: the draft
+    keeps the offer it had, and `offer_waiting` says so. Leaving the offer is always saved.
+    """
+    person = db.get(m.Person, person_id)
+    if person is None:
+        raise ServiceError("unknown_person")
+    before_id = own_activity(db, person_id, activity_id).offer_id
+    filled: list[str] = []
+    waiting = False
+    if data.offer_id is not None and data.offer_id != before_id:
+        if pick_offer:
+            data, filled = with_offer(db, person, data, before_id)
+        else:
+            data, waiting = replace(data, offer_id=before_id), True
     try:
-        return SavedDraft(save_draft(db, person_id, activity_id, data, now, actor=actor))
+        activity = save_draft(db, person_id, activity_id, data, now, actor=actor)
+        return SavedDraft(activity, filled=filled, offer_waiting=waiting)
     except ActivityProblems as problems:
         kept = replace(data)
         for problem in problems.problems:
@@ -203,7 +265,7 @@ def save_valid(
             elif problem.field in TEXT_LIMITS:
                 setattr(kept, problem.field, "")
         activity = save_draft(db, person_id, activity_id, kept, now, actor=actor)
-        return SavedDraft(activity, problems.problems)
+        return SavedDraft(activity, problems.problems, filled=filled, offer_waiting=waiting)
 
 
 def save_with_files(
@@ -273,19 +335,18 @@ def delete_draft(
 def start_draft(
     db: Session, person_id: int, offer_id: int | None, now: datetime, *, actor: str
 ) -> m.Activity:
-    """A new draft, empty or filled in from an activity the person's municipality offers."""
-    data = ActivityInput()
+    """A new draft, empty or filled in from an activity the person's municipality offers (its
+    kind, organisation, place and contact e-mail address: `with_offer`)."""
+    person = db.get(m.Person, person_id)
+    if person is None:
+        raise ServiceError("unknown_person")
+    data = ActivityInput(offer_id=offer_id)
     if offer_id is not None:
         offer = db.get(m.ActivityOffer, offer_id)
-        if offer is None:
+        if offer is None or offer.municipality_id != person.municipality_id:
             raise ServiceError("unknown_offer")
-        data = ActivityInput(
-            kind=offer.kind, offer_id=offer.id, organisation=offer.organisation, place=offer.place
-        )
-    try:
-        return save_draft(db, person_id, None, data, now, actor=actor)
-    except ActivityProblems:  # an offer of another municipality
-        raise ServiceError("unknown_offer") from None
+        data, _ = with_offer(db, person, data, None)
+    return save_draft(db, person_id, None, data, now, actor=actor)
 
 
 def copy_as_draft(

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from portal.domain.participation import SubmissionStatus, editable
+from portal.domain.participation import SubmissionStatus, counts_as_waiting, editable
 from portal.services import participation as svc
 from portal.services import unit
 from portal.services.errors import ServiceError
@@ -62,7 +62,7 @@ def new_activity(request: Request) -> Response:
             actor=principal_of(request).subject,
         )
     assert activity.id is not None
-    return _page(activity.id, "/edit")
+    return _page(activity.id, "/edit?filled=1" if offer_id is not None else "/edit")
 
 
 def edit_page(request: Request) -> Response:
@@ -71,7 +71,14 @@ def edit_page(request: Request) -> Response:
         view = svc.draft_view(db, person_id_of(request), activity_id)
     if not editable(SubmissionStatus(view.activity.status)):
         return _page(activity_id)
-    context = edit_context(request, view, saved=request.query_params.get("saved") == "1")
+    told = request.query_params
+    context = edit_context(
+        request,
+        view,
+        saved=told.get("saved") == "1",
+        filled=told.get("filled") == "1",  # from the activity of the municipality picked
+        withdrawn=told.get("withdrawn") == "1",
+    )
     return render(request, "citizen/activity_form.html", context, personal=True)
 
 
@@ -131,12 +138,27 @@ def submit(request: Request) -> Response:
 
 
 def activity_page(request: Request) -> Response:
+    """The activity; just after sending (`?sent=1`, while it waits), the confirmation: it is
+    sent, what happens next, the way on, and taking it back as the smaller way."""
     with scoped(portal_of(request), not_found=EVERY_REFUSAL) as db:
         view = svc.activity_view(db, person_id_of(request), path_id(request, "activity_id"))
     context = detail_context(view)
-    context["sent"] = request.query_params.get("sent") == "1"
-    context["withdrawn"] = request.query_params.get("withdrawn") == "1"
+    if (
+        request.query_params.get("sent") == "1"
+        and view.activity.status == SubmissionStatus.SUBMITTED
+    ):
+        return render(request, "citizen/activity_sent.html", context, personal=True)
     return render(request, "citizen/activity.html", context, personal=True)
+
+
+def withdraw_page(request: Request) -> Response:
+    """Are you sure? Taking a sent activity back, before the municipality decides."""
+    activity_id = path_id(request, "activity_id")
+    with scoped(portal_of(request), not_found=EVERY_REFUSAL) as db:
+        view = svc.activity_view(db, person_id_of(request), activity_id)
+    if not counts_as_waiting(SubmissionStatus(view.activity.status)):
+        return _page(activity_id)
+    return render(request, "citizen/activity_withdraw.html", detail_context(view), personal=True)
 
 
 def withdraw(request: Request) -> Response:
@@ -155,7 +177,7 @@ def withdraw(request: Request) -> Response:
         if error.code == "unknown_activity":
             raise HTTPException(status_code=404) from None
         return _page(activity_id)
-    return _page(activity_id, "/edit?saved=1")
+    return _page(activity_id, "/edit?withdrawn=1")
 
 
 def copy(request: Request) -> Response:
@@ -215,6 +237,7 @@ def routes() -> list[Any]:
         route(activity + "/autosave", autosave, Audience.CITIZEN, ("POST",)),
         route(activity + "/check", check_page, Audience.CITIZEN),
         route(activity + "/submit", submit, Audience.CITIZEN, ("POST",)),
+        route(activity + "/withdraw", withdraw_page, Audience.CITIZEN),
         route(activity + "/withdraw", withdraw, Audience.CITIZEN, ("POST",)),
         route(activity + "/copy", copy, Audience.CITIZEN, ("POST",)),
         route(activity + "/delete", delete_draft, Audience.CITIZEN, ("POST",)),

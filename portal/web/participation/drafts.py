@@ -30,7 +30,9 @@ from portal.web.scoped import EVERY_REFUSAL, scoped
 
 async def save(request: Request) -> Response:
     """The form's POST (multipart, streamed): keep the typed values, check and store the files,
-    then go on as the button asked: stay (save), or check the answers (review)."""
+    then go on as the button asked: stay (save, rows), fill in from the activity of the
+    municipality that was picked (offer; any save does), or check the answers (review: every
+    problem at once, or the check page)."""
     settings = portal_of(request).settings
     activity_id = path_id(request, "activity_id")
     person_id = person_id_of(request)
@@ -126,6 +128,13 @@ def _save(request: Request, activity_id: int, person_id: int, parsed: ParsedForm
                 portal.files.delete(key)
     state.apply(saved.problems)
     state.file_errors.extend(saved.file_errors)
+    if action == "review":
+        # everything that keeps it from being sent, with what could not be read, at once
+        with scoped(portal, not_found=EVERY_REFUSAL) as db:
+            _, problems = svc.check(
+                db, person_id, activity_id, portal.clock.today(), state.data.entries
+            )
+        state.apply(problems)
     if not state.ok:
         context = edit_context(request, _draft(request, person_id, activity_id), state)
         return render(request, "citizen/activity_form.html", context, status=400, personal=True)
@@ -133,10 +142,11 @@ def _save(request: Request, activity_id: int, person_id: int, parsed: ParsedForm
         return RedirectResponse(
             f"/my/participation/activities/{activity_id}/check", status_code=303
         )
+    page = f"/my/participation/activities/{activity_id}/edit"
+    if saved.filled:
+        return RedirectResponse(f"{page}?filled=1", status_code=303)
     anchor = "#logbook" if action == "rows" else ""
-    return RedirectResponse(
-        f"/my/participation/activities/{activity_id}/edit?saved=1{anchor}", status_code=303
-    )
+    return RedirectResponse(f"{page}?saved=1{anchor}", status_code=303)
 
 
 def autosave(request: Request) -> Response:
@@ -154,6 +164,7 @@ def autosave(request: Request) -> Response:
                 state.data,
                 portal.clock.now(),
                 actor=principal_of(request).subject,
+                pick_offer=False,  # this page would not show what the offer fills in
             )
     except ServiceError as error:
         if error.code == "unknown_activity":
@@ -174,7 +185,11 @@ def autosave(request: Request) -> Response:
         )
     # a status line for htmx to put in the form's live region (plain text: nothing to escape)
     time = i18n.format_time(portal.clock.now())
+    status = i18n.gettext("Saved at %(time)s.", time=time)
+    if saved.offer_waiting:
+        status += " " + i18n.gettext(
+            'Press "Use this activity" to fill in the form from the activity you chose.'
+        )
     return PlainTextResponse(
-        i18n.gettext("Saved at %(time)s.", time=time),
-        headers={"Cache-Control": "no-store", "X-Draft-Version": version},
+        status, headers={"Cache-Control": "no-store", "X-Draft-Version": version}
     )
