@@ -105,6 +105,9 @@ def plan(request: Request) -> Response:
         dossier = _own_dossier(db, principal_of(request))
         context = dossier_context(dossier, today)
         context["unread"] = conversations.unread_total(db, dossier.person_id)
+        if context["eligible"]:  # the same truthful statuses as on "My integration"
+            found = guide.guide_for(db, dossier, portal.clock.now())
+            context.update(guide_context(found, dossier.municipality.region))
     if not context["eligible"]:
         return render(request, "citizen/not_eligible.html", context, personal=True)
     return render(request, "citizen/plan.html", context, personal=True)

@@ -16,8 +16,9 @@ from portal.settings import SHIPPED_LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "locales"
-# Ids that are names or codes and may stay as they are in every language.
-SAME_EVERYWHERE = {"MO", "NT2", "VDAB", "Actiris", "A2", "B1"}
+# Ids that are names or codes and may stay as they are in every language; and a pattern of
+# punctuation only, which some languages write their own way (French: "champ : message").
+SAME_EVERYWHERE = {"MO", "NT2", "VDAB", "Actiris", "A2", "B1", "%(field)s: %(message)s"}
 # words that are the same in English and in that language (checked by hand)
 SAME_IN = {"fr": {"Province"}}
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")

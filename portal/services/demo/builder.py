@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 from portal.db import models as m
 from portal.domain.dates import add_months
 from portal.domain.nrn import make_nrn
-from portal.services import notify, payments, trajectory
+from portal.services import conversations, notify, payments, trajectory
+from portal.services.caller import Principal
 from portal.services.contract_texts import contract_texts
 from portal.services.demo.personas import PERSONAS, PERSONAS_BY_SUBJECT
 from portal.services.demo.reference import ACTOR, by
@@ -166,6 +167,23 @@ class Builder:
         for number, line in enumerate(open_lines, start=1):
             reference = f"DEMO-{p.id:04d}-{number}"
             self.paid_at_counter(p, line.key, reference, paid_on, line.key)
+
+    def staff_writes(self, p: m.Person, counsellor: str, subject: str, body: str) -> None:
+        """The counsellor starts a conversation with the person (on the anchor day)."""
+        grant = self.db.exec(
+            select(m.RoleGrant).where(
+                m.RoleGrant.subject == counsellor, m.RoleGrant.role == "counsellor"
+            )
+        ).one()
+        caller = Principal(
+            subject=counsellor,
+            role="counsellor",
+            name=grant.display_name,
+            grant_id=grant.id,
+            agency_id=grant.agency_id,
+        )
+        assert p.id is not None
+        conversations.start_by_staff(self.db, caller, p.id, subject, body, self.at_nine)
 
     def course_done_and_paid(
         self, subject: str, birth: date, course_on: date | None = None

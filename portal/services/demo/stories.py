@@ -63,6 +63,14 @@ def newcomers(b: Builder) -> None:
             mo_schedule="Tuesday and Thursday 9:00-12:00",
             nt2_schedule="Monday and Wednesday 18:30-21:30",
         )
+        # the counsellor asked a question that is not answered yet (staff write in Dutch)
+        b.staff_writes(
+            p,
+            "demo-counsellor",
+            "Je inschrijving bij VDAB",
+            "Dag Amina, heb je je al ingeschreven bij VDAB? Laat het me weten. Heb je hulp "
+            "nodig? Dan maken we samen een afspraak. Groeten, Sofie",
+        )
 
     # A voluntary newcomer in Brussels (fees exempt later).
     counsellor_bxl = b.db.exec(
