@@ -69,6 +69,7 @@ def problems(
     open_fees: Collection[str] = (),
     municipalities: Collection[str] = (),
     current_municipality: str = "",
+    lives_here_since: date | None = None,
     has_proof: bool = False,
 ) -> dict[str, str]:
     """Every problem of the request, as {field: error code}; empty when it can be sent.
@@ -80,7 +81,7 @@ def problems(
     - period: work, training or study, from (not in the future), until (optional, on or after
       from);
     - move: a known municipality other than the current one, the address, since when (not in
-      the future).
+      the future, after the day the person came to live where they live now).
     """
     found: dict[str, str] = {}
 
@@ -124,6 +125,8 @@ def problems(
             add("start_on", "required")
         elif data.start_on > today:
             add("start_on", "date_in_future")
+        elif lives_here_since is not None and data.start_on <= lives_here_since:
+            add("start_on", "move_before_last_move")
     if needs_proof(kind) and not has_proof:
         add("proof", "file_required")
     return found

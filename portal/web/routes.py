@@ -19,6 +19,7 @@ from portal.web import (
     payments,
     profile,
     public,
+    requests,
     staff,
     staff_tests,
     tests_booking,
@@ -44,4 +45,5 @@ def all_routes() -> list[BaseRoute]:
         *info.routes(),
         *profile.routes(),
         *my_counsellor.routes(),
+        *requests.routes(),
     ]
