@@ -75,7 +75,7 @@ def _context(db: Session, dossier: Dossier) -> AskContext:
     current = next((x.nis_code for x in rows if x.id == dossier.person.municipality_id), "")
     lines = statement(db, dossier).lines
     latest = db.exec(
-        select(m.Residence.since)
+        select(m.Residence)
         .where(m.Residence.person_id == dossier.person_id)
         .order_by(col(m.Residence.since).desc())
     ).first()
@@ -84,7 +84,7 @@ def _context(db: Session, dossier: Dossier) -> AskContext:
         open_fees=tuple(x for x in lines if x.payable and x.waiver is None),
         municipalities=tuple((x.nis_code, x.name_nl) for x in rows),
         current_municipality=current,
-        lives_here_since=latest,
+        lives_here_since=latest.since if latest is not None else None,
     )
 
 

@@ -123,7 +123,7 @@ def test_every_error_at_once_and_what_was_typed_is_kept(client, make, team):
         assert field in summary
     assert "Enter a real date" in summary
     assert 'value="2026-02-30"' in html and ">Ziek</textarea>" in html
-    before = client.get(f"/my/requests/new/suspension").text
+    before = client.get("/my/requests/new/suspension").text
     # a suspension before the signing day, a wrong order, a file that is not a photo
     response = ask(
         client,
