@@ -90,6 +90,8 @@ def make_templates(manifest: dict[str, str]) -> jinja2.Environment:
         activity_status_name=_label("activity_status_name"),
         activity_event_name=_label("activity_event_name"),
         level_name=_label("level_name"),
+        request_kind_name=_label("request_kind_name"),
+        request_status_name=_label("request_status_name"),
     )
     return env
 

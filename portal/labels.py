@@ -175,7 +175,40 @@ ACTION_NAMES = {
     "conversation.close": N_("Conversation closed"),
     "conversation.file_read": N_("File of a conversation opened"),
     "conversation.file_refused": N_("File of a conversation refused"),
+    "request.ask": N_("Request sent to the counsellor"),
+    "request.approve": N_("Request approved by the counsellor"),
+    "request.refuse": N_("Request refused by the counsellor"),
+    "request_file.download": N_("Proof of a request downloaded"),
+    "request_file.refused": N_("Proof download of a request refused"),
 }
+
+# Requests to the counsellor (portal.domain.requests)
+REQUEST_KIND_NAMES = {
+    "suspension": N_("Stop my programme for a while"),
+    "fee_waiver": N_("I cannot pay a fee"),
+    "period": N_("I work, follow a training or study"),
+    "move": N_("I moved"),
+}
+
+REQUEST_STATUS_NAMES = {
+    "waiting": N_("Waiting for your counsellor"),
+    "approved": N_("Approved"),
+    "refused": N_("Refused"),
+}
+
+SUSPENSION_REASON_NAMES = {
+    "medical": N_("Medical reason (illness, pregnancy, hospital)"),
+    "personal": N_("Personal reason (family, care for someone)"),
+}
+
+
+def request_kind_name(kind: str) -> str:
+    return gettext(REQUEST_KIND_NAMES.get(kind, kind))
+
+
+def request_status_name(status: str) -> str:
+    return gettext(REQUEST_STATUS_NAMES.get(status, status))
+
 
 # What each test is like, for the person who books it.
 TEST_DESCRIPTIONS = {

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from portal import i18n
 from portal.db import models as m
-from portal.labels import charge_kind_name, pillar_name, test_name
+from portal.labels import charge_kind_name, pillar_name, request_kind_name, test_name
 from portal.services.errors import ServiceError, audit
 
 log = logging.getLogger("portal.notify")
@@ -25,6 +25,9 @@ N_ = i18n.lazy_gettext
 class MessageKind:
     subject: str
     body: str
+    # the e-mail's body when it must not carry the message itself (it only says there is news
+    # and links to the portal); None: the e-mail is the message
+    email: str | None = None
 
 
 # Every kind of message the portal sends; subjects and bodies are gettext ids with %(name)s
@@ -224,6 +227,22 @@ KINDS: dict[str, MessageKind] = {
             "message."
         ),
     ),
+    "request_approved": MessageKind(
+        N_("Your request is approved"),
+        N_(
+            'Your counsellor approved your request "%(request)s". Your plan and your payments '
+            'are changed. See your request on the page "My requests".'
+        ),
+        email=N_("There is news about your request. Read it in the portal: %(link)s"),
+    ),
+    "request_refused": MessageKind(
+        N_("Your request is refused"),
+        N_(
+            'Your counsellor refused your request "%(request)s". Reason: %(reason)s. Do you '
+            "have a question? Ask your counsellor."
+        ),
+        email=N_("There is news about your request. Read it in the portal: %(link)s"),
+    ),
     "fee_reminder": MessageKind(
         N_("A payment is still open"),
         N_(
@@ -234,8 +253,11 @@ KINDS: dict[str, MessageKind] = {
 }
 
 
-def render_message(kind: str, params: dict[str, Any], language: str) -> tuple[str, str]:
-    """Subject and body of a message in `language` (dates given as ISO strings are formatted)."""
+def render_message(
+    kind: str, params: dict[str, Any], language: str, *, email: bool = False
+) -> tuple[str, str]:
+    """Subject and body of a message in `language` (dates given as ISO strings are formatted);
+    with `email`, the body of its e-mail."""
     spec = KINDS[kind]
     previous = i18n.current_language()
     i18n.set_language(language)
@@ -254,9 +276,12 @@ def render_message(kind: str, params: dict[str, Any], language: str) -> tuple[st
                 values[key] = test_name(value)
             elif key == "fee" and isinstance(value, str):
                 values[key] = charge_kind_name(value)
+            elif key == "request" and isinstance(value, str):
+                values[key] = request_kind_name(value)
             else:
                 values[key] = value
-        return i18n.gettext(spec.subject) % values, i18n.gettext(spec.body) % values
+        body = spec.email if email and spec.email is not None else spec.body
+        return i18n.gettext(spec.subject) % values, i18n.gettext(body) % values
     finally:
         i18n.set_language(previous)
 
@@ -285,7 +310,7 @@ def notify(db: Session, person: m.Person, kind: str, **params: Any) -> m.Message
     db.add(message)
     db.flush()
     if person.email and person.notify_email:
-        subject, body = render_message(kind, params, person.language)
+        subject, body = render_message(kind, params, person.language, email=True)
         db.add(
             m.OutboxEmail(
                 message_id=message.id, to_address=person.email, subject=subject, body=body

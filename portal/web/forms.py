@@ -148,6 +148,18 @@ MESSAGES = {
     "reason_missing": N_("Give the reason: the person will read it."),
     "reason_long": N_("The reason is too long: at most 2000 characters."),
     "not_waiting": N_("This activity is not waiting for a decision any more."),
+    # requests to the counsellor
+    "suspension_before_signing": N_(
+        "A stop must start after the day you signed your integration contract."
+    ),
+    "no_open_fee": N_("You have no fee to pay now."),
+    "already_living_there": N_("You already live in this municipality."),
+    "file_again": N_(
+        "Choose your file again. We did not keep it, because something else was not right."
+    ),
+    "request_decided": N_("This request was already decided."),
+    "already_waived": N_("This fee is already waived."),
+    "already_paid": N_("This fee is already paid."),
     # a code a service raised that no page expects: said plainly, never a crash
     "not_saved": N_("This request cannot be handled"),
 }

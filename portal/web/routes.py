@@ -20,6 +20,7 @@ from portal.web import (
     payments,
     profile,
     public,
+    requests,
     staff,
     staff_tests,
     tests_booking,
@@ -46,4 +47,5 @@ def all_routes() -> list[BaseRoute]:
         *profile.routes(),
         *my_counsellor.routes(),
         *conversations.routes(),
+        *requests.routes(),
     ]

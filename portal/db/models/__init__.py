@@ -53,6 +53,7 @@ from portal.db.models.people import (
     Suspension,
     Waiver,
 )
+from portal.db.models.requests import PersonRequest, RequestFile
 from portal.db.models.system import (
     AppMeta,
     AuditLog,
@@ -105,10 +106,12 @@ __all__ = [
     "Payment",
     "PaymentEvent",
     "Person",
+    "PersonRequest",
     "PlanComponent",
     "RateLimitHit",
     "Refund",
     "ReminderSent",
+    "RequestFile",
     "Residence",
     "RoleGrant",
     "SanctionReview",

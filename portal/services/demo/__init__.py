@@ -56,4 +56,5 @@ def load_demo_data(
     if files is not None:
         db.flush()
         load_participation_demo(db, files, builder.a, today)
+        stories.requests(builder, files)
     return builder.created

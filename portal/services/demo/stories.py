@@ -7,13 +7,20 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import select
 
+from portal.adapters.storage import FileStore
+from portal.adapters.uploads import inspect_upload
 from portal.db import models as m
 from portal.domain.dates import add_months
+from portal.domain.requests import RequestInput, RequestKind
 from portal.services.booking import hold_seat_in
+from portal.services.caller import Principal
 from portal.services.classroom import create_session, sessions_of_agency
 from portal.services.demo.builder import Builder
 from portal.services.demo.personas import PERSONAS_BY_SUBJECT, Persona
 from portal.services.demo.reference import ACTOR, INTERPRETING_SERVICE, by
+from portal.services.demo_participation import attendance_sheet_photo
+from portal.services.participation import store_file
+from portal.services.requests import ask
 from portal.settings import BRUSSELS
 
 
@@ -238,3 +245,35 @@ def deadline_reachable(target: date) -> date:
             if add_months(signed, 2) == wanted:
                 return signed
     raise AssertionError("no signing day found")  # pragma: no cover
+
+
+def requests(b: Builder, files: FileStore) -> None:
+    """demo-gent-new asks to stop for a medical reason: from next week, for 3 weeks, with a
+    doctor's note (a small photo); waiting for the Ghent counsellor. Once."""
+    person = b.db.exec(select(m.Person).where(m.Person.subject == "demo-gent-new")).first()
+    if person is None or person.id is None:
+        return
+    if b.db.exec(select(m.PersonRequest).where(m.PersonRequest.person_id == person.id)).first():
+        return
+    note = inspect_upload(
+        attendance_sheet_photo("Doktersattest / medical certificate", 1),
+        "doktersattest.jpg",
+        "image/jpeg",
+        max_bytes=10 * 1024 * 1024,
+    )
+    start = b.a + timedelta(days=7)
+    caller = Principal(subject="demo-gent-new", role="citizen", person_id=person.id)
+    ask(
+        b.db,
+        caller,
+        RequestInput(
+            RequestKind.SUSPENSION,
+            start_on=start,
+            end_on=start + timedelta(days=20),
+            reason="medical",
+            details="Ik moet geopereerd worden en daarna 3 weken rusten.",
+        ),
+        [(note, store_file(files, note))],
+        b.a,
+        b.at_nine,
+    )

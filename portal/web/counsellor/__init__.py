@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from portal.web.counsellor import attest, caseload, contract, facts, intake, sanctions
+from portal.web.counsellor import attest, caseload, contract, facts, intake, requests, sanctions
 from portal.web.routing import Audience, route
 
 
@@ -55,4 +55,18 @@ def routes() -> list[BaseRoute]:
             methods=("POST",),
         ),
         route("/staff/sanctions.csv", sanctions.sanctions_csv, Audience.COUNSELLOR),
+        route("/staff/requests", requests.pending, Audience.COUNSELLOR),
+        route("/staff/requests/{request_id:id}", requests.request_page, Audience.COUNSELLOR),
+        route(
+            "/staff/requests/{request_id:id}/approve",
+            requests.approve,
+            Audience.COUNSELLOR,
+            methods=("POST",),
+        ),
+        route(
+            "/staff/requests/{request_id:id}/refuse",
+            requests.refuse,
+            Audience.COUNSELLOR,
+            methods=("POST",),
+        ),
     ]

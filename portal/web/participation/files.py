@@ -4,16 +4,15 @@ handling the activity and the person's counsellor (the service decides; anything
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from portal.adapters.uploads import ALLOWED, display_name
 from portal.services import participation as svc
 from portal.services import unit
 from portal.web.context import portal_of
+from portal.web.downloads import attachment
 from portal.web.participation.common import path_id
 from portal.web.routing import Audience, principal_of, route
 
@@ -24,20 +23,8 @@ def _download(request: Request) -> Response:
         row = svc.file_for(db, principal_of(request), path_id(request, "file_id"))
     if row is None:  # the refusal is in the audit log
         raise HTTPException(status_code=404)
-    data = portal.files.get(row.storage_key)
-    fallback = f"proof-{row.id}{ALLOWED[row.content_type]}"
-    name = display_name(row.display_name) if row.display_name else fallback
-    return Response(
-        data,
-        media_type=row.content_type,
-        headers={
-            "Content-Disposition": (
-                f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-            ),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
+    return attachment(
+        portal.files.get(row.storage_key), row.content_type, row.display_name, f"proof-{row.id}"
     )
 
 
