@@ -16,6 +16,7 @@ from portal.services import conversations as service
 from portal.services import notify
 from portal.services.errors import ServiceError
 from portal.web.context import portal_of
+from portal.web.downloads import attachment
 from portal.web.forms import Form, row_id
 from portal.web.multipart import BadMultipart, BodyTooLarge, ParsedForm, read_multipart
 from portal.web.pages import render
@@ -204,15 +205,8 @@ def download(request: Request) -> Response:
     portal = portal_of(request)
     with scoped(portal) as db:
         row = service.file_for(db, principal_of(request), _id(request, "file_id"))
-    data = portal.files.get(row.storage_key)
-    return Response(
-        data,
-        media_type=row.content_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{harmless_name(row.filename)}"',
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store",
-        },
+    return attachment(
+        portal.files.get(row.storage_key), row.content_type, row.filename, f"file-{row.id}"
     )
 
 
