@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from portal.adapters.storage import FileStore, new_key
@@ -80,7 +81,20 @@ def _mark_read(db: Session, conversation_id: int, reader: str, now: datetime) ->
         )
     ).first()
     if row is None:
-        row = m.ConversationRead(conversation_id=conversation_id, reader=reader)
+        fresh = m.ConversationRead(
+            conversation_id=conversation_id, reader=reader, last_post_id=int(last or 0), read_at=now
+        )
+        try:
+            with db.begin_nested():  # the same reader in two tabs at once: one row wins
+                db.add(fresh)
+            return
+        except IntegrityError:
+            row = db.exec(
+                select(m.ConversationRead).where(
+                    m.ConversationRead.conversation_id == conversation_id,
+                    m.ConversationRead.reader == reader,
+                )
+            ).one()
     row.last_post_id = max(row.last_post_id, int(last or 0))
     row.read_at = now
     db.add(row)
