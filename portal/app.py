@@ -82,6 +82,7 @@ def make_templates(manifest: dict[str, str]) -> jinja2.Environment:
         pillar_name=_pillar_name,
         fact_kind_name=_label("fact_kind_name"),
         sanction_kind_name=_label("sanction_kind_name"),
+        told_name=_label("told_name"),
         action_name=_label("action_name"),
         test_name=_label("test_name"),
         payment_status_name=_label("payment_status_name"),

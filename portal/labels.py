@@ -80,6 +80,11 @@ FACT_KIND_NAMES = {
     "uitgeleerd": N_("Reached their ceiling (uitgeleerd)"),
     "period": N_("Period of work, training or study"),
     "contract_ended": N_("Contract ended by the agency"),
+    "late_registration": N_("Late first registration"),
+    "intake_refused": N_("Refused the intake"),
+    "contract_refused": N_("Refused to sign the contract"),
+    "irregular_participation": N_("Does not take part regularly in MO or Dutch lessons"),
+    "test_refused": N_("Refused a test"),
     "suspension": N_("Suspension"),
     "exemption": N_("Exemption"),
     "move": N_("Moved to another municipality"),
@@ -88,6 +93,18 @@ FACT_KIND_NAMES = {
 SANCTION_KIND_NAMES = {
     "vdab_late": N_("Late registration with VDAB"),
     "deadline_passed": N_("Deadline passed without the part met"),
+    "late_registration": N_("Late first registration"),
+    "intake_refused": N_("Refused the intake"),
+    "contract_refused": N_("Refused to sign the contract"),
+    "irregular_participation": N_("Does not take part regularly"),
+    "test_refused": N_("Refused to take the test"),
+    "retest_refused": N_("Refused to take the test again after failing"),
+}
+
+# What the portal told the person (the inbox message's kind), on the sanction list.
+TOLD_NAMES = {
+    "deadline_reminder": N_("Reminder of the deadline (no sanction language)"),
+    "deadline_reminder_obliged": N_("Reminder of the deadline: the agency may report it"),
 }
 
 
@@ -97,6 +114,10 @@ def fact_kind_name(kind: str) -> str:
 
 def sanction_kind_name(kind: str) -> str:
     return gettext(SANCTION_KIND_NAMES.get(kind, kind))
+
+
+def told_name(kind: str) -> str:
+    return gettext(TOLD_NAMES.get(kind, kind))
 
 
 ACTION_NAMES = {

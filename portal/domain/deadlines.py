@@ -15,6 +15,7 @@ from portal.domain.eligibility import in_trajectory
 from portal.domain.model import MET_STATUSES, PILLARS, Obligation, PersonFacts, Pillar
 from portal.domain.pillars import PillarView, pillar_views
 from portal.domain.rules import RuleSet
+from portal.domain.sanctions import SANCTION_TRIGGERS
 
 __all__ = [
     "Alert",
@@ -31,7 +32,9 @@ class Alert:
     deadline: date
     days_left: int  # deadline - today in days; negative when past
     past: bool
-    sanction: bool  # True only for OBLIGED persons (sanction language); voluntary: plain reminder
+    # sanction language: only for an OBLIGED person and a pillar whose missed deadline is a trigger
+    # (VDAB, pillar 4); MO and NT2 deadlines and voluntary persons get a plain reminder
+    sanction: bool
 
 
 def _open_required(views: tuple[PillarView, ...]) -> list[tuple[Pillar, date]]:
@@ -51,17 +54,19 @@ def alerts(person: PersonFacts, today: date, rules: RuleSet | None = None) -> tu
     """Warnings for required, unmet pillars whose deadline is past or within `rules.warn_days`.
 
     None while suspended today (the suspension already moved the deadlines), none outside the
-    trajectory. Sorted by deadline, then pillar order. Sanction language only for obliged persons.
+    trajectory. Sorted by deadline, then pillar order. Sanction language only for obliged persons
+    and the pillars whose missed deadline is a trigger (SANCTION_TRIGGERS).
     """
     if rules is None:
         rules = rules_for(person, today)
     if not in_trajectory(person) or suspension_on(person, today) is not None:
         return ()
-    sanction = person.obligation is Obligation.OBLIGED
+    obliged = person.obligation is Obligation.OBLIGED
     result: list[Alert] = []
     for pillar, deadline in sorted(_open_required(pillar_views(person, today, rules)), key=_order):
         days_left = (deadline - today).days
         if days_left <= rules.warn_days:
+            sanction = obliged and pillar in SANCTION_TRIGGERS
             result.append(Alert(pillar, deadline, days_left, days_left < 0, sanction))
     return tuple(result)
 

@@ -87,6 +87,12 @@ class FactKind(StrEnum):
     UITGELEERD = "uitgeleerd"
     PERIOD = "period"  # a period of work, training or study (start..end)
     CONTRACT_ENDED = "contract_ended"
+    # sanction facts the counsellor records (domain.sanctions)
+    LATE_REGISTRATION = "late_registration"  # first registration after its term (on, due)
+    INTAKE_REFUSED = "intake_refused"
+    CONTRACT_REFUSED = "contract_refused"  # refused to sign the contract
+    IRREGULAR_PARTICIPATION = "irregular_participation"  # not taking part regularly (pillar)
+    TEST_REFUSED = "test_refused"  # refused the MO or NT2 test (test); a retest after a fail
 
 
 class TestKind(StrEnum):
@@ -126,6 +132,9 @@ class Fact:
     - PILLAR4_HOURS: hours (whole hours, confirmed)
     - UITGELEERD: pillar (MO or NT2)
     - PERIOD: period_kind, on (start), until (end, inclusive; None = ongoing)
+    - LATE_REGISTRATION: on (the day they registered), due (the day they had to register by)
+    - IRREGULAR_PARTICIPATION: pillar (MO or NT2); TEST_REFUSED: test (MO or NT2)
+    - `note`: what the counsellor wrote (the reason, for the sanction facts)
     """
 
     kind: FactKind
@@ -137,6 +146,8 @@ class Fact:
     pillar: Pillar | None = None
     period_kind: PeriodKind | None = None
     until: date | None = None
+    due: date | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from datetime import date
 from enum import StrEnum
 
 from portal.domain.model import Pillar
+from portal.domain.sanctions import SANCTION_TRIGGERS
 
 FEE_REMINDER_DAYS: tuple[int, ...] = (7, 30)
-SANCTION_TRIGGERS: frozenset[Pillar] = frozenset({Pillar.VDAB, Pillar.PARTICIPATION})
 
 
 class ReminderKind(StrEnum):

@@ -54,7 +54,7 @@ def attention(dossier: Dossier, reviewed: set[ReviewKey], today: date) -> list[s
     if evaluation.eligibility not in {Eligibility.OBLIGED, Eligibility.VOLUNTARY}:
         return items
     facts = sanction_facts(dossier.person_facts(), today)
-    if any((f.kind, f.pillar.value, f.deadline) not in reviewed for f in facts):
+    if any(f.key not in reviewed for f in facts):
         items.append("sanction_to_review")
     if any(a.past for a in evaluation.alerts):
         items.append("deadline_passed")

@@ -418,6 +418,22 @@ def attended(db: Session, person_id: int) -> int:
     )
 
 
+def attendance_counts(db: Session, person_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Classroom attendance per person: (sessions present, sessions with attendance taken)."""
+    out: dict[int, tuple[int, int]] = {}
+    if not person_ids:
+        return out
+    rows = db.exec(
+        select(m.Attendance.person_id, m.Attendance.present).where(
+            col(m.Attendance.person_id).in_(person_ids)
+        )
+    ).all()
+    for person_id, present in rows:
+        was, taken = out.get(person_id, (0, 0))
+        out[person_id] = (was + (1 if present else 0), taken + 1)
+    return out
+
+
 def course_counts(db: Session, person_id: int, today: date) -> tuple[int, int] | None:
     """(modules done, required modules) of the online course, or None when none is loaded."""
     state = course_state(db, person_id, today)

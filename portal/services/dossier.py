@@ -90,6 +90,8 @@ class Dossier:
                     pillar=Pillar(f.pillar) if f.pillar else None,
                     period_kind=PeriodKind(f.period_kind) if f.period_kind else None,
                     until=f.until,
+                    due=f.due_on,
+                    note=f.note,
                 )
                 for f in self.active_facts
             ),

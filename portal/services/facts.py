@@ -33,6 +33,7 @@ class FactEntry:
     level: str | None = None
     hours: int = 0
     period_kind: str | None = None
+    due: date | None = None  # late first registration: the day they had to register by
     source: str = ""
     note: str = ""
 
@@ -63,6 +64,7 @@ def record(db: Session, caller: Principal, person_id: int, entry: FactEntry, tod
             pillar=entry.pillar,
             period_kind=entry.period_kind,
             until=entry.until,
+            due=entry.due,
             source=entry.source,
             note=entry.note,
         )

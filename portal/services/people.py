@@ -179,6 +179,7 @@ def record_fact(
     pillar: str | None = None,
     period_kind: str | None = None,
     until: date | None = None,
+    due: date | None = None,
     source: str = "",
     note: str = "",
     tell_person: bool = True,
@@ -186,6 +187,10 @@ def record_fact(
     fact_kind = FactKind(_enum(FactKind, kind, "invalid_fact_kind"))
     if on > today:
         raise ServiceError("date_in_future")
+    if fact_kind in SANCTION_FACT_KINDS:
+        _check_sanction_fact(fact_kind, on, due, test, pillar, note)
+    else:
+        due = None
     if fact_kind is FactKind.TEST_RESULT:
         test = _enum(TestKind, test, "invalid_test")
         if passed is None:
@@ -215,8 +220,9 @@ def record_fact(
         pillar=pillar,
         period_kind=period_kind,
         until=until,
+        due_on=due,
         source=source,
-        note=note,
+        note=note.strip() if fact_kind in SANCTION_FACT_KINDS else note,
         recorded_by=actor,
     )
     db.add(fact)
@@ -238,6 +244,7 @@ def record_fact(
             "pillar": pillar,
             "period_kind": period_kind,
             "until": until.isoformat() if until else None,
+            "due": due.isoformat() if due else None,
             "source": source,
         },
     )
@@ -253,6 +260,8 @@ def record_fact(
             .values(status="attended", active_key=None)
         )
     concerned = FACT_PILLAR.get(fact_kind) or (Pillar(pillar) if pillar else None)
+    if fact_kind in SANCTION_FACT_KINDS:
+        concerned = None  # a sanction fact is for the counsellor's review, not a step done
     if fact_kind is FactKind.TEST_RESULT:
         concerned = Pillar.NT2 if test == TestKind.NT2 else Pillar.MO
     if tell_person and concerned is not None:
@@ -260,6 +269,38 @@ def record_fact(
     elif tell_person and fact_kind is FactKind.CONTRACT_ENDED:
         notify.notify(db, person, "contract_ended", date=on.isoformat())
     return fact
+
+
+# The note's triggers a counsellor records (domain.sanctions); each needs a reason (`note`).
+SANCTION_FACT_KINDS = frozenset(
+    {
+        FactKind.LATE_REGISTRATION,
+        FactKind.INTAKE_REFUSED,
+        FactKind.CONTRACT_REFUSED,
+        FactKind.IRREGULAR_PARTICIPATION,
+        FactKind.TEST_REFUSED,
+    }
+)
+
+
+def _check_sanction_fact(
+    kind: FactKind, on: date, due: date | None, test: str | None, pillar: str | None, note: str
+) -> None:
+    """A late first registration has its term, before the day they registered; irregular
+    participation is about MO or NT2; a refused test is the MO or NT2 test; the others need a
+    reason (what happened)."""
+    if kind is FactKind.LATE_REGISTRATION:
+        if due is None:
+            raise ServiceError("due_required")
+        if on <= due:
+            raise ServiceError("not_late")
+        return
+    if kind is FactKind.IRREGULAR_PARTICIPATION and pillar not in {Pillar.MO, Pillar.NT2}:
+        raise ServiceError("invalid_pillar")
+    if kind is FactKind.TEST_REFUSED and test not in {TestKind.MO, TestKind.NT2}:
+        raise ServiceError("invalid_test")
+    if not note.strip():
+        raise ServiceError("reason_required")
 
 
 FACT_PILLAR = {

@@ -75,6 +75,10 @@ MESSAGES = {
         "This person cannot follow the integration programme, so there is no contract."
     ),
     "reason_required": N_("Give the reason."),
+    "due_required": N_("Give the date by which the person had to register."),
+    "not_late": N_("This date is not after the date by which the person had to register."),
+    "invalid_pillar": N_("Choose MO or Dutch (NT2)."),
+    "invalid_test": N_("Choose the MO test or the Dutch (NT2) test."),
     "no_change": N_("Nothing was changed."),
     "already_signed": N_("The contract is already signed."),
     "no_contract": N_("There is no contract yet."),

@@ -118,7 +118,7 @@ def test_directional_deadline(changes: dict[str, object], expected: date | None)
 # --- alerts ---------------------------------------------------------------------------------
 
 
-def mo_alert(today: date, sanction: bool = True) -> Alert:
+def mo_alert(today: date, sanction: bool = False) -> Alert:
     days_left = (MO_DL - today).days
     return Alert(MO, MO_DL, days_left, days_left < 0, sanction)
 
@@ -134,7 +134,7 @@ MO_PASS = Fact(FactKind.TEST_RESULT, date(2024, 6, 1), test=TestKind.MO, passed=
             {},
             MO_DL - timedelta(days=30),
             (mo_alert(MO_DL - timedelta(days=30)),),
-            id="30 days before → near, with sanction language for the obliged",
+            id="30 days before → near; MO: a plain reminder, also for the obliged",
         ),
         pytest.param(
             {}, MO_DL, (mo_alert(MO_DL),), id="on the deadline day → near, 0 days left, not past"
@@ -148,7 +148,7 @@ MO_PASS = Fact(FactKind.TEST_RESULT, date(2024, 6, 1), test=TestKind.MO, passed=
         pytest.param(
             {"obligation": Obligation.VOLUNTARY},
             MO_DL - timedelta(days=7),
-            (mo_alert(MO_DL - timedelta(days=7), sanction=False),),
+            (mo_alert(MO_DL - timedelta(days=7)),),
             id="voluntary → plain reminder without sanction",
         ),
         pytest.param({"facts": (REGISTERED, MO_PASS)}, MO_DL, (), id="met pillar → no alert"),
@@ -189,6 +189,26 @@ def test_unregistered_and_overdue_vdab_alerts_until_registered() -> None:
         )
         == ()
     )
+
+
+@pytest.mark.parametrize(
+    ("pillar", "deadline", "obligation", "sanction"),
+    [
+        pytest.param(P4, P4_DL, Obligation.OBLIGED, True, id="pillar 4, obliged → sanction"),
+        pytest.param(MO, MO_DL, Obligation.OBLIGED, False, id="MO, obliged → plain reminder"),
+        pytest.param(NT2, NT2_DL, Obligation.OBLIGED, False, id="NT2 (a target) → plain"),
+        pytest.param(MO, MO_DL, Obligation.VOLUNTARY, False, id="voluntary → plain"),
+    ],
+)
+def test_sanction_language_only_for_the_trigger_pillars(
+    pillar: Pillar, deadline: date, obligation: Obligation, sanction: bool
+) -> None:
+    p = person(
+        obligation=obligation,
+        component_deadlines=(ComponentDeadline(pillar, deadline),),
+    )
+    found = [a for a in alerts(p, deadline + timedelta(days=1), RULES) if a.pillar is pillar]
+    assert [a.sanction for a in found] == [sanction]
 
 
 def test_alerts_sorted_by_deadline_then_pillar_order() -> None:

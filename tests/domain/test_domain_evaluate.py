@@ -33,7 +33,7 @@ from portal.domain.model import (
 )
 from portal.domain.pillars import attest_on, pillar_views
 from portal.domain.rules import RuleSet, rules_on
-from portal.domain.sanctions import sanction_facts
+from portal.domain.sanctions import SANCTION_TRIGGERS, sanction_facts
 
 MO, NT2, VDAB, P4 = Pillar.MO, Pillar.NT2, Pillar.VDAB, Pillar.PARTICIPATION
 SIGNED = date(2024, 3, 15)
@@ -209,7 +209,9 @@ def test_alerts_only_for_required_unmet_pillars_and_sanctions_only_for_the_oblig
         assert alert.deadline == view.deadline
         assert alert.days_left == (alert.deadline - today).days
         assert alert.past is (alert.days_left < 0)
-        assert alert.sanction is (p.obligation is Obligation.OBLIGED)
+        assert alert.sanction is (
+            p.obligation is Obligation.OBLIGED and alert.pillar in SANCTION_TRIGGERS
+        )
     if evaluate(p, today).eligibility is not Eligibility.OBLIGED:
         assert sanction_facts(p, today) == ()
 

@@ -182,7 +182,7 @@ def test_another_agencys_sanction_fact_is_neither_listed_nor_reviewed(engine, ma
         engine,
         away_counsellor,
         lambda db, c: sanctions.review(
-            db, c, late, fact.kind, fact.pillar.value, fact.deadline, "report", "", later
+            db, c, late, fact.kind, fact.key[1], fact.day, "report", "", later
         ),
     )
 

@@ -50,7 +50,9 @@ def test_vdab_deadline_in_five_days_warns_an_obliged_person_with_what_to_do(clie
     text = text_of(dashboard(client, "demo-vdab-soon").text)
     assert "Deadline soon: Registration with VDAB" in text
     assert "in 5 days" in text
-    assert "administrative fine" in text
+    # the agency *may* report it and ABB decides (DOMAIN.md, "sanction language")
+    assert "the agency may report it" in text and "ABB decides" in text
+    assert "The agency reports" not in text
     assert "What to do:" in text
 
 

@@ -174,8 +174,9 @@ class Fact(SQLModel, table=True):
     pillar: str | None = Field(default=None, max_length=20)
     period_kind: str | None = Field(default=None, max_length=20)
     until: date | None = None
+    due_on: date | None = None  # late first registration: the day they had to register by
     source: str = Field(default="", max_length=100)
-    note: str = Field(default="", max_length=500)
+    note: str = Field(default="", max_length=500)  # for a sanction fact: the reason
     recorded_by: str = Field(default="", max_length=255)
     recorded_at: datetime = Field(default_factory=utcnow)
     # a fact recorded in error is withdrawn (kept, with who and why), never deleted

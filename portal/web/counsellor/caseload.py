@@ -11,7 +11,7 @@ from portal.services import conversations
 from portal.web.citizen import dossier_context
 from portal.web.context import portal_of
 from portal.web.counsellor.common import person_id_of, scoped
-from portal.web.counsellor.facts import FACT_KINDS
+from portal.web.counsellor.facts import FACT_KINDS, SANCTION_KINDS
 from portal.web.pages import render
 from portal.web.routing import principal_of
 
@@ -57,6 +57,7 @@ def person_page(request: Request) -> Response:
             "history": file.history,
             "done": request.query_params.get("done", ""),
             "fact_kinds": FACT_KINDS,
+            "sanction_fact_kinds": SANCTION_KINDS,
             "course_counts": file.course_counts,
             "activities": file.activities,
         }

@@ -27,6 +27,11 @@ FACT_KINDS = (
     "uitgeleerd",
     "period",
     "contract_ended",
+    "late_registration",
+    "intake_refused",
+    "contract_refused",
+    "irregular_participation",
+    "test_refused",
     "suspension",
     "exemption",
     "move",
@@ -43,7 +48,17 @@ FIELD_FOR_ERROR = {
     "same_municipality": "municipality",
     "unknown_municipality": "municipality",
     "move_before_last_move": "on",
+    "due_required": "due",
+    "not_late": "on",
+    "invalid_pillar": "pillar",
+    "invalid_test": "test",
 }
+
+# The note's triggers (domain.sanctions): recorded with a reason (stored as the fact's note).
+SANCTION_KINDS = frozenset(
+    {"late_registration", "intake_refused", "contract_refused", "irregular_participation"}
+    | {"test_refused"}
+)
 
 
 def _fact_labels() -> dict[str, Any]:
@@ -55,6 +70,7 @@ def _fact_labels() -> dict[str, Any]:
         "level_options": labels.level_options(),
         "pillar_options": [(p.value, labels.pillar_name(p.value)) for p in Pillar],
         "uitgeleerd_options": [(p, labels.pillar_name(p)) for p in ("mo", "nt2")],
+        "refused_test_options": [(t, labels.test_name(t)) for t in ("mo", "nt2")],
         "period_options": [
             ("work", g(labels.N_("Work"))),
             ("training", g(labels.N_("Training"))),
@@ -77,6 +93,9 @@ def _read_entry(kind: str, form: Form) -> facts.FactEntry | None:
         entry["reason"] = form.text("reason", max_length=300)
     elif kind == "move":
         entry["municipality"] = form.text("municipality", max_length=5)
+    elif kind in SANCTION_KINDS:
+        reason = form.text("reason", required=kind != "late_registration", max_length=500)
+        entry.update(source=source, note=reason)
     else:
         entry.update(source=source, note=note)
     if kind == "test_result":
@@ -92,6 +111,12 @@ def _read_entry(kind: str, form: Form) -> facts.FactEntry | None:
     elif kind == "period":
         entry["period_kind"] = form.choice("period_kind", [p.value for p in PeriodKind])
         entry["until"] = form.date("until", required=False)
+    elif kind == "late_registration":
+        entry["due"] = form.date("due")
+    elif kind == "irregular_participation":
+        entry["pillar"] = form.choice("pillar", ("mo", "nt2"))
+    elif kind == "test_refused":
+        entry["test"] = form.choice("test", ("mo", "nt2"))
     elif kind == "nt2_module_followed":
         entry["level"] = form.choice("level", [lv.value for lv in Level], required=False) or None
     if not form.ok or on is None or (kind == "suspension" and entry["until"] is None):

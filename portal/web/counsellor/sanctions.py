@@ -28,7 +28,20 @@ CSV_COLUMNS = (
     "reason",
     "reviewed_by",
     "reviewed_at",
+    "happened_on",
+    "days_overdue",
+    "fact_reason",
+    "classroom_attendance",
+    "told",
 )
+
+
+def _told(item: sanctions_service.SanctionItem) -> str:
+    """What the portal told the person, when: "<sent at> <message kind> (<days> before)"; ..."""
+    return "; ".join(
+        f"{t.sent_at.isoformat()} {t.kind}" + (f" ({t.window} days before)" if t.window else "")
+        for t in item.told
+    )
 
 
 def sanctions(request: Request) -> Response:
@@ -103,12 +116,17 @@ def sanctions_csv(request: Request) -> Response:
                 csv_safe(person.family_name),
                 csv_safe(person.given_name),
                 fact.kind,
-                fact.pillar.value,
-                fact.deadline.isoformat(),
+                fact.pillar.value if fact.pillar else "",
+                fact.deadline.isoformat() if fact.deadline else "",
                 review.decision,
                 csv_safe(review.reason),
                 csv_safe(review.reviewed_by),
                 review.reviewed_at.isoformat(),
+                fact.on.isoformat() if fact.on else "",
+                "" if fact.days_overdue is None else fact.days_overdue,
+                csv_safe(fact.reason),
+                "" if item.attendance is None else "{}/{}".format(*item.attendance),
+                _told(item),
             ]
         )
     return Response(
