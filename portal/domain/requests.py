@@ -1,7 +1,8 @@
 """Requests a person sends to their counsellor ("a person to ask"): a suspension, a fee waiver, a
 period of work, training or study, a move; and a question about participation hours, which goes
-to the municipality that decided them and is answered there. Pure rules: what a request must hold to be sent (every
-problem at once, by field), whether it needs proof, and whether it can still be decided.
+to the municipality that decided them and is answered there. Pure rules: what a request must
+hold to be sent (every problem at once, by field), whether it needs proof, and whether it can
+still be decided.
 
 The counsellor's decision feeds the services that already hold the rules of the dossier
 (suspensions, waivers, facts, moves); what is checked here is what the person can be told while

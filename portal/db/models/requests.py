@@ -26,7 +26,8 @@ class PersonRequest(SQLModel, table=True):
     fee: str = Field(default="", max_length=120)  # a charge key, or "all"
     # a move: the new municipality; a question about hours: the municipality that answers it
     municipality_id: int | None = Field(default=None, foreign_key="municipality.id", index=True)
-    activity_id: int | None = Field(default=None, foreign_key="participation_activity.id")  # hours question
+    # a question about hours: the activity it is about
+    activity_id: int | None = Field(default=None, foreign_key="participation_activity.id")
     address: str = Field(default="", max_length=300)
     details: str = Field(default="", max_length=2000)
     created_at: datetime = Field(default_factory=utcnow)
