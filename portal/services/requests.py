@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -292,34 +293,40 @@ class Pending:
 def pending(db: Session, caller: Principal) -> list[Pending]:
     """The waiting requests of the people of the counsellor's agency, oldest first (not the
     questions about hours: a municipality answers those)."""
-    if caller.role != "counsellor" or caller.agency_id is None:
-        return []
-    rows = db.exec(
-        select(m.PersonRequest, m.Person)
-        .join(m.Person, col(m.Person.id) == m.PersonRequest.person_id)
-        .where(
-            m.Person.agency_id == caller.agency_id,
-            m.PersonRequest.status == RequestStatus.WAITING.value,
-            col(m.PersonRequest.kind).in_([k.value for k in COUNSELLOR_KINDS]),
-        )
-        .order_by(col(m.PersonRequest.created_at), col(m.PersonRequest.id))
-    ).all()
-    return [Pending(row, person) for row, person in rows]
+    return _of_agency(
+        db,
+        caller,
+        m.PersonRequest.status == RequestStatus.WAITING.value,
+        col(m.PersonRequest.kind).in_([k.value for k in COUNSELLOR_KINDS]),
+    )
 
 
 def hours_questions(db: Session, caller: Principal, limit: int = 50) -> list[Pending]:
     """The questions about hours the people of the counsellor's agency asked a municipality,
     newest first: to read (the municipality answers them)."""
+    return _of_agency(
+        db,
+        caller,
+        m.PersonRequest.kind == RequestKind.HOURS_QUESTION.value,
+        newest_first=True,
+        limit=limit,
+    )
+
+
+def _of_agency(
+    db: Session, caller: Principal, *where: Any, newest_first: bool = False, limit: int = 500
+) -> list[Pending]:
+    """Requests of the people of the counsellor's agency that meet `where`; none for anyone
+    else."""
     if caller.role != "counsellor" or caller.agency_id is None:
         return []
+    columns = [col(m.PersonRequest.created_at), col(m.PersonRequest.id)]
+    order: list[Any] = [x.desc() for x in columns] if newest_first else list(columns)
     rows = db.exec(
         select(m.PersonRequest, m.Person)
         .join(m.Person, col(m.Person.id) == m.PersonRequest.person_id)
-        .where(
-            m.Person.agency_id == caller.agency_id,
-            m.PersonRequest.kind == RequestKind.HOURS_QUESTION.value,
-        )
-        .order_by(col(m.PersonRequest.created_at).desc(), col(m.PersonRequest.id).desc())
+        .where(m.Person.agency_id == caller.agency_id, *where)
+        .order_by(*order)
         .limit(limit)
     ).all()
     return [Pending(row, person) for row, person in rows]
@@ -328,18 +335,21 @@ def hours_questions(db: Session, caller: Principal, limit: int = 50) -> list[Pen
 # ------------------------------------------------------------------ the decision
 
 
-def _decide(
+def decide_once(
     db: Session,
     caller: Principal,
     row: m.PersonRequest,
     status: RequestStatus,
     reason: str,
     now: datetime,
+    *,
+    taken: str = "request_decided",
 ) -> None:
-    """Mark the request decided, once: a conditional update, so two counsellors pressing at
-    once decide it only once."""
+    """Mark the request decided (or a question answered: `reason` is the answer), once: a
+    conditional update, so two people pressing at once decide it only once (`taken` for the
+    second)."""
     if not can_decide(row.status):
-        raise ServiceError("request_decided")
+        raise ServiceError(taken)
     result = db.execute(
         update(m.PersonRequest)
         .where(
@@ -351,7 +361,7 @@ def _decide(
         )
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise ServiceError("request_decided")
+        raise ServiceError(taken)
     db.refresh(row)
 
 
@@ -446,7 +456,7 @@ def approve(
     A refusal of the service behind it (an overlapping suspension, a fee paid meanwhile) is
     raised and nothing is changed (the caller's unit of work is rolled back)."""
     row, person = _to_decide(db, caller, request_id)
-    _decide(db, caller, row, RequestStatus.APPROVED, "", now)
+    decide_once(db, caller, row, RequestStatus.APPROVED, "", now)
     _apply(db, caller, row, person, today)
     audit(
         db,
@@ -471,7 +481,7 @@ def refuse(
         raise ServiceError("reason_missing")
     if len(reason) > 2000:
         raise ServiceError("reason_long")
-    _decide(db, caller, row, RequestStatus.REFUSED, reason, now)
+    decide_once(db, caller, row, RequestStatus.REFUSED, reason, now)
     audit(
         db,
         caller.subject,

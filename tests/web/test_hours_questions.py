@@ -188,7 +188,7 @@ def test_every_error_at_once(client, make, world):
 
 
 def test_another_municipality_another_person_another_agency_get_404(client, make, world):
-    town, officer, _, person, activity = world
+    town, _, _, person, activity = world
     sign_in(client, person.subject)
     request_id = sent_id(ask(client, {"activity": str(activity), "details": "Why only 4?"}))
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from portal.db import models as m
@@ -18,7 +17,7 @@ from portal.domain.requests import RequestKind, RequestStatus, answer_problem
 from portal.services import notify
 from portal.services.caller import Principal
 from portal.services.errors import ServiceError, audit
-from portal.services.requests import link
+from portal.services.requests import decide_once, link
 
 KIND = RequestKind.HOURS_QUESTION.value
 
@@ -82,31 +81,16 @@ def open_question(db: Session, caller: Principal, request_id: int) -> Question:
 def answer(
     db: Session, caller: Principal, request_id: int, text: str, now: datetime, base_url: str
 ) -> m.PersonRequest:
-    """The municipality's answer (plain text, required), once: a conditional update, so two
-    officers answering at once answer it only once ("question_answered" for the second)."""
+    """The municipality's answer (plain text, required), once, also when two officers answer
+    at once ("question_answered" for the second)."""
     question = _question(db, caller, request_id)
     row = question.request
     problem = answer_problem(text)
     if problem is not None:
         raise ServiceError(problem)
-    if row.status != RequestStatus.WAITING:
-        raise ServiceError("question_answered")
-    result = db.execute(
-        update(m.PersonRequest)
-        .where(
-            col(m.PersonRequest.id) == row.id,
-            col(m.PersonRequest.status) == RequestStatus.WAITING.value,
-        )
-        .values(
-            status=RequestStatus.ANSWERED.value,
-            decided_at=now,
-            decided_by=caller.subject,
-            decision_reason=text.strip(),
-        )
+    decide_once(
+        db, caller, row, RequestStatus.ANSWERED, text.strip(), now, taken="question_answered"
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise ServiceError("question_answered")
-    db.refresh(row)
     audit(
         db,
         caller.subject,
