@@ -104,10 +104,10 @@ def _form_message(code: str, **variables: object) -> str:
 
 
 def _label(name: str) -> Any:
-    def lookup(value: str) -> str:
+    def lookup(value: str, *more: str) -> str:
         from portal import labels
 
-        return str(getattr(labels, name)(value))
+        return str(getattr(labels, name)(value, *more))
 
     return lookup
 

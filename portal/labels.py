@@ -199,6 +199,8 @@ ACTION_NAMES = {
     "request.ask": N_("Request sent to the counsellor"),
     "request.approve": N_("Request approved by the counsellor"),
     "request.refuse": N_("Request refused by the counsellor"),
+    "request.open": N_("Question about hours opened by the municipality"),
+    "request.answer": N_("Question about hours answered by the municipality"),
     "request_file.download": N_("Proof of a request downloaded"),
     "request_file.refused": N_("Proof download of a request refused"),
 }
@@ -209,12 +211,14 @@ REQUEST_KIND_NAMES = {
     "fee_waiver": N_("I cannot pay a fee"),
     "period": N_("I work, follow a training or study"),
     "move": N_("I moved"),
+    "hours_question": N_("A question about my hours"),
 }
 
 REQUEST_STATUS_NAMES = {
     "waiting": N_("Waiting for your counsellor"),
     "approved": N_("Approved"),
     "refused": N_("Refused"),
+    "answered": N_("Answered"),
 }
 
 SUSPENSION_REASON_NAMES = {
@@ -227,7 +231,9 @@ def request_kind_name(kind: str) -> str:
     return gettext(REQUEST_KIND_NAMES.get(kind, kind))
 
 
-def request_status_name(status: str) -> str:
+def request_status_name(status: str, kind: str = "") -> str:
+    if status == "waiting" and kind == "hours_question":  # a municipality answers it
+        return gettext(N_("Waiting for the municipality"))
     return gettext(REQUEST_STATUS_NAMES.get(status, status))
 
 

@@ -1,6 +1,8 @@
 """Requests a person sends to their counsellor ("a person to ask"): a suspension, a fee waiver, a
-period of work, training or study, a move. Pure rules: what a request must hold to be sent (every
-problem at once, by field), whether it needs proof, and whether it can still be decided.
+period of work, training or study, a move; and a question about participation hours, which goes
+to the municipality that decided them and is answered there. Pure rules: what a request must
+hold to be sent (every problem at once, by field), whether it needs proof, and whether it can
+still be decided.
 
 The counsellor's decision feeds the services that already hold the rules of the dossier
 (suspensions, waivers, facts, moves); what is checked here is what the person can be told while
@@ -14,6 +16,7 @@ from datetime import date
 from enum import StrEnum
 
 from portal.domain.model import PeriodKind
+from portal.domain.participation import SubmissionStatus
 
 
 class RequestKind(StrEnum):
@@ -21,12 +24,20 @@ class RequestKind(StrEnum):
     FEE_WAIVER = "fee_waiver"
     PERIOD = "period"  # work, training or study
     MOVE = "move"
+    HOURS_QUESTION = "hours_question"  # to the municipality that decided the hours
+
+
+COUNSELLOR_KINDS = frozenset(
+    {RequestKind.SUSPENSION, RequestKind.FEE_WAIVER, RequestKind.PERIOD, RequestKind.MOVE}
+)
+"""The kinds a counsellor decides; a question about hours is answered by a municipality."""
 
 
 class RequestStatus(StrEnum):
     WAITING = "waiting"
     APPROVED = "approved"
     REFUSED = "refused"
+    ANSWERED = "answered"  # a question about hours, answered by the municipality
 
 
 class SuspensionReason(StrEnum):
@@ -53,6 +64,7 @@ class RequestInput:
     fee: str = ""  # waiver: a charge key, or ALL_FEES
     municipality: str = ""  # move: the NIS code
     address: str = ""  # move: street, number, postcode
+    activity: str = ""  # hours question: the id of the activity, as chosen
     details: str = ""  # in the person's own words
 
 
@@ -71,6 +83,7 @@ def problems(
     current_municipality: str = "",
     lives_here_since: date | None = None,
     has_proof: bool = False,
+    activities: Collection[str] = (),
 ) -> dict[str, str]:
     """Every problem of the request, as {field: error code}; empty when it can be sent.
 
@@ -81,7 +94,9 @@ def problems(
     - period: work, training or study, from (not in the future), until (optional, on or after
       from);
     - move: a known municipality other than the current one, the address, since when (not in
-      the future, after the day the person came to live where they live now).
+      the future, after the day the person came to live where they live now);
+    - hours_question: one of the person's activities a municipality can be asked about
+      (`activities`; none: "no_activity"), and the question (details).
     """
     found: dict[str, str] = {}
 
@@ -127,6 +142,13 @@ def problems(
             add("start_on", "date_in_future")
         elif lives_here_since is not None and data.start_on <= lives_here_since:
             add("start_on", "move_before_last_move")
+    elif kind is RequestKind.HOURS_QUESTION:
+        if not activities:
+            add("activity", "no_activity")
+        elif data.activity not in activities:
+            add("activity", "choose")
+        if not data.details:
+            add("details", "required")
     if needs_proof(kind) and not has_proof:
         add("proof", "file_required")
     return found
@@ -145,3 +167,30 @@ def _period(data: RequestInput, add: Callable[[str, str], None], *, end_required
 def can_decide(status: str) -> bool:
     """Only a waiting request is decided, and only once."""
     return status == RequestStatus.WAITING
+
+
+QUESTION_ACTIVITY_STATUSES = frozenset(
+    {
+        SubmissionStatus.PARTLY_CONFIRMED,
+        SubmissionStatus.REJECTED,
+        SubmissionStatus.INFO_REQUESTED,
+    }
+)
+"""The statuses of an activity the person can ask the municipality about: fewer hours, none, or
+a question of theirs."""
+
+
+def can_ask_about(activity_status: str) -> bool:
+    return activity_status in QUESTION_ACTIVITY_STATUSES
+
+
+ANSWER_MAX = 2000
+
+
+def answer_problem(text: str) -> str | None:
+    """What is wrong with a municipality's answer (plain text, required), or None."""
+    if not text.strip():
+        return "required"
+    if len(text.strip()) > ANSWER_MAX:
+        return "too_long"
+    return None

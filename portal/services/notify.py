@@ -243,6 +243,14 @@ KINDS: dict[str, MessageKind] = {
         ),
         email=N_("There is news about your request. Read it in the portal: %(link)s"),
     ),
+    "request_answered": MessageKind(
+        N_("Your municipality answered your question"),
+        N_(
+            "Your municipality answered your question about your activity at %(organisation)s: "
+            '%(answer)s. See your question on the page "My requests".'
+        ),
+        email=N_("There is news about your request. Read it in the portal: %(link)s"),
+    ),
     "fee_reminder": MessageKind(
         N_("A payment is still open"),
         N_(

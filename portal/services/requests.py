@@ -4,6 +4,10 @@ approves or refuses it. An approval feeds the service that holds the rule (suspe
 facts, moves), so the plan and the fees change by themselves; when that service refuses, the
 whole decision is rolled back. The person is told of every decision.
 
+A question about participation hours is a request too (kind "hours_question"), but it goes to
+the municipality that decided the activity and is answered there
+(services.participation.questions); the counsellor reads it and does not decide it.
+
 A person reaches only their own requests and proof; a counsellor only those of people of their
 agency (services.agency_scope). Anything else is "not_found"."""
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -20,9 +25,11 @@ from portal.adapters.uploads import CheckedFile
 from portal.db import models as m
 from portal.domain.requests import (
     ALL_FEES,
+    COUNSELLOR_KINDS,
     RequestInput,
     RequestKind,
     RequestStatus,
+    can_ask_about,
     can_decide,
     problems,
 )
@@ -68,6 +75,7 @@ class AskContext:
     municipalities: tuple[tuple[str, str], ...]  # (NIS code, name)
     current_municipality: str  # NIS code
     lives_here_since: date | None  # the day of the latest residence
+    activities: tuple[m.Activity, ...] = ()  # what the person can ask a municipality about
 
 
 def _context(db: Session, dossier: Dossier) -> AskContext:
@@ -79,12 +87,18 @@ def _context(db: Session, dossier: Dossier) -> AskContext:
         .where(m.Residence.person_id == dossier.person_id)
         .order_by(col(m.Residence.since).desc())
     ).first()
+    activities = db.exec(
+        select(m.Activity)
+        .where(m.Activity.person_id == dossier.person_id)
+        .order_by(col(m.Activity.updated_at).desc(), col(m.Activity.id).desc())
+    ).all()
     return AskContext(
         signed_on=dossier.contract.signed_on if dossier.contract else None,
         open_fees=tuple(x for x in lines if x.payable and x.waiver is None),
         municipalities=tuple((x.nis_code, x.name_nl) for x in rows),
         current_municipality=current,
         lives_here_since=latest.since if latest is not None else None,
+        activities=tuple(x for x in activities if can_ask_about(x.status)),
     )
 
 
@@ -111,6 +125,7 @@ def _problems(
         current_municipality=context.current_municipality,
         lives_here_since=context.lives_here_since,
         has_proof=has_proof,
+        activities={str(x.id) for x in context.activities},
     )
     if found.get("municipality") == "same_municipality":
         found["municipality"] = "already_living_there"
@@ -142,10 +157,17 @@ def ask(
     if found:
         raise RequestProblems(found)
     municipality_id = None
+    activity_id = None
     if data.kind is RequestKind.MOVE:
         municipality_id = db.exec(
             select(m.Municipality.id).where(m.Municipality.nis_code == data.municipality)
         ).one()
+    elif data.kind is RequestKind.HOURS_QUESTION:
+        if files:  # a question carries no proof (the form has no file field)
+            raise ServiceError("not_saved")
+        activity = next(x for x in context.activities if str(x.id) == data.activity)
+        activity_id = activity.id
+        municipality_id = question_municipality(activity, person)
     row = m.PersonRequest(
         person_id=_id(person),
         kind=data.kind.value,
@@ -156,6 +178,7 @@ def ask(
         period_kind=data.period_kind if data.kind is RequestKind.PERIOD else "",
         fee=data.fee if data.kind is RequestKind.FEE_WAIVER else "",
         municipality_id=municipality_id,
+        activity_id=activity_id,
         address=data.address if data.kind is RequestKind.MOVE else "",
         details=data.details,
         created_at=now,
@@ -186,6 +209,12 @@ def ask(
     return row
 
 
+def question_municipality(activity: m.Activity, person: m.Person) -> int | None:
+    """Where a question about an activity goes: the municipality that decided it, else (an
+    activity waiting for more information) the one the person lives in, which asked."""
+    return activity.decided_municipality_id or person.municipality_id
+
+
 def own_requests(db: Session, caller: Principal) -> list[m.PersonRequest]:
     """The person's requests, newest first."""
     person = _own_person(db, caller)
@@ -206,8 +235,9 @@ class RequestView:
     request: m.PersonRequest
     person: m.Person
     files: tuple[m.RequestFile, ...]
-    municipality: str  # a move: the name of the new municipality
+    municipality: str  # a move: the new municipality; a question: the one asked (its name)
     fee: Line | None  # a waiver of one fee: its line
+    activity: m.Activity | None = None  # a question: the activity it is about
 
 
 def _view(db: Session, row: m.PersonRequest, person: m.Person) -> RequestView:
@@ -220,7 +250,10 @@ def _view(db: Session, row: m.PersonRequest, person: m.Person) -> RequestView:
     fee = None
     if row.fee and row.fee != ALL_FEES:
         fee = statement(db, _dossier(db, person)).line(row.fee)
-    return RequestView(row, person, tuple(files), municipality.name_nl if municipality else "", fee)
+    activity = db.get(m.Activity, row.activity_id) if row.activity_id else None
+    return RequestView(
+        row, person, tuple(files), municipality.name_nl if municipality else "", fee, activity
+    )
 
 
 def own_request(db: Session, caller: Principal, request_id: int) -> RequestView:
@@ -238,6 +271,14 @@ def _in_scope(db: Session, caller: Principal, request_id: int) -> tuple[m.Person
     return row, person_in_scope(db, caller, row.person_id)
 
 
+def _to_decide(db: Session, caller: Principal, request_id: int) -> tuple[m.PersonRequest, m.Person]:
+    """A request the counsellor decides: a question about hours is read, not decided, here."""
+    row, person = _in_scope(db, caller, request_id)
+    if row.kind not in COUNSELLOR_KINDS:
+        raise ServiceError("not_found")
+    return row, person
+
+
 def request_in_scope(db: Session, caller: Principal, request_id: int) -> RequestView:
     """A request of a person of the counsellor's agency; "not_found" otherwise."""
     return _view(db, *_in_scope(db, caller, request_id))
@@ -250,17 +291,43 @@ class Pending:
 
 
 def pending(db: Session, caller: Principal) -> list[Pending]:
-    """The waiting requests of the people of the counsellor's agency, oldest first."""
+    """The waiting requests of the people of the counsellor's agency, oldest first (not the
+    questions about hours: a municipality answers those)."""
+    return _of_agency(
+        db,
+        caller,
+        m.PersonRequest.status == RequestStatus.WAITING.value,
+        col(m.PersonRequest.kind).in_([k.value for k in COUNSELLOR_KINDS]),
+    )
+
+
+def hours_questions(db: Session, caller: Principal, limit: int = 50) -> list[Pending]:
+    """The questions about hours the people of the counsellor's agency asked a municipality,
+    newest first: to read (the municipality answers them)."""
+    return _of_agency(
+        db,
+        caller,
+        m.PersonRequest.kind == RequestKind.HOURS_QUESTION.value,
+        newest_first=True,
+        limit=limit,
+    )
+
+
+def _of_agency(
+    db: Session, caller: Principal, *where: Any, newest_first: bool = False, limit: int = 500
+) -> list[Pending]:
+    """Requests of the people of the counsellor's agency that meet `where`; none for anyone
+    else."""
     if caller.role != "counsellor" or caller.agency_id is None:
         return []
+    columns = [col(m.PersonRequest.created_at), col(m.PersonRequest.id)]
+    order: list[Any] = [x.desc() for x in columns] if newest_first else list(columns)
     rows = db.exec(
         select(m.PersonRequest, m.Person)
         .join(m.Person, col(m.Person.id) == m.PersonRequest.person_id)
-        .where(
-            m.Person.agency_id == caller.agency_id,
-            m.PersonRequest.status == RequestStatus.WAITING.value,
-        )
-        .order_by(col(m.PersonRequest.created_at), col(m.PersonRequest.id))
+        .where(m.Person.agency_id == caller.agency_id, *where)
+        .order_by(*order)
+        .limit(limit)
     ).all()
     return [Pending(row, person) for row, person in rows]
 
@@ -268,18 +335,21 @@ def pending(db: Session, caller: Principal) -> list[Pending]:
 # ------------------------------------------------------------------ the decision
 
 
-def _decide(
+def decide_once(
     db: Session,
     caller: Principal,
     row: m.PersonRequest,
     status: RequestStatus,
     reason: str,
     now: datetime,
+    *,
+    taken: str = "request_decided",
 ) -> None:
-    """Mark the request decided, once: a conditional update, so two counsellors pressing at
-    once decide it only once."""
+    """Mark the request decided (or a question answered: `reason` is the answer), once: a
+    conditional update, so two people pressing at once decide it only once (`taken` for the
+    second)."""
     if not can_decide(row.status):
-        raise ServiceError("request_decided")
+        raise ServiceError(taken)
     result = db.execute(
         update(m.PersonRequest)
         .where(
@@ -291,7 +361,7 @@ def _decide(
         )
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise ServiceError("request_decided")
+        raise ServiceError(taken)
     db.refresh(row)
 
 
@@ -385,8 +455,8 @@ def approve(
     """Approve a waiting request: its effect on the dossier, the decision, the person told.
     A refusal of the service behind it (an overlapping suspension, a fee paid meanwhile) is
     raised and nothing is changed (the caller's unit of work is rolled back)."""
-    row, person = _in_scope(db, caller, request_id)
-    _decide(db, caller, row, RequestStatus.APPROVED, "", now)
+    row, person = _to_decide(db, caller, request_id)
+    decide_once(db, caller, row, RequestStatus.APPROVED, "", now)
     _apply(db, caller, row, person, today)
     audit(
         db,
@@ -397,7 +467,7 @@ def approve(
         person_id=person.id,
         kind=row.kind,
     )
-    notify.notify(db, person, "request_approved", request=row.kind, link=_link(base_url, row))
+    notify.notify(db, person, "request_approved", request=row.kind, link=link(base_url, row))
     return row
 
 
@@ -405,13 +475,13 @@ def refuse(
     db: Session, caller: Principal, request_id: int, reason: str, now: datetime, base_url: str
 ) -> m.PersonRequest:
     """Refuse a waiting request with the reason the person reads."""
-    row, person = _in_scope(db, caller, request_id)
+    row, person = _to_decide(db, caller, request_id)
     reason = reason.strip()
     if not reason:
         raise ServiceError("reason_missing")
     if len(reason) > 2000:
         raise ServiceError("reason_long")
-    _decide(db, caller, row, RequestStatus.REFUSED, reason, now)
+    decide_once(db, caller, row, RequestStatus.REFUSED, reason, now)
     audit(
         db,
         caller.subject,
@@ -423,12 +493,13 @@ def refuse(
         reason=reason,
     )
     notify.notify(
-        db, person, "request_refused", request=row.kind, reason=reason, link=_link(base_url, row)
+        db, person, "request_refused", request=row.kind, reason=reason, link=link(base_url, row)
     )
     return row
 
 
-def _link(base_url: str, row: m.PersonRequest) -> str:
+def link(base_url: str, row: m.PersonRequest) -> str:
+    """The person's page of the request, for an e-mail."""
     return f"{base_url.rstrip('/')}/my/requests/{row.id}"
 
 

@@ -164,6 +164,9 @@ MESSAGES = {
     "request_decided": N_("This request was already decided."),
     "already_waived": N_("This fee is already waived."),
     "already_paid": N_("This fee is already paid."),
+    # questions about hours, to the municipality
+    "no_activity": N_("You have no activity with a decision to ask about."),
+    "question_answered": N_("This question was already answered."),
     # a code a service raised that no page expects: said plainly, never a crash
     "not_saved": N_("This request cannot be handled"),
 }

@@ -1,6 +1,8 @@
 """Requests to the counsellor, for the person (/my/requests): the list with each status, a page
 to choose the kind, one form per kind (every problem at once, what was typed kept, proof checked
-like pillar-4 proof), a confirmation after sending, and the proof as a download."""
+like pillar-4 proof), a confirmation after sending, and the proof as a download. A question about
+participation hours is one of the kinds: it goes to the municipality that decided them (no
+proof), and its answer is shown on the request's page."""
 
 from __future__ import annotations
 
@@ -50,6 +52,10 @@ KIND_HINTS = {
     ),
     "period": N_("You started to work, to follow a training or to study."),
     "move": N_("You live at a new address."),
+    "hours_question": N_(
+        "Your municipality confirmed fewer hours, did not confirm them, or asked you something. "
+        "Ask the municipality about its decision."
+    ),
 }
 
 PERIOD_NAMES = {
@@ -78,7 +84,9 @@ def choose_kind(request: Request) -> Response:
 
 
 def request_form(request: Request) -> Response:
-    return _form_page(request, _kind(request), Form(), [])
+    form = Form()
+    form.values["activity"] = request.query_params.get("activity", "")  # from the activity page
+    return _form_page(request, _kind(request), form, [])
 
 
 def _form_page(
@@ -113,6 +121,13 @@ def _form_page(
             ],
             "fee_options": fee_options,
             "municipality_options": list(context.municipalities),
+            "activity_options": [
+                (
+                    str(a.id),
+                    f"{a.organisation} ({labels.activity_status_name(a.status)})",
+                )
+                for a in context.activities
+            ],
             "max_files": settings.upload_max_files,
             "max_megabytes": max(1, settings.upload_max_bytes // (1024 * 1024)),
         },
@@ -160,6 +175,7 @@ def _read(kind: RequestKind, form: Form) -> RequestInput:
         municipality=form.get("municipality"),
         address=form.get("address"),
         details=form.get("details"),
+        activity=form.get("activity"),
     )
 
 
@@ -171,6 +187,8 @@ def _send(request: Request, kind: RequestKind, parsed: ParsedForm) -> Response:
     file_errors: list[tuple[str, str]] = []
     stored: list[tuple[CheckedFile, str]] = []
     for incoming in parsed.files:
+        if kind is RequestKind.HOURS_QUESTION:
+            break  # a question carries no proof (its form has no file field)
         if not incoming.filename and not incoming.data:
             continue  # the file input left empty
         if incoming.too_large:
@@ -243,7 +261,7 @@ def view_context(view: svc.RequestView) -> dict[str, Any]:
         "view": view,
         "row": row,
         "kind_name": labels.request_kind_name(row.kind),
-        "status_name": labels.request_status_name(row.status),
+        "status_name": labels.request_status_name(row.status, row.kind),
         "reason_name": labels.gettext(labels.SUSPENSION_REASON_NAMES[row.reason])
         if row.reason in labels.SUSPENSION_REASON_NAMES
         else "",

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from portal.domain.requests import (
     RequestInput,
     RequestKind,
+    answer_problem,
+    can_ask_about,
     can_decide,
     needs_proof,
     problems,
@@ -125,3 +127,25 @@ def test_a_suspension_is_sent_exactly_when_it_lies_after_the_signing_day_in_orde
     assert (not found) == (first > SIGNED and last >= first)
     if length < 0:
         assert found["end_on"] == "period_order"
+
+
+def test_a_question_about_hours_needs_one_of_the_activities_and_the_question():
+    ask = RequestKind.HOURS_QUESTION
+    assert check(RequestInput(ask), activities={"7"}) == {
+        "activity": "choose",
+        "details": "required",
+    }
+    assert check(RequestInput(ask, activity="8", details="Why?"), activities={"7"}) == {
+        "activity": "choose"
+    }
+    assert check(RequestInput(ask, details="Why?")) == {"activity": "no_activity"}
+    assert check(RequestInput(ask, activity="7", details="Why?"), activities={"7"}) == {}
+    assert not needs_proof(ask)
+
+
+def test_what_can_be_asked_about_and_answered():
+    assert [s for s in ("draft", "submitted", "confirmed") if can_ask_about(s)] == []
+    assert all(can_ask_about(s) for s in ("partly_confirmed", "rejected", "info_requested"))
+    assert answer_problem("  ") == "required"
+    assert answer_problem("x" * 2001) == "too_long"
+    assert answer_problem("Send the second page.") is None

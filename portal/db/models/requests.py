@@ -1,5 +1,6 @@
 """Requests a person sends to their counsellor (a suspension, a fee waiver, a period of work,
-training or study, a move), the counsellor's decision, and the proof sent along."""
+training or study, a move), the counsellor's decision, and the proof sent along; and questions
+about participation hours, sent to the municipality that decided them and answered there."""
 
 from __future__ import annotations
 
@@ -23,13 +24,16 @@ class PersonRequest(SQLModel, table=True):
     reason: str = Field(default="", max_length=20)  # suspension: medical | personal
     period_kind: str = Field(default="", max_length=20)
     fee: str = Field(default="", max_length=120)  # a charge key, or "all"
-    municipality_id: int | None = Field(default=None, foreign_key="municipality.id")
+    # a move: the new municipality; a question about hours: the municipality that answers it
+    municipality_id: int | None = Field(default=None, foreign_key="municipality.id", index=True)
+    # a question about hours: the activity it is about
+    activity_id: int | None = Field(default=None, foreign_key="participation_activity.id")
     address: str = Field(default="", max_length=300)
     details: str = Field(default="", max_length=2000)
     created_at: datetime = Field(default_factory=utcnow)
     decided_at: datetime | None = None
     decided_by: str = Field(default="", max_length=255)
-    decision_reason: str = Field(default="", max_length=2000)
+    decision_reason: str = Field(default="", max_length=2000)  # or the municipality's answer
 
 
 class RequestFile(SQLModel, table=True):

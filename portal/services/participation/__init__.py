@@ -9,7 +9,9 @@ queues and access follow the person's current municipality.
 One module per audience: `citizen` (the newcomer's activities, sending) and `drafts` (the form
 and its files), `host` (the contact's confirmation link), `municipality` (queue, decision,
 export), `offers` (what a municipality offers), `files` (who may read a proof file); `records`
-holds what they share. `from portal.services import participation` gives all of them.
+holds what they share. `from portal.services import participation` gives all of them, except
+`questions` (a person's question about hours, answered by the municipality), imported on its
+own: it builds on services.requests.
 """
 
 from __future__ import annotations

@@ -20,8 +20,12 @@ from portal.web.routing import principal_of
 
 def pending(request: Request) -> Response:
     with scoped(portal_of(request)) as db:
-        rows = svc.pending(db, principal_of(request))
-    return render(request, "staff/requests.html", {"pending": rows}, personal=True)
+        caller = principal_of(request)
+        rows = svc.pending(db, caller)
+        questions = svc.hours_questions(db, caller)
+    return render(
+        request, "staff/requests.html", {"pending": rows, "questions": questions}, personal=True
+    )
 
 
 def request_page(request: Request, form: Form | None = None, status: int = 200) -> Response:

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from portal.domain.participation import SubmissionStatus, counts_as_waiting, editable
+from portal.domain.requests import can_ask_about
 from portal.services import participation as svc
 from portal.services import unit
 from portal.services.errors import ServiceError
@@ -148,6 +149,7 @@ def activity_page(request: Request) -> Response:
         and view.activity.status == SubmissionStatus.SUBMITTED
     ):
         return render(request, "citizen/activity_sent.html", context, personal=True)
+    context["may_ask"] = can_ask_about(view.activity.status)  # a question to the municipality
     return render(request, "citizen/activity.html", context, personal=True)
 
 

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from portal.services import participation as svc
 from portal.services import unit
 from portal.services.errors import ServiceError
+from portal.services.participation import questions
 from portal.settings import BRUSSELS
 from portal.web.context import portal_of
 from portal.web.exports import csv_safe
@@ -33,8 +34,9 @@ DECISION_FIELDS = {
 
 
 def municipality_home(request: Request) -> Response:
-    with unit.work(portal_of(request).engine) as db:
+    with scoped(portal_of(request)) as db:
         home = svc.home(db, municipality_id_of(request))
+        open_questions = questions.open_questions(db, principal_of(request))
     return render(
         request,
         "staff/municipality_home.html",
@@ -42,6 +44,7 @@ def municipality_home(request: Request) -> Response:
             "municipality": home.municipality,
             "waiting": home.waiting,
             "decided": home.decided,
+            "questions": open_questions,
             "done": request.query_params.get("done", ""),
         },
         personal=True,
