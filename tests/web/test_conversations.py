@@ -200,4 +200,3 @@ def test_answering_a_message_from_the_portal(client, app, make):
     form = client.get(f"/my/conversations/new?about={message.id}&lang=en")
     assert f'name="about" value="{message.id}"' in form.text
     assert client.get(f"/my/conversations/new?about={other_message.id}").status_code == 404
-
