@@ -63,6 +63,11 @@ def lazy_gettext(message: str) -> str:
     return message
 
 
+def lazy_ngettext(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a plural message for extraction; translate it later with `ngettext`."""
+    return singular, plural
+
+
 _ = gettext
 
 

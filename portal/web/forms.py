@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from portal.i18n import format_date, gettext, lazy_gettext
+from portal.i18n import format_date, gettext, lazy_gettext, lazy_ngettext, ngettext
 from portal.services import unit
 from portal.services.errors import ServiceError
 from portal.web.context import portal_of
@@ -23,9 +23,10 @@ from portal.web.context import portal_of
 log = logging.getLogger("portal.web.forms")
 
 N_ = lazy_gettext
+Nn_ = lazy_ngettext
 
 # Error code → message (gettext ids). Services raise ServiceError with the same codes.
-MESSAGES = {
+MESSAGES: dict[str, str | tuple[str, str]] = {
     "required": N_("Fill in this field."),
     "choose": N_("Choose one of the options."),
     "date": N_("Enter a real date, for example 15 March 2026."),
@@ -127,7 +128,10 @@ MESSAGES = {
     "file_too_large": N_(
         "This file is too large: at most %(mb)d MB. Take a new photo or make it smaller."
     ),
-    "file_too_many": N_("You can add at most %(num)d files. Delete a file first."),
+    "file_too_many": Nn_(
+        "You can add at most %(num)d file. Delete a file first.",
+        "You can add at most %(num)d files. Delete a file first.",
+    ),
     "file_name_long": N_("The name of this file is too long. Give the file a shorter name."),
     "file_name_chars": N_(
         "The name of this file has characters we do not accept. Give the file a simple name."
@@ -144,9 +148,11 @@ MESSAGES = {
         "or take a photo of it, and send that."
     ),
     "file_pixels": N_("This picture is too big (too many pixels). Take a new photo."),
-    "body_too_large": N_(
+    "body_too_large": Nn_(
+        "The files are too large together: at most %(num)d file of %(mb)d MB. Nothing was "
+        "added. What you saved before is still here.",
         "The files are too large together: at most %(num)d files of %(mb)d MB. Nothing was "
-        "added. What you saved before is still here."
+        "added. What you saved before is still here.",
     ),
     "confirmed_range": N_("Confirm at least 1 hour and fewer hours than were asked."),
     "reason_missing": N_("Give the reason: the person will read it."),
@@ -217,8 +223,14 @@ def row_choices(form: Form, prefix: str, allowed: Collection[str]) -> dict[int, 
 
 def message(code: str, **variables: object) -> str:
     """The translated message of an error code; a message about a limit names the limit
-    (`mb`, `num`) that the page passes in, since the limits are settings."""
-    text = gettext(MESSAGES.get(code, MESSAGES["required"]))
+    (`mb`, `num`) that the page passes in, since the limits are settings. A message with a
+    count (`num`) takes the language's plural form for it."""
+    found = MESSAGES.get(code, MESSAGES["required"])
+    if isinstance(found, tuple):
+        count = variables.get("num")
+        text = ngettext(*found, count if isinstance(count, int) else 2)
+    else:
+        text = gettext(found)
     return text % variables if variables and "%(" in text else text
 
 

@@ -124,3 +124,40 @@ def test_catalogs_are_not_stale(tmp_path):
     )
     for language in SHIPPED_LANGUAGES:
         assert {m.id for m in entries(language)} == fresh, language
+
+
+# Messages whose number is not a count of something (a position, an attempt's ordinal, a size
+# in MB): their noun does not follow the number, so they need no plural forms.
+NOT_A_COUNT = {
+    "Day %(num)d",
+    "Hours on day %(num)d",
+    "%(name)s, attempt %(num)d",
+    "Attempt %(num)d.",
+    "Choose an answer for question %(num)d.",
+    "Lesson %(num)d of %(total)d",
+    "Module %(num)d",
+}
+NUMBER = re.compile(r"%\(([a-z_]+)\)d")
+
+
+def test_a_message_with_a_count_is_a_plural_message():
+    """A number that counts something ("3 files", "2 of 6 seats") takes the language's plural
+    forms (Arabic has six); only positions, ordinals and sizes in MB may stay singular."""
+    counted = [
+        m.id
+        for m in entries("en")
+        if isinstance(m.id, str)
+        and m.id not in NOT_A_COUNT
+        and any(name != "mb" for name in NUMBER.findall(m.id))
+    ]
+    assert not counted, f"use ngettext for: {counted}"
+
+
+def test_arabic_has_its_dual():
+    """In Arabic the form for 2 is the dual ("ساعتان"), never the singular ("2 ساعة")."""
+    singular_for_two = [
+        m.id[0]
+        for m in entries("ar")
+        if isinstance(m.id, tuple) and m.string[2] == m.string[1]
+    ]
+    assert not singular_for_two, singular_for_two[:5]
