@@ -89,6 +89,7 @@ def overview(request: Request) -> Response:
             "refusals": REFUSALS,
             "results": mine.results,
             "appeals": mine.appeals,
+            "b1": mine.b1,
         },
         personal=True,
     )

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from portal.domain.b1 import B1_BOOKABLE, b1_status
 from portal.domain.booking_rules import (
     BRUSSELS,
     CancelTerms,
@@ -241,8 +242,10 @@ CASES = [
                  NONE, None, 2, id="B1 oral retake after a fail, still owed: allowed, attempt 2"),
     pytest.param(B1, b1_person(SIX_MONTHS_WORK), B1_OWED_DAY, False, NONE, Refusal.B1_NOT_OWED, 1,
                  id="B1 oral when not owed: refused"),
-    pytest.param(B1, b1_person(), date(2025, 3, 1), False, NONE, Refusal.B1_NOT_OWED, 1,
-                 id="B1 oral while a spell of work can still come (open): refused"),
+    pytest.param(B1, b1_person(), date(2025, 3, 1), False, NONE, None, 1,
+                 id="B1 oral from the attest on, while still open: allowed"),
+    pytest.param(B1, b1_person(), B1_ATTEST, False, NONE, None, 1,
+                 id="B1 oral on the attest day: allowed"),
     pytest.param(B1, b1_person(obligation=Obligation.VOLUNTARY), B1_OWED_DAY, False, NONE,
                  Refusal.B1_NOT_OWED, 1, id="B1 oral for a voluntary person: refused"),
     pytest.param(B1, person(COURSE), TODAY, False, NONE, Refusal.B1_NOT_OWED, 1,
@@ -306,11 +309,14 @@ def test_rules_default_to_those_in_force_at_signing() -> None:
 
 
 def test_b1_uses_the_rules_passed_in() -> None:
-    # a 30-month window leaves time for a 6-month spell on B1_OWED_DAY: not owed (open) yet
-    longer = RuleSet(effective_from=date(2022, 1, 1), version="longer", b1_window_months=30)
-    right = booking_right(
-        B1, b1_person(), B1_OWED_DAY, screened=False, active_tests=NONE, rules=longer
+    # with 3 uninterrupted months, a 3-month job after the attest makes B1 not owed
+    three = RuleSet(effective_from=date(2022, 1, 1), version="three", b1_uninterrupted_months=3)
+    job = Fact(
+        FactKind.PERIOD, date(2025, 2, 1), period_kind=PeriodKind.WORK, until=date(2025, 4, 30)
     )
+    p = b1_person(job)
+    assert booking_right(B1, p, B1_OWED_DAY, screened=False, active_tests=NONE).allowed
+    right = booking_right(B1, p, B1_OWED_DAY, screened=False, active_tests=NONE, rules=three)
     assert right.refusal is Refusal.B1_NOT_OWED
 
 
@@ -562,6 +568,9 @@ def test_a_right_is_either_allowed_or_refused_with_a_reason(
         assert right.level == (p.nt2_target if right.test is NT2 else None)
         if right.allowed:
             assert right.test not in active
+        if right.test is B1 and right.refusal in (None, Refusal.B1_NOT_OWED):
+            # bookable exactly while the follow-up is open or owed (from the attest on)
+            assert right.allowed == (b1_status(p, today, RULES) in B1_BOOKABLE)
 
 
 @pytest.mark.parametrize(

@@ -578,3 +578,37 @@ def test_cancelling_in_the_last_week_says_the_money_is_not_given_back(client, ap
     with session_scope(app.state.portal.engine) as db:
         assert db.get(m.Booking, booked_id).status == "cancelled"
         assert db.exec(select(m.Refund)).all() == []
+
+
+def test_b1_follow_up_is_shown_and_bookable_from_the_attest_on(client, make):
+    counsellor = make.counsellor()
+    done = make.person(counsellor=counsellor, signed=make.today - timedelta(days=200))
+    make.every_pillar_met(done)  # the attest is today: B1 is open for 24 months
+    until = "2028"  # 24 months after the attest day (the test clock is in 2026)
+    sign_in(client, done.subject)
+    for url in ("/my?lang=en", "/my/tests?lang=en"):
+        page = client.get(url)
+        check_page(page.text)
+        assert "Spoken Dutch test B1" in page.text
+        assert "You must pass a spoken Dutch test at level B1 by" in page.text
+        assert until in page.text
+        assert 'href="/my/tests/b1_oral"' in page.text
+    assert "Only if you must take it after your integration certificate." not in page.text
+    make.fact(done, "test_result", test="b1_oral", passed=True)
+    page = client.get("/my/tests?lang=en")
+    assert "You passed the spoken B1 test on" in page.text
+    assert 'href="/my/tests/b1_oral"' not in page.text
+    sign_in(client, counsellor)
+    page = client.get(f"/staff/persons/{done.id}?lang=en")
+    check_page(page.text)
+    assert "Spoken Dutch test B1" in page.text and "Passed on" in page.text
+
+
+def test_no_b1_follow_up_before_the_attest(client, make):
+    fresh = make.person()
+    sign_in(client, fresh.subject)
+    assert "Spoken Dutch test B1" not in client.get("/my?lang=en").text
+    assert (
+        "Only if you must take it after your integration certificate."
+        in client.get("/my/tests?lang=en").text
+    )
