@@ -37,6 +37,9 @@ REFUSALS = {
     "repeat_course_not_followed": N_(
         "Follow the MO course again first, then you can book a retake."
     ),
+    "repeat_module_not_followed": N_(
+        "Follow Dutch lessons again first (a module after your test), then you can book a retest."
+    ),
     "not_screened": N_("Only after screening by your counsellor."),
     "exemption_only_at_start": N_(
         "The exemption test is only possible at the start of the programme."

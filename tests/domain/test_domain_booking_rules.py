@@ -8,6 +8,7 @@ The person below is obliged, signed the contract on 15 March 2024 and looks at t
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -56,6 +57,10 @@ def result(test: TestKind, on: date, passed: bool, level: Level | None = None) -
 
 def course(on: date) -> Fact:
     return Fact(FactKind.MO_COURSE_FOLLOWED, on)
+
+
+def module(on: date) -> Fact:
+    return Fact(FactKind.NT2_MODULE_FOLLOWED, on)
 
 
 def uitgeleerd(pillar: Pillar, on: date = date(2024, 8, 1)) -> Fact:
@@ -186,8 +191,25 @@ CASES = [
     # -- NT2 test
     pytest.param(NT2, person(), TODAY, False, NONE, None, 1,
                  id="NT2 test: allowed, attempt 1"),
-    pytest.param(NT2, person(NT2_FAIL), TODAY, False, NONE, None, 2,
-                 id="NT2 retest after a fail: allowed, attempt 2"),
+    pytest.param(NT2, person(NT2_FAIL), TODAY, False, NONE, Refusal.REPEAT_MODULE_NOT_FOLLOWED, 2,
+                 id="NT2 retest after a fail without a module since: refused"),
+    pytest.param(NT2, person(NT2_FAIL, module(date(2024, 7, 1))), TODAY, False, NONE, None, 2,
+                 id="NT2 retest after a fail and a module followed since: allowed, attempt 2"),
+    pytest.param(NT2, person(module(date(2024, 5, 1)), NT2_FAIL), TODAY, False, NONE,
+                 Refusal.REPEAT_MODULE_NOT_FOLLOWED, 2,
+                 id="NT2 retest: a module before the fail does not count"),
+    pytest.param(NT2, person(NT2_FAIL, module(NT2_FAIL.on)), TODAY, False, NONE,
+                 Refusal.REPEAT_MODULE_NOT_FOLLOWED, 2,
+                 id="NT2 retest: a module on the day of the fail is the earlier one"),
+    pytest.param(NT2, person(NT2_FAIL, module(date(2024, 9, 2))), TODAY, False, NONE,
+                 Refusal.REPEAT_MODULE_NOT_FOLLOWED, 2,
+                 id="NT2 retest: a module recorded for tomorrow does not count yet"),
+    pytest.param(NT2, person(NT2_FAIL, module(date(2024, 7, 1)),
+                             result(NT2, date(2024, 8, 1), passed=False, level=Level.A2)),
+                 TODAY, False, NONE, Refusal.REPEAT_MODULE_NOT_FOLLOWED, 3,
+                 id="NT2: a second fail needs another module after it"),
+    pytest.param(NT2, person(module(date(2024, 5, 1))), TODAY, False, NONE, None, 1,
+                 id="NT2 first test with a module: allowed"),
     pytest.param(NT2, person(NT2_A1_PASS), TODAY, False, NONE, None, 2,
                  id="NT2 after an A1 pass (below the A2 target): allowed, attempt 2"),
     pytest.param(NT2, person(NT2_A2_PASS), TODAY, False, NONE, Refusal.PASSED_ALREADY, 2,
@@ -507,6 +529,7 @@ FACTS = st.one_of(
         level=st.one_of(st.none(), LEVELS),
     ),
     st.builds(Fact, kind=st.just(FactKind.MO_COURSE_FOLLOWED), on=DAYS),
+    st.builds(Fact, kind=st.just(FactKind.NT2_MODULE_FOLLOWED), on=DAYS),
     st.builds(
         Fact,
         kind=st.just(FactKind.UITGELEERD),
@@ -590,3 +613,33 @@ def test_session_fits_the_persons_nt2_level(test, level, target, fits):
     from portal.domain.booking_rules import session_fits
 
     assert session_fits(test, level, target) is fits
+
+
+@given(p=PEOPLE, today=DAYS)
+def test_an_nt2_retest_needs_a_module_after_the_last_fail_unless_uitgeleerd(
+    p: PersonFacts, today: date
+) -> None:
+    right = booking_right(NT2, p, today, screened=False, active_tests=NONE, rules=RULES)
+    facts = [f for f in p.facts if f.on <= today]
+    fails = [
+        f.on
+        for f in facts
+        if f.kind is FactKind.TEST_RESULT and f.test is NT2 and f.passed is False
+    ]
+    module_after = bool(fails) and any(
+        f.kind is FactKind.NT2_MODULE_FOLLOWED and f.on > max(fails) for f in facts
+    )
+    if right.refusal is Refusal.REPEAT_MODULE_NOT_FOLLOWED:
+        assert fails and not module_after
+    elif right.allowed and fails:
+        assert module_after
+    # a module followed the day after the last fail cures it, from that day on
+    if right.refusal is Refusal.REPEAT_MODULE_NOT_FOLLOWED:
+        day = max(fails) + timedelta(days=1)
+        cured = replace(p, facts=(*p.facts, Fact(FactKind.NT2_MODULE_FOLLOWED, day)))
+        later = max(today, day)
+        again = booking_right(NT2, cured, later, screened=False, active_tests=NONE, rules=RULES)
+        assert again.refusal is not Refusal.REPEAT_MODULE_NOT_FOLLOWED or any(
+            f.kind is FactKind.TEST_RESULT and f.test is NT2 and f.passed is False and f.on > today
+            for f in p.facts
+        )

@@ -612,3 +612,20 @@ def test_no_b1_follow_up_before_the_attest(client, make):
         "Only if you must take it after your integration certificate."
         in client.get("/my/tests?lang=en").text
     )
+
+
+def test_an_nt2_retest_needs_a_module_after_the_fail(client, make):
+    failed = make.person(signed=make.today - timedelta(days=200))
+    make.fact(
+        failed, "test_result", make.today - timedelta(days=20), test="nt2", passed=False, level="A2"
+    )
+    sign_in(client, failed.subject)
+    refusal = (
+        "Follow Dutch lessons again first (a module after your test), then you can book a retest."
+    )
+    page = client.get("/my/tests?lang=en")
+    check_page(page.text)
+    assert refusal in page.text and 'href="/my/tests/nt2"' not in page.text
+    make.fact(failed, "nt2_module_followed", make.today - timedelta(days=2), source="CVO Gent")
+    page = client.get("/my/tests?lang=en")
+    assert refusal not in page.text and 'href="/my/tests/nt2"' in page.text
