@@ -110,7 +110,7 @@ def appeal(request: Request) -> Response:
         with unit.work(portal.engine) as db:
             appeals.lodge_appeal(db, person_id, fact_id, reason)
     except ServiceError as error:
-        if error.code == "unknown_fact":
+        if error.code in {"unknown_fact", "not_appealable"}:
             raise HTTPException(status_code=404) from None
         return RedirectResponse(f"/my/tests?appeal_error={error.code}#results", status_code=303)
     return RedirectResponse("/my/tests?appealed=1#results", status_code=303)

@@ -629,3 +629,38 @@ def test_an_nt2_retest_needs_a_module_after_the_fail(client, make):
     make.fact(failed, "nt2_module_followed", make.today - timedelta(days=2), source="CVO Gent")
     page = client.get("/my/tests?lang=en")
     assert refusal not in page.text and 'href="/my/tests/nt2"' in page.text
+
+
+def test_only_a_failed_mo_test_is_appealed_and_upheld_it_passes_on_the_test_day(client, app, make):
+    from portal.services import appeals
+
+    counsellor = make.counsellor()
+    person = make.person(counsellor=counsellor, signed=make.today - timedelta(days=200))
+    test_day = make.today - timedelta(days=20)
+    exemption = make.fact(person, "test_result", test_day, test="mo_exemption", passed=False)
+    nt2 = make.fact(person, "test_result", test_day, test="nt2", passed=False, level="A2")
+    mo_pass = make.fact(person, "test_result", test_day, test="mo", passed=True)
+    mo_fail = make.fact(person, "test_result", test_day, test="mo", passed=False)
+    sign_in(client, person.subject)
+    page = client.get("/my/tests?lang=en").text
+    assert re.findall(r'name="fact" value="(\d+)"', page) == [str(mo_fail)]
+    for fact in (exemption, nt2, mo_pass):
+        refused = client.post(
+            "/my/tests/appeals",
+            data={"csrf_token": csrf_token(page), "fact": fact, "reason": "Unfair."},
+        )
+        assert refused.status_code == 404
+    with session_scope(app.state.portal.engine) as db:
+        assert db.exec(select(m.Appeal).where(m.Appeal.person_id == person.id)).all() == []
+        appeal_id = appeals.lodge_appeal(db, person.id, mo_fail, "The audio did not work.").id
+    sign_in(client, counsellor)
+    listed = client.get("/staff/appeals?lang=en")
+    decide = {"csrf_token": csrf_token(listed.text), "decision": "upheld", "note": "Audio"}
+    assert client.post(f"/staff/appeals/{appeal_id}", data=decide).status_code == 303
+    with session_scope(app.state.portal.engine) as db:
+        passes = db.exec(
+            select(m.Fact).where(
+                m.Fact.person_id == person.id, m.Fact.source == "appeals committee"
+            )
+        ).all()
+    assert [(f.on, f.test, f.passed) for f in passes] == [(test_day, "mo", True)]
