@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from portal.domain.dates import add_months, shift_for_suspensions
+from portal.domain.dates import add_months, nth_birthday, shift_for_suspensions
 from portal.domain.model import Fact, PersonFacts, Pillar, Suspension
 from portal.domain.rules import RuleSet, rules_on
 
@@ -36,6 +36,15 @@ def vdab_deadline(signed_on: date, rules: RuleSet) -> date:
     return add_months(signed_on, rules.vdab_registration_months)
 
 
+def vdab_start(person: PersonFacts, rules: RuleSet) -> date | None:
+    """The day the VDAB months start running: the signing day, or for a person who signed before
+    working age (a minor) the birthday on which they reach it (product default: the 18th). None
+    without a contract."""
+    if person.contract_signed_on is None:
+        return None
+    return max(person.contract_signed_on, nth_birthday(person.birth_date, rules.working_age_from))
+
+
 def component_deadline(person: PersonFacts, pillar: Pillar) -> date | None:
     """The deadline recorded for `pillar`'s component (before suspensions), or None.
 
@@ -49,12 +58,14 @@ def component_deadline(person: PersonFacts, pillar: Pillar) -> date | None:
 def agreed_deadline(person: PersonFacts, pillar: Pillar, rules: RuleSet) -> date | None:
     """A pillar's deadline after suspensions; None without a contract (or agreed deadline).
 
-    VDAB: signing + `rules.vdab_registration_months`; the others: the contract's component deadline.
+    VDAB: `vdab_start` (signing, or the 18th birthday of a person who signed as a minor) +
+    `rules.vdab_registration_months`; the others: the contract's component deadline.
     """
-    if person.contract_signed_on is None:
+    start = vdab_start(person, rules)
+    if start is None:
         return None
     if pillar is Pillar.VDAB:
-        raw: date | None = vdab_deadline(person.contract_signed_on, rules)
+        raw: date | None = vdab_deadline(start, rules)
     else:
         raw = component_deadline(person, pillar)
     if raw is None:
