@@ -6,7 +6,9 @@ Lower-level than `pillars` and `deadlines` so that both can use it without an im
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from enum import StrEnum
 
 from portal.domain.dates import add_months, nth_birthday, shift_for_suspensions
 from portal.domain.model import Fact, PersonFacts, Pillar, Suspension
@@ -28,6 +30,32 @@ def suspension_on(person: PersonFacts, day: date) -> Suspension | None:
     for suspension in sorted(person.suspensions, key=lambda s: (s.start, s.end)):
         if suspension.start <= day <= suspension.end:
             return suspension
+    return None
+
+
+class SuspensionProblem(StrEnum):
+    """Why a suspension cannot be recorded (the service's error codes)."""
+
+    PERIOD_ORDER = "period_order"  # ends before it starts
+    NO_CONTRACT = "no_contract"  # no signed contract: nothing to suspend
+    BEFORE_SIGNING = "suspension_before_signing"  # starts on or before the signing day
+    OVERLAPS = "suspension_overlaps"  # shares a day with a suspension already recorded
+
+
+def suspension_problem(
+    new: Suspension, signed_on: date | None, existing: Iterable[Suspension]
+) -> SuspensionProblem | None:
+    """Whether `new` may be added to the `existing` suspensions (product default: suspensions lie
+    after the signing day and never overlap). The first problem found, in the order of
+    SuspensionProblem; None when it may be added."""
+    if new.end < new.start:
+        return SuspensionProblem.PERIOD_ORDER
+    if signed_on is None:
+        return SuspensionProblem.NO_CONTRACT
+    if new.start <= signed_on:
+        return SuspensionProblem.BEFORE_SIGNING
+    if any(s.start <= new.end and new.start <= s.end for s in existing):
+        return SuspensionProblem.OVERLAPS
     return None
 
 
