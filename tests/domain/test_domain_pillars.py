@@ -656,3 +656,52 @@ def test_no_overdue_vdab_for_a_deadline_that_passed_while_a_minor(
         assert v.deadline >= add_months(max(signed, eighteen), 2)
     if today < eighteen:
         assert v.status is PillarStatus.NOT_REQUIRED
+
+
+# ---------------------------------------------------------------- MO exemption test (product default)
+
+
+@pytest.mark.parametrize(
+    ("facts", "status", "met_on"),
+    [
+        pytest.param((passed(TestKind.MO_EXEMPTION, date(2024, 3, 20)),), PillarStatus.DONE,
+                     date(2024, 3, 20), id="exemption test passed, no course: met"),
+        pytest.param((failed(TestKind.MO_EXEMPTION, date(2024, 3, 20)),), PillarStatus.IN_PROGRESS,
+                     None, id="exemption test failed: the course and the MO test remain"),
+        pytest.param((passed(TestKind.MO_EXEMPTION, date(2024, 3, 20)),
+                      failed(TestKind.MO, date(2024, 3, 25))), PillarStatus.DONE,
+                     date(2024, 3, 20), id="a later MO fail does not undo the exemption pass"),
+        pytest.param((passed(TestKind.MO_EXEMPTION, date(2024, 4, 2)),), PillarStatus.NOT_STARTED,
+                     None, id="a pass dated after today does not count yet"),
+    ],
+)  # fmt: skip
+def test_a_passed_mo_exemption_test_meets_mo_without_the_course(
+    facts: tuple[Fact, ...], status: PillarStatus, met_on: date | None
+) -> None:
+    v = view(person(facts=facts), MO)
+    assert (v.status, v.met_on) == (status, met_on)
+
+
+@given(
+    passed_on=st.dates(min_value=SIGNED, max_value=date(2026, 1, 1)),
+    later=st.lists(
+        st.builds(
+            Fact,
+            kind=st.just(FactKind.TEST_RESULT),
+            on=st.dates(min_value=SIGNED, max_value=date(2026, 1, 1)),
+            test=st.sampled_from([TestKind.MO, TestKind.MO_EXEMPTION]),
+            passed=st.booleans(),
+        ),
+        max_size=4,
+    ),
+    days=st.integers(min_value=0, max_value=900),
+)
+def test_mo_is_met_from_an_exemption_pass_on_whatever_follows(
+    passed_on: date, later: list[Fact], days: int
+) -> None:
+    today = passed_on + timedelta(days=days)
+    facts = (passed(TestKind.MO_EXEMPTION, passed_on), *later)
+    v = view(person(facts=facts), MO, today)
+    assert v.status is PillarStatus.DONE
+    assert v.met_on is not None and v.met_on <= passed_on
+    assert not any(f.kind is FactKind.MO_COURSE_FOLLOWED for f in facts)

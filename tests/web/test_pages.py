@@ -184,3 +184,19 @@ def test_a_person_who_signed_as_a_minor_gets_the_vdab_months_from_the_18th_birth
     assert statuses(page)["Registration with VDAB"] not in ("Not required", "Overdue")
     deadline = add_months(eighteen, 2)
     assert f"Deadline: {deadline.day} " in text and str(deadline.year) in text
+
+
+def test_a_passed_mo_exemption_test_meets_mo_without_the_course(client, make):
+    from datetime import timedelta
+
+    person = make.person(signed=make.today - timedelta(days=40))
+    make.fact(
+        person, "test_result", make.today - timedelta(days=5), test="mo_exemption", passed=True
+    )
+    page = dashboard(client, person.subject).text
+    assert statuses(page)["Social orientation (MO)"] == "Done"
+    assert "Part of: Social orientation (MO)" not in text_of(page)  # no MO step to do
+    payments = text_of(client.get("/my/payments?lang=en").text)
+    assert "MO course: 0,00 €, because you passed the MO exemption test." in payments
+    tests = client.get("/my/tests?lang=en").text
+    assert 'href="/my/tests/mo"' not in tests and "You passed this test." in tests
