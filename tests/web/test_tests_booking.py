@@ -664,3 +664,27 @@ def test_only_a_failed_mo_test_is_appealed_and_upheld_it_passes_on_the_test_day(
             )
         ).all()
     assert [(f.on, f.test, f.passed) for f in passes] == [(test_day, "mo", True)]
+
+
+def test_demo_b1_sees_the_spoken_b1_test_due_and_may_book_it(client, app):
+    sign_in(client, "demo-b1")
+    page = client.get("/my?lang=en").text
+    check_page(page)
+    assert "You have your integration certificate" in page or "You completed every part" in page
+    assert "You must pass a spoken Dutch test at level B1 by" in page
+    tests = client.get("/my/tests?lang=en").text
+    assert 'href="/my/tests/b1_oral"' in tests
+    dates = client.get("/my/tests/b1_oral?lang=en")
+    check_page(dates.text)
+    assert session_ids(app, "b1_oral")
+    held = book(client, "b1_oral", session_ids(app, "b1_oral")[0])
+    assert held.status_code == 303 and "/my/tests/bookings/" in held.headers["location"]
+
+
+def test_demo_nt2_failed_must_follow_a_module_before_the_retest(client):
+    sign_in(client, "demo-nt2-failed")
+    tests = client.get("/my/tests?lang=en").text
+    check_page(tests)
+    assert "Failed" in tests
+    assert "Follow Dutch lessons again first (a module after your test)" in tests
+    assert 'href="/my/tests/nt2"' not in tests
