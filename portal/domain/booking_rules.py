@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from portal.domain.b1 import B1Status, b1_status
+from portal.domain.b1 import B1_BOOKABLE, b1_status
 from portal.domain.contract import facts_until, rules_for
 from portal.domain.eligibility import in_trajectory
 from portal.domain.model import (
@@ -58,9 +58,10 @@ class Refusal(StrEnum):
     PASSED_ALREADY = "passed_already"
     COURSE_NOT_FOLLOWED = "course_not_followed"  # MO test: "MO course followed" is needed
     REPEAT_COURSE_NOT_FOLLOWED = "repeat_course_not_followed"  # after a failed MO test
+    REPEAT_MODULE_NOT_FOLLOWED = "repeat_module_not_followed"  # after a failed NT2 test
     NOT_SCREENED = "not_screened"  # MO exemption test: only after screening by the agency
     EXEMPTION_ONLY_AT_START = "exemption_only_at_start"  # MO course followed or MO test taken
-    B1_NOT_OWED = "b1_not_owed"  # B1 oral only for those who owe it (b1_status OWED)
+    B1_NOT_OWED = "b1_not_owed"  # B1 oral only from the attest on, for those who may owe it
     UITGELEERD = "uitgeleerd"  # the pillar counts as met without a pass
     WRONG_LEVEL = "wrong_level"  # an NT2 session at another level than the person's target
 
@@ -136,6 +137,18 @@ def _mo_refusal(facts: tuple[Fact, ...]) -> Refusal | None:
     return None if courses else Refusal.COURSE_NOT_FOLLOWED
 
 
+def _nt2_refusal(facts: tuple[Fact, ...]) -> Refusal | None:
+    """The first NT2 test has no condition; after a failed NT2 test, an NT2 module followed dated
+    strictly after the last fail (as for MO: a module recorded on the day of the fail is taken to
+    be the earlier one). "Uitgeleerd" is checked before this and ends the need for a retest."""
+    fails = [f.on for f in facts if _is_result(f, frozenset({TestKind.NT2})) and f.passed is False]
+    if not fails:
+        return None
+    last_fail = max(fails)
+    modules = (f.on for f in facts if f.kind is FactKind.NT2_MODULE_FOLLOWED)
+    return None if any(day > last_fail for day in modules) else Refusal.REPEAT_MODULE_NOT_FOLLOWED
+
+
 def _mo_exemption_refusal(facts: tuple[Fact, ...], screened: bool) -> Refusal | None:
     """Only at the start (no MO course followed, no MO or MO exemption test taken), and only
     after screening. "Only at the start" is checked first: it cannot be cured by screening."""
@@ -179,8 +192,8 @@ def _refusal(
     if test is TestKind.MO_EXEMPTION:
         return _mo_exemption_refusal(facts, screened)
     if test is TestKind.B1_ORAL:
-        return None if b1_status(person, today, rules) is B1Status.OWED else Refusal.B1_NOT_OWED
-    return None  # NT2: no condition of its own
+        return None if b1_status(person, today, rules) in B1_BOOKABLE else Refusal.B1_NOT_OWED
+    return _nt2_refusal(facts)
 
 
 def booking_right(
@@ -202,7 +215,9 @@ def booking_right(
     4. an active (held or confirmed) booking of the same test (the MO test and the MO exemption
        test count as one);
     5. the test's own condition (MO: course followed, and a repeat course after the last fail;
-       MO exemption: at the start only, after screening; NT2: none; B1 oral: b1_status OWED).
+       MO exemption: at the start only, after screening; NT2: after a failed NT2 test, a module
+       followed again after the last fail; B1 oral: b1_status OPEN or
+       OWED, i.e. from the attest on, unless not owed or not applicable).
     `screened`: the agency screened the person for the MO exemption test. `active_tests`: the
     tests the person holds or has confirmed a booking for. `rules` default: those in force when
     the contract was signed.

@@ -6,9 +6,11 @@ Lower-level than `pillars` and `deadlines` so that both can use it without an im
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from enum import StrEnum
 
-from portal.domain.dates import add_months, shift_for_suspensions
+from portal.domain.dates import add_months, nth_birthday, shift_for_suspensions
 from portal.domain.model import Fact, PersonFacts, Pillar, Suspension
 from portal.domain.rules import RuleSet, rules_on
 
@@ -31,9 +33,44 @@ def suspension_on(person: PersonFacts, day: date) -> Suspension | None:
     return None
 
 
+class SuspensionProblem(StrEnum):
+    """Why a suspension cannot be recorded (the service's error codes)."""
+
+    PERIOD_ORDER = "period_order"  # ends before it starts
+    NO_CONTRACT = "no_contract"  # no signed contract: nothing to suspend
+    BEFORE_SIGNING = "suspension_before_signing"  # starts on or before the signing day
+    OVERLAPS = "suspension_overlaps"  # shares a day with a suspension already recorded
+
+
+def suspension_problem(
+    new: Suspension, signed_on: date | None, existing: Iterable[Suspension]
+) -> SuspensionProblem | None:
+    """Whether `new` may be added to the `existing` suspensions (product default: suspensions lie
+    after the signing day and never overlap). The first problem found, in the order of
+    SuspensionProblem; None when it may be added."""
+    if new.end < new.start:
+        return SuspensionProblem.PERIOD_ORDER
+    if signed_on is None:
+        return SuspensionProblem.NO_CONTRACT
+    if new.start <= signed_on:
+        return SuspensionProblem.BEFORE_SIGNING
+    if any(s.start <= new.end and new.start <= s.end for s in existing):
+        return SuspensionProblem.OVERLAPS
+    return None
+
+
 def vdab_deadline(signed_on: date, rules: RuleSet) -> date:
     """Register with VDAB/Actiris within N calendar months of signing (before suspensions)."""
     return add_months(signed_on, rules.vdab_registration_months)
+
+
+def vdab_start(person: PersonFacts, rules: RuleSet) -> date | None:
+    """The day the VDAB months start running: the signing day, or for a person who signed before
+    working age (a minor) the birthday on which they reach it (product default: the 18th). None
+    without a contract."""
+    if person.contract_signed_on is None:
+        return None
+    return max(person.contract_signed_on, nth_birthday(person.birth_date, rules.working_age_from))
 
 
 def component_deadline(person: PersonFacts, pillar: Pillar) -> date | None:
@@ -49,12 +86,14 @@ def component_deadline(person: PersonFacts, pillar: Pillar) -> date | None:
 def agreed_deadline(person: PersonFacts, pillar: Pillar, rules: RuleSet) -> date | None:
     """A pillar's deadline after suspensions; None without a contract (or agreed deadline).
 
-    VDAB: signing + `rules.vdab_registration_months`; the others: the contract's component deadline.
+    VDAB: `vdab_start` (signing, or the 18th birthday of a person who signed as a minor) +
+    `rules.vdab_registration_months`; the others: the contract's component deadline.
     """
-    if person.contract_signed_on is None:
+    start = vdab_start(person, rules)
+    if start is None:
         return None
     if pillar is Pillar.VDAB:
-        raw: date | None = vdab_deadline(person.contract_signed_on, rules)
+        raw: date | None = vdab_deadline(start, rules)
     else:
         raw = component_deadline(person, pillar)
     if raw is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from portal.domain.b1 import B1Status, b1_status
+from portal.domain.b1 import B1Status, B1View, b1_view
 from portal.domain.contract import directional_deadline, rules_for, suspension_on
 from portal.domain.deadlines import Alert, alerts, upcoming_deadlines
 from portal.domain.eligibility import person_eligibility
@@ -27,6 +27,7 @@ class Evaluation:
     alerts: tuple[Alert, ...]
     upcoming: tuple[tuple[Pillar, date], ...]
     b1: B1Status
+    b1_view: B1View  # the B1 follow-up: owed or not, why, until when
     deadlines_after_validity: tuple[tuple[Pillar, date], ...] = ()
 
 
@@ -36,6 +37,7 @@ def evaluate(person: PersonFacts, today: date, rules: RuleSet | None = None) -> 
         rules = rules_for(person, today)
     pillars = pillar_views(person, today, rules)
     until = valid_until(person)
+    b1 = b1_view(person, today, rules)
     return Evaluation(
         eligibility=person_eligibility(person),
         pillars=pillars,
@@ -46,6 +48,7 @@ def evaluate(person: PersonFacts, today: date, rules: RuleSet | None = None) -> 
         suspended_today=suspension_on(person, today),
         alerts=alerts(person, today, rules),
         upcoming=upcoming_deadlines(person, today, rules),
-        b1=b1_status(person, today, rules),
+        b1=b1.status,
         deadlines_after_validity=deadlines_after_validity(until, pillars),
+        b1_view=b1,
     )

@@ -10,20 +10,34 @@ from typing import NamedTuple
 from sqlmodel import Session, col, select
 
 from portal.db import models as m
+from portal.domain.appeals import appealable, upheld_result
+from portal.domain.model import Fact, FactKind, TestKind
 from portal.services import notify
 from portal.services.caller import Principal
 from portal.services.errors import ServiceError, audit
 from portal.services.people import record_fact
 
 
+def _result(fact: m.Fact) -> Fact:
+    return Fact(
+        FactKind(fact.kind),
+        fact.on,
+        test=TestKind(fact.test) if fact.test else None,
+        passed=fact.passed,
+    )
+
+
 def lodge_appeal(db: Session, person_id: int, fact_id: int, reason: str) -> m.Appeal:
-    """Appeal against one's own MO test result (the appeals committee decides). Another
-    person's result is not found ("unknown_fact")."""
+    """Appeal against one's own failed MO test (the appeals committee decides). Another
+    person's result is not found ("unknown_fact"); a pass, an MO exemption test, an NT2 or B1
+    oral result cannot be appealed ("not_appealable")."""
     fact = db.exec(
         select(m.Fact).where(m.Fact.id == fact_id, m.Fact.person_id == person_id)
     ).first()
-    if fact is None or fact.kind != "test_result" or fact.test not in {"mo", "mo_exemption"}:
+    if fact is None or fact.kind != "test_result":
         raise ServiceError("unknown_fact")
+    if not appealable(_result(fact)):
+        raise ServiceError("not_appealable")
     if not reason.strip():
         raise ServiceError("required")
     if len(reason) > 1000:
@@ -59,8 +73,9 @@ def decide_appeal(
     db: Session, caller: Principal, appeal_id: int, decision: str, note: str, now: datetime
 ) -> m.Appeal:
     """The committee's decision ("upheld" or "rejected"), recorded by a counsellor of the
-    person's agency (another agency's appeal is not found). Upheld: the test counts as passed
-    (a result fact with the committee as source), so the pillar follows."""
+    person's agency (another agency's appeal is not found). Upheld: the test counts as passed on
+    the test day (a result fact dated on the test day, with the committee as source), so the
+    pillar follows."""
     row = db.exec(
         select(m.Appeal, m.Person)
         .join(m.Person, col(m.Person.id) == col(m.Appeal.person_id))
@@ -82,15 +97,16 @@ def decide_appeal(
     if decision == "upheld":
         fact = db.get(m.Fact, appeal.fact_id)
         assert fact is not None
+        passed = upheld_result(_result(fact))
         record_fact(
             db,
             actor,
             person,
             "test_result",
-            now.date(),
+            passed.on,
             now.date(),
             test=fact.test,
-            passed=True,
+            passed=passed.passed,
             source="appeals committee",
             note=appeal.decision_note,
             tell_person=False,

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from portal.db import models as m
 from portal.db.engine import session_scope
+from portal.domain.b1 import B1View, b1_view
 from portal.domain.booking_rules import (
     CancelTerms,
     Refusal,
@@ -74,6 +75,7 @@ class MyTests:
     bookings: list[BookedSeat]
     results: list[m.Fact]
     appeals: dict[int, m.Appeal]
+    b1: B1View  # the B1 oral follow-up: owed or not, why, until when
 
 
 @dataclass(frozen=True)
@@ -119,8 +121,9 @@ def my_tests(db: Session, person_id: int, now: datetime) -> MyTests:
     dossier = load_dossier(db, person_id)
     if dossier is None:
         raise ServiceError("not_found")
+    facts = dossier.person_facts()
     rights = booking_rights(
-        dossier.person_facts(),
+        facts,
         now.date(),
         screened=_screened(db, person_id),
         active_tests=_active_tests(db, person_id, now),
@@ -139,6 +142,7 @@ def my_tests(db: Session, person_id: int, now: datetime) -> MyTests:
         bookings=[BookedSeat(*row) for row in bookings],
         results=sorted(results, key=lambda f: f.on, reverse=True),
         appeals={a.fact_id: a for a in appeals},
+        b1=b1_view(facts, now.date()),
     )
 
 

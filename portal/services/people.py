@@ -14,6 +14,7 @@ from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
 from portal.db import models as m
+from portal.domain.contract import suspension_problem
 from portal.domain.identity import Identity, may_be_same_person
 from portal.domain.model import (
     FactKind,
@@ -24,6 +25,7 @@ from portal.domain.model import (
     Protection,
     Register,
     Situation,
+    Suspension,
     TestKind,
 )
 from portal.domain.nrn import NrnError, nrn_matches_birth_date, parse_nrn
@@ -321,19 +323,20 @@ def add_suspension(
     *,
     tell_person: bool = True,
 ) -> m.Suspension:
+    """A suspension of the person's signed contract: the rule (after the signing day, never
+    overlapping another one) is the domain's `suspension_problem`."""
     if end < start:
         raise ServiceError("period_order")
     if not reason.strip():
         raise ServiceError("reason_required")
-    overlapping = db.exec(
-        select(m.Suspension).where(
-            m.Suspension.person_id == person.id,
-            m.Suspension.start_on <= end,
-            m.Suspension.end_on >= start,
-        )
-    ).first()
-    if overlapping is not None:
-        raise ServiceError("suspension_overlaps")
+    contract = db.exec(select(m.Contract).where(m.Contract.person_id == person.id)).first()
+    signed_on = contract.signed_on if contract is not None else None
+    existing = db.exec(select(m.Suspension).where(m.Suspension.person_id == person.id)).all()
+    problem = suspension_problem(
+        Suspension(start, end), signed_on, (Suspension(s.start_on, s.end_on) for s in existing)
+    )
+    if problem is not None:
+        raise ServiceError(problem.value)
     suspension = m.Suspension(
         person_id=_id(person),
         start_on=start,

@@ -37,6 +37,9 @@ REFUSALS = {
     "repeat_course_not_followed": N_(
         "Follow the MO course again first, then you can book a retake."
     ),
+    "repeat_module_not_followed": N_(
+        "Follow Dutch lessons again first (a module after your test), then you can book a retest."
+    ),
     "not_screened": N_("Only after screening by your counsellor."),
     "exemption_only_at_start": N_(
         "The exemption test is only possible at the start of the programme."
@@ -89,6 +92,7 @@ def overview(request: Request) -> Response:
             "refusals": REFUSALS,
             "results": mine.results,
             "appeals": mine.appeals,
+            "b1": mine.b1,
         },
         personal=True,
     )
@@ -106,7 +110,7 @@ def appeal(request: Request) -> Response:
         with unit.work(portal.engine) as db:
             appeals.lodge_appeal(db, person_id, fact_id, reason)
     except ServiceError as error:
-        if error.code == "unknown_fact":
+        if error.code in {"unknown_fact", "not_appealable"}:
             raise HTTPException(status_code=404) from None
         return RedirectResponse(f"/my/tests?appeal_error={error.code}#results", status_code=303)
     return RedirectResponse("/my/tests?appealed=1#results", status_code=303)

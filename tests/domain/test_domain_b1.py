@@ -9,8 +9,11 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from portal.domain.b1 import B1Status, activity_spells, b1_status
+from portal.domain.b1 import B1Status, B1View, activity_spells, b1_status, b1_view
+from portal.domain.dates import add_months
 from portal.domain.model import (
     ComponentDeadline,
     Fact,
@@ -217,3 +220,83 @@ def test_spells_are_clipped_to_the_window_and_merged() -> None:
         (ATTEST, date(2025, 3, 1)),
         (date(2025, 5, 1), date(2025, 6, 1)),
     )
+
+
+def b1_pass(on: date) -> Fact:
+    return Fact(FactKind.TEST_RESULT, on, test=TestKind.B1_ORAL, passed=True)
+
+
+@pytest.mark.parametrize(
+    ("p", "today", "expected"),
+    [
+        pytest.param(
+            person(), date(2025, 1, 9), B1View(B1Status.NOT_APPLICABLE), id="before the attest"
+        ),
+        pytest.param(
+            person(), EARLY, B1View(B1Status.OPEN, ATTEST, WINDOW_END), id="open until the end"
+        ),
+        pytest.param(person(), AFTER_WINDOW, B1View(B1Status.OWED, ATTEST, WINDOW_END), id="owed"),
+        pytest.param(
+            person(period(WORK, date(2025, 3, 1), date(2025, 8, 31))),
+            AFTER_WINDOW,
+            B1View(
+                B1Status.NOT_OWED, ATTEST, WINDOW_END, spell=(date(2025, 3, 1), date(2025, 8, 31))
+            ),
+            id="not owed: the spell that did it",
+        ),
+        pytest.param(
+            person(b1_pass(date(2026, 9, 1))),
+            AFTER_WINDOW,
+            B1View(B1Status.PASSED, ATTEST, WINDOW_END, passed_on=date(2026, 9, 1)),
+            id="a pass closes it (it was owed)",
+        ),
+        pytest.param(
+            person(b1_pass(date(2025, 3, 1))),
+            date(2025, 3, 1),
+            B1View(B1Status.PASSED, ATTEST, WINDOW_END, passed_on=date(2025, 3, 1)),
+            id="a pass while still open closes it on the day",
+        ),
+        pytest.param(
+            person(b1_pass(date(2026, 9, 1))),
+            date(2026, 8, 31),
+            B1View(B1Status.OWED, ATTEST, WINDOW_END),
+            id="a pass after today does not count yet",
+        ),
+        pytest.param(
+            person(
+                Fact(FactKind.TEST_RESULT, date(2026, 9, 1), test=TestKind.B1_ORAL, passed=False)
+            ),
+            AFTER_WINDOW,
+            B1View(B1Status.OWED, ATTEST, WINDOW_END),
+            id="a fail does not close it",
+        ),
+    ],
+)
+def test_b1_view_says_why_and_until_when(p: PersonFacts, today: date, expected: B1View) -> None:
+    assert b1_view(p, today) == expected
+    assert b1_status(p, today) is expected.status
+
+
+DAYS = st.dates(min_value=date(2024, 6, 1), max_value=date(2028, 1, 1))
+PERIODS = st.builds(
+    period,
+    st.sampled_from([WORK, TRAINING, STUDY]),
+    DAYS,
+    st.one_of(st.none(), DAYS),
+)
+
+
+@given(periods=st.lists(PERIODS, max_size=4), passed_on=DAYS, today=DAYS)
+def test_a_b1_pass_closes_the_follow_up(periods: list[Fact], passed_on: date, today: date) -> None:
+    p = person(*periods, b1_pass(passed_on))
+    view = b1_view(p, today)
+    if view.status is B1Status.NOT_APPLICABLE:
+        assert today < ATTEST
+    elif passed_on <= today:
+        assert view.status is B1Status.PASSED and view.passed_on == passed_on
+    else:
+        assert view.status is not B1Status.PASSED
+    if view.attest_on is not None:
+        assert view.attest_on == ATTEST
+        assert view.until == add_months(ATTEST, 24)
+    assert (view.spell is not None) == (view.status is B1Status.NOT_OWED)

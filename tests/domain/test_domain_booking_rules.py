@@ -8,6 +8,7 @@ The person below is obliged, signed the contract on 15 March 2024 and looks at t
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from portal.domain.b1 import B1_BOOKABLE, b1_status
 from portal.domain.booking_rules import (
     BRUSSELS,
     CancelTerms,
@@ -55,6 +57,10 @@ def result(test: TestKind, on: date, passed: bool, level: Level | None = None) -
 
 def course(on: date) -> Fact:
     return Fact(FactKind.MO_COURSE_FOLLOWED, on)
+
+
+def module(on: date) -> Fact:
+    return Fact(FactKind.NT2_MODULE_FOLLOWED, on)
 
 
 def uitgeleerd(pillar: Pillar, on: date = date(2024, 8, 1)) -> Fact:
@@ -185,8 +191,25 @@ CASES = [
     # -- NT2 test
     pytest.param(NT2, person(), TODAY, False, NONE, None, 1,
                  id="NT2 test: allowed, attempt 1"),
-    pytest.param(NT2, person(NT2_FAIL), TODAY, False, NONE, None, 2,
-                 id="NT2 retest after a fail: allowed, attempt 2"),
+    pytest.param(NT2, person(NT2_FAIL), TODAY, False, NONE, Refusal.REPEAT_MODULE_NOT_FOLLOWED, 2,
+                 id="NT2 retest after a fail without a module since: refused"),
+    pytest.param(NT2, person(NT2_FAIL, module(date(2024, 7, 1))), TODAY, False, NONE, None, 2,
+                 id="NT2 retest after a fail and a module followed since: allowed, attempt 2"),
+    pytest.param(NT2, person(module(date(2024, 5, 1)), NT2_FAIL), TODAY, False, NONE,
+                 Refusal.REPEAT_MODULE_NOT_FOLLOWED, 2,
+                 id="NT2 retest: a module before the fail does not count"),
+    pytest.param(NT2, person(NT2_FAIL, module(NT2_FAIL.on)), TODAY, False, NONE,
+                 Refusal.REPEAT_MODULE_NOT_FOLLOWED, 2,
+                 id="NT2 retest: a module on the day of the fail is the earlier one"),
+    pytest.param(NT2, person(NT2_FAIL, module(date(2024, 9, 2))), TODAY, False, NONE,
+                 Refusal.REPEAT_MODULE_NOT_FOLLOWED, 2,
+                 id="NT2 retest: a module recorded for tomorrow does not count yet"),
+    pytest.param(NT2, person(NT2_FAIL, module(date(2024, 7, 1)),
+                             result(NT2, date(2024, 8, 1), passed=False, level=Level.A2)),
+                 TODAY, False, NONE, Refusal.REPEAT_MODULE_NOT_FOLLOWED, 3,
+                 id="NT2: a second fail needs another module after it"),
+    pytest.param(NT2, person(module(date(2024, 5, 1))), TODAY, False, NONE, None, 1,
+                 id="NT2 first test with a module: allowed"),
     pytest.param(NT2, person(NT2_A1_PASS), TODAY, False, NONE, None, 2,
                  id="NT2 after an A1 pass (below the A2 target): allowed, attempt 2"),
     pytest.param(NT2, person(NT2_A2_PASS), TODAY, False, NONE, Refusal.PASSED_ALREADY, 2,
@@ -241,8 +264,10 @@ CASES = [
                  NONE, None, 2, id="B1 oral retake after a fail, still owed: allowed, attempt 2"),
     pytest.param(B1, b1_person(SIX_MONTHS_WORK), B1_OWED_DAY, False, NONE, Refusal.B1_NOT_OWED, 1,
                  id="B1 oral when not owed: refused"),
-    pytest.param(B1, b1_person(), date(2025, 3, 1), False, NONE, Refusal.B1_NOT_OWED, 1,
-                 id="B1 oral while a spell of work can still come (open): refused"),
+    pytest.param(B1, b1_person(), date(2025, 3, 1), False, NONE, None, 1,
+                 id="B1 oral from the attest on, while still open: allowed"),
+    pytest.param(B1, b1_person(), B1_ATTEST, False, NONE, None, 1,
+                 id="B1 oral on the attest day: allowed"),
     pytest.param(B1, b1_person(obligation=Obligation.VOLUNTARY), B1_OWED_DAY, False, NONE,
                  Refusal.B1_NOT_OWED, 1, id="B1 oral for a voluntary person: refused"),
     pytest.param(B1, person(COURSE), TODAY, False, NONE, Refusal.B1_NOT_OWED, 1,
@@ -306,11 +331,14 @@ def test_rules_default_to_those_in_force_at_signing() -> None:
 
 
 def test_b1_uses_the_rules_passed_in() -> None:
-    # a 30-month window leaves time for a 6-month spell on B1_OWED_DAY: not owed (open) yet
-    longer = RuleSet(effective_from=date(2022, 1, 1), version="longer", b1_window_months=30)
-    right = booking_right(
-        B1, b1_person(), B1_OWED_DAY, screened=False, active_tests=NONE, rules=longer
+    # with 3 uninterrupted months, a 3-month job after the attest makes B1 not owed
+    three = RuleSet(effective_from=date(2022, 1, 1), version="three", b1_uninterrupted_months=3)
+    job = Fact(
+        FactKind.PERIOD, date(2025, 2, 1), period_kind=PeriodKind.WORK, until=date(2025, 4, 30)
     )
+    p = b1_person(job)
+    assert booking_right(B1, p, B1_OWED_DAY, screened=False, active_tests=NONE).allowed
+    right = booking_right(B1, p, B1_OWED_DAY, screened=False, active_tests=NONE, rules=three)
     assert right.refusal is Refusal.B1_NOT_OWED
 
 
@@ -501,6 +529,7 @@ FACTS = st.one_of(
         level=st.one_of(st.none(), LEVELS),
     ),
     st.builds(Fact, kind=st.just(FactKind.MO_COURSE_FOLLOWED), on=DAYS),
+    st.builds(Fact, kind=st.just(FactKind.NT2_MODULE_FOLLOWED), on=DAYS),
     st.builds(
         Fact,
         kind=st.just(FactKind.UITGELEERD),
@@ -562,6 +591,9 @@ def test_a_right_is_either_allowed_or_refused_with_a_reason(
         assert right.level == (p.nt2_target if right.test is NT2 else None)
         if right.allowed:
             assert right.test not in active
+        if right.test is B1 and right.refusal in (None, Refusal.B1_NOT_OWED):
+            # bookable exactly while the follow-up is open or owed (from the attest on)
+            assert right.allowed == (b1_status(p, today, RULES) in B1_BOOKABLE)
 
 
 @pytest.mark.parametrize(
@@ -581,3 +613,33 @@ def test_session_fits_the_persons_nt2_level(test, level, target, fits):
     from portal.domain.booking_rules import session_fits
 
     assert session_fits(test, level, target) is fits
+
+
+@given(p=PEOPLE, today=DAYS)
+def test_an_nt2_retest_needs_a_module_after_the_last_fail_unless_uitgeleerd(
+    p: PersonFacts, today: date
+) -> None:
+    right = booking_right(NT2, p, today, screened=False, active_tests=NONE, rules=RULES)
+    facts = [f for f in p.facts if f.on <= today]
+    fails = [
+        f.on
+        for f in facts
+        if f.kind is FactKind.TEST_RESULT and f.test is NT2 and f.passed is False
+    ]
+    module_after = bool(fails) and any(
+        f.kind is FactKind.NT2_MODULE_FOLLOWED and f.on > max(fails) for f in facts
+    )
+    if right.refusal is Refusal.REPEAT_MODULE_NOT_FOLLOWED:
+        assert fails and not module_after
+    elif right.allowed and fails:
+        assert module_after
+    # a module followed the day after the last fail cures it, from that day on
+    if right.refusal is Refusal.REPEAT_MODULE_NOT_FOLLOWED:
+        day = max(fails) + timedelta(days=1)
+        cured = replace(p, facts=(*p.facts, Fact(FactKind.NT2_MODULE_FOLLOWED, day)))
+        later = max(today, day)
+        again = booking_right(NT2, cured, later, screened=False, active_tests=NONE, rules=RULES)
+        assert again.refusal is not Refusal.REPEAT_MODULE_NOT_FOLLOWED or any(
+            f.kind is FactKind.TEST_RESULT and f.test is NT2 and f.passed is False and f.on > today
+            for f in p.facts
+        )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from portal.domain.dates import add_months, nth_birthday
 from portal.domain.model import (
     ComponentDeadline,
     Exemption,
@@ -593,3 +596,112 @@ def test_attest_once_reached_stays_reached() -> None:
     assert {attest_on(p, d) for d in (LATER, date(2030, 1, 1), date(2060, 1, 1))} == {
         date(2025, 6, 1)
     }
+
+
+# ---------------------------------------------------------------- minors (product default)
+# Signed on 15 March 2024 at 16 (born 1 July 2007): the VDAB two months run from the 18th
+# birthday, 1 July 2025 → deadline 1 September 2025; before the 18th birthday VDAB is not required.
+MINOR_BIRTH = date(2007, 7, 1)
+EIGHTEEN = date(2025, 7, 1)
+
+
+@pytest.mark.parametrize(
+    ("birth", "today", "status", "deadline"),
+    [
+        pytest.param(MINOR_BIRTH, date(2024, 6, 1), PillarStatus.NOT_REQUIRED, None,
+                     id="minor, after signing + 2 months: not required, not overdue"),
+        pytest.param(MINOR_BIRTH, date(2025, 6, 30), PillarStatus.NOT_REQUIRED, None,
+                     id="the day before the 18th birthday: not required"),
+        pytest.param(MINOR_BIRTH, EIGHTEEN, PillarStatus.NOT_STARTED, date(2025, 9, 1),
+                     id="18th birthday: two months from today"),
+        pytest.param(MINOR_BIRTH, date(2025, 9, 1), PillarStatus.NOT_STARTED, date(2025, 9, 1),
+                     id="on the deadline: not overdue yet"),
+        pytest.param(MINOR_BIRTH, date(2025, 9, 2), PillarStatus.OVERDUE, date(2025, 9, 1),
+                     id="after the deadline counted from the 18th birthday: overdue"),
+        pytest.param(date(2006, 3, 15), date(2024, 5, 16), PillarStatus.OVERDUE, VDAB_DL,
+                     id="18 on the signing day: two months from signing"),
+        pytest.param(date(2006, 3, 16), date(2024, 5, 16), PillarStatus.NOT_STARTED,
+                     date(2024, 5, 16), id="18 the day after signing: from the birthday"),
+    ],
+)  # fmt: skip
+def test_a_minor_gets_the_vdab_months_from_the_18th_birthday(
+    birth: date, today: date, status: PillarStatus, deadline: date | None
+) -> None:
+    v = view(person(birth_date=birth), VDAB, today)
+    assert (v.status, v.deadline) == (status, deadline)
+
+
+def test_a_minors_vdab_deadline_moves_with_a_later_suspension() -> None:
+    p = person(
+        birth_date=MINOR_BIRTH, suspensions=(Suspension(date(2025, 8, 1), date(2025, 8, 10)),)
+    )
+    assert view(p, VDAB, date(2025, 8, 20)).deadline == date(2025, 9, 11)
+
+
+@given(
+    birth=st.dates(min_value=date(2000, 1, 1), max_value=date(2012, 12, 31)),
+    signed=st.dates(min_value=date(2020, 1, 1), max_value=date(2026, 12, 31)),
+    days=st.integers(min_value=0, max_value=3000),
+)
+def test_no_overdue_vdab_for_a_deadline_that_passed_while_a_minor(
+    birth: date, signed: date, days: int
+) -> None:
+    today = signed + timedelta(days=days)
+    p = person(birth_date=birth, contract_signed_on=signed)
+    v = view(p, VDAB, today)
+    eighteen = nth_birthday(birth, 18)
+    if v.status is PillarStatus.OVERDUE:
+        assert v.deadline is not None and v.deadline < today
+        # the deadline lies two months after signing and after the 18th birthday
+        assert v.deadline >= add_months(max(signed, eighteen), 2)
+    if today < eighteen:
+        assert v.status is PillarStatus.NOT_REQUIRED
+
+
+# ---------------------------------------------------------------- MO exemption test (product default)
+
+
+@pytest.mark.parametrize(
+    ("facts", "status", "met_on"),
+    [
+        pytest.param((passed(TestKind.MO_EXEMPTION, date(2024, 3, 20)),), PillarStatus.DONE,
+                     date(2024, 3, 20), id="exemption test passed, no course: met"),
+        pytest.param((failed(TestKind.MO_EXEMPTION, date(2024, 3, 20)),), PillarStatus.IN_PROGRESS,
+                     None, id="exemption test failed: the course and the MO test remain"),
+        pytest.param((passed(TestKind.MO_EXEMPTION, date(2024, 3, 20)),
+                      failed(TestKind.MO, date(2024, 3, 25))), PillarStatus.DONE,
+                     date(2024, 3, 20), id="a later MO fail does not undo the exemption pass"),
+        pytest.param((passed(TestKind.MO_EXEMPTION, date(2024, 4, 2)),), PillarStatus.NOT_STARTED,
+                     None, id="a pass dated after today does not count yet"),
+    ],
+)  # fmt: skip
+def test_a_passed_mo_exemption_test_meets_mo_without_the_course(
+    facts: tuple[Fact, ...], status: PillarStatus, met_on: date | None
+) -> None:
+    v = view(person(facts=facts), MO)
+    assert (v.status, v.met_on) == (status, met_on)
+
+
+@given(
+    passed_on=st.dates(min_value=SIGNED, max_value=date(2026, 1, 1)),
+    later=st.lists(
+        st.builds(
+            Fact,
+            kind=st.just(FactKind.TEST_RESULT),
+            on=st.dates(min_value=SIGNED, max_value=date(2026, 1, 1)),
+            test=st.sampled_from([TestKind.MO, TestKind.MO_EXEMPTION]),
+            passed=st.booleans(),
+        ),
+        max_size=4,
+    ),
+    days=st.integers(min_value=0, max_value=900),
+)
+def test_mo_is_met_from_an_exemption_pass_on_whatever_follows(
+    passed_on: date, later: list[Fact], days: int
+) -> None:
+    today = passed_on + timedelta(days=days)
+    facts = (passed(TestKind.MO_EXEMPTION, passed_on), *later)
+    v = view(person(facts=facts), MO, today)
+    assert v.status is PillarStatus.DONE
+    assert v.met_on is not None and v.met_on <= passed_on
+    assert not any(f.kind is FactKind.MO_COURSE_FOLLOWED for f in facts)

@@ -647,3 +647,26 @@ def test_a_person_registered_at_intake_is_found_by_the_national_register_number_
     with session_scope(app.state.portal.engine) as db:
         # bound now: another subject with the same number does not take the record over
         assert resolve_principal(db, "someone-else", person.national_number)["role"] is None
+
+
+def test_a_suspension_must_start_after_the_signing_day_and_not_overlap(client, make):
+    person = make.person(signed=make.today - timedelta(days=10))
+    pid = person.id
+    sign_in(client, make.counsellor())
+    url = f"/staff/persons/{pid}/facts/new/suspension"
+
+    def suspend(start, until):
+        data = {"on": start.isoformat(), "until": until.isoformat(), "reason": "medical"}
+        return client.post(url + "?lang=en", data={"csrf_token": form_for(client, url), **data})
+
+    signed = make.today - timedelta(days=10)
+    on_signing_day = suspend(signed, signed + timedelta(days=5))
+    assert on_signing_day.status_code == 400
+    assert "A stop must start after the day you signed your integration contract." in (
+        on_signing_day.text
+    )
+    assert suspend(signed + timedelta(days=1), signed + timedelta(days=5)).status_code == 303
+    overlapping = suspend(signed + timedelta(days=5), signed + timedelta(days=8))
+    assert overlapping.status_code == 400
+    assert "This suspension overlaps with another suspension." in overlapping.text
+    assert suspend(signed + timedelta(days=6), signed + timedelta(days=8)).status_code == 303

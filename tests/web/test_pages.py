@@ -165,3 +165,40 @@ def test_caseload_search_by_name(client):
     sign_in(client, "demo-counsellor")
     page = client.get("/staff?q=santos").text
     assert "Santos" in page and "Haddad" not in page
+
+
+def test_a_person_who_signed_as_a_minor_gets_the_vdab_months_from_the_18th_birthday(client, make):
+    from datetime import date, timedelta
+
+    from portal.domain.dates import add_months
+
+    signed = make.today - timedelta(days=200)  # at 17: two months from signing passed long ago
+    eighteen = make.today - timedelta(days=10)
+    birth = date(eighteen.year - 18, eighteen.month, eighteen.day)
+    now_adult = make.person(birth=birth, signed=signed)
+    adult = make.person(birth=date(1990, 1, 1), signed=signed)
+    adult_page = dashboard(client, adult.subject).text
+    vdab_alert = "Register as a job seeker with VDAB"
+    assert vdab_alert in text_of(adult_page)
+    page = dashboard(client, now_adult.subject).text
+    text = text_of(page)
+    assert vdab_alert not in text
+    assert statuses(page)["Registration with VDAB"] not in ("Not required", "Overdue")
+    deadline = add_months(eighteen, 2)
+    assert f"Deadline: {deadline.day} " in text and str(deadline.year) in text
+
+
+def test_a_passed_mo_exemption_test_meets_mo_without_the_course(client, make):
+    from datetime import timedelta
+
+    person = make.person(signed=make.today - timedelta(days=40))
+    make.fact(
+        person, "test_result", make.today - timedelta(days=5), test="mo_exemption", passed=True
+    )
+    page = dashboard(client, person.subject).text
+    assert statuses(page)["Social orientation (MO)"] == "Done"
+    assert "Part of: Social orientation (MO)" not in text_of(page)  # no MO step to do
+    payments = text_of(client.get("/my/payments?lang=en").text)
+    assert "MO course: 0,00 €, because you passed the MO exemption test." in payments
+    tests = client.get("/my/tests?lang=en").text
+    assert 'href="/my/tests/mo"' not in tests and "You passed this test." in tests

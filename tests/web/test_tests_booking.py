@@ -578,3 +578,113 @@ def test_cancelling_in_the_last_week_says_the_money_is_not_given_back(client, ap
     with session_scope(app.state.portal.engine) as db:
         assert db.get(m.Booking, booked_id).status == "cancelled"
         assert db.exec(select(m.Refund)).all() == []
+
+
+def test_b1_follow_up_is_shown_and_bookable_from_the_attest_on(client, make):
+    counsellor = make.counsellor()
+    done = make.person(counsellor=counsellor, signed=make.today - timedelta(days=200))
+    make.every_pillar_met(done)  # the attest is today: B1 is open for 24 months
+    until = "2028"  # 24 months after the attest day (the test clock is in 2026)
+    sign_in(client, done.subject)
+    for url in ("/my?lang=en", "/my/tests?lang=en"):
+        page = client.get(url)
+        check_page(page.text)
+        assert "Spoken Dutch test B1" in page.text
+        assert "You must pass a spoken Dutch test at level B1 by" in page.text
+        assert until in page.text
+        assert 'href="/my/tests/b1_oral"' in page.text
+    assert "Only if you must take it after your integration certificate." not in page.text
+    make.fact(done, "test_result", test="b1_oral", passed=True)
+    page = client.get("/my/tests?lang=en")
+    assert "You passed the spoken B1 test on" in page.text
+    assert 'href="/my/tests/b1_oral"' not in page.text
+    sign_in(client, counsellor)
+    page = client.get(f"/staff/persons/{done.id}?lang=en")
+    check_page(page.text)
+    assert "Spoken Dutch test B1" in page.text and "Passed on" in page.text
+
+
+def test_no_b1_follow_up_before_the_attest(client, make):
+    fresh = make.person()
+    sign_in(client, fresh.subject)
+    assert "Spoken Dutch test B1" not in client.get("/my?lang=en").text
+    assert (
+        "Only if you must take it after your integration certificate."
+        in client.get("/my/tests?lang=en").text
+    )
+
+
+def test_an_nt2_retest_needs_a_module_after_the_fail(client, make):
+    failed = make.person(signed=make.today - timedelta(days=200))
+    make.fact(
+        failed, "test_result", make.today - timedelta(days=20), test="nt2", passed=False, level="A2"
+    )
+    sign_in(client, failed.subject)
+    refusal = (
+        "Follow Dutch lessons again first (a module after your test), then you can book a retest."
+    )
+    page = client.get("/my/tests?lang=en")
+    check_page(page.text)
+    assert refusal in page.text and 'href="/my/tests/nt2"' not in page.text
+    make.fact(failed, "nt2_module_followed", make.today - timedelta(days=2), source="CVO Gent")
+    page = client.get("/my/tests?lang=en")
+    assert refusal not in page.text and 'href="/my/tests/nt2"' in page.text
+
+
+def test_only_a_failed_mo_test_is_appealed_and_upheld_it_passes_on_the_test_day(client, app, make):
+    from portal.services import appeals
+
+    counsellor = make.counsellor()
+    person = make.person(counsellor=counsellor, signed=make.today - timedelta(days=200))
+    test_day = make.today - timedelta(days=20)
+    exemption = make.fact(person, "test_result", test_day, test="mo_exemption", passed=False)
+    nt2 = make.fact(person, "test_result", test_day, test="nt2", passed=False, level="A2")
+    mo_pass = make.fact(person, "test_result", test_day, test="mo", passed=True)
+    mo_fail = make.fact(person, "test_result", test_day, test="mo", passed=False)
+    sign_in(client, person.subject)
+    page = client.get("/my/tests?lang=en").text
+    assert re.findall(r'name="fact" value="(\d+)"', page) == [str(mo_fail)]
+    for fact in (exemption, nt2, mo_pass):
+        refused = client.post(
+            "/my/tests/appeals",
+            data={"csrf_token": csrf_token(page), "fact": fact, "reason": "Unfair."},
+        )
+        assert refused.status_code == 404
+    with session_scope(app.state.portal.engine) as db:
+        assert db.exec(select(m.Appeal).where(m.Appeal.person_id == person.id)).all() == []
+        appeal_id = appeals.lodge_appeal(db, person.id, mo_fail, "The audio did not work.").id
+    sign_in(client, counsellor)
+    listed = client.get("/staff/appeals?lang=en")
+    decide = {"csrf_token": csrf_token(listed.text), "decision": "upheld", "note": "Audio"}
+    assert client.post(f"/staff/appeals/{appeal_id}", data=decide).status_code == 303
+    with session_scope(app.state.portal.engine) as db:
+        passes = db.exec(
+            select(m.Fact).where(
+                m.Fact.person_id == person.id, m.Fact.source == "appeals committee"
+            )
+        ).all()
+    assert [(f.on, f.test, f.passed) for f in passes] == [(test_day, "mo", True)]
+
+
+def test_demo_b1_sees_the_spoken_b1_test_due_and_may_book_it(client, app):
+    sign_in(client, "demo-b1")
+    page = client.get("/my?lang=en").text
+    check_page(page)
+    assert "You have your integration certificate" in page or "You completed every part" in page
+    assert "You must pass a spoken Dutch test at level B1 by" in page
+    tests = client.get("/my/tests?lang=en").text
+    assert 'href="/my/tests/b1_oral"' in tests
+    dates = client.get("/my/tests/b1_oral?lang=en")
+    check_page(dates.text)
+    assert session_ids(app, "b1_oral")
+    held = book(client, "b1_oral", session_ids(app, "b1_oral")[0])
+    assert held.status_code == 303 and "/my/tests/bookings/" in held.headers["location"]
+
+
+def test_demo_nt2_failed_must_follow_a_module_before_the_retest(client):
+    sign_in(client, "demo-nt2-failed")
+    tests = client.get("/my/tests?lang=en").text
+    check_page(tests)
+    assert "Failed" in tests
+    assert "Follow Dutch lessons again first (a module after your test)" in tests
+    assert 'href="/my/tests/nt2"' not in tests

@@ -57,4 +57,5 @@ def load_demo_data(
         db.flush()
         load_participation_demo(db, files, builder.a, today)
         stories.requests(builder, files)
+    stories.follow_ups(builder)
     return builder.created

@@ -33,6 +33,17 @@ PERSONAS: tuple[Persona, ...] = (
         "Leila Karimi",
         "Ghent, failed the MO test once, repeat course followed: may book a paid retake",
     ),
+    Persona(
+        "demo-b1",
+        "Ahmad Noori",
+        "Ghent, attest 10 months ago, no work, training or study recorded: the spoken B1 test"
+        " is due and bookable",
+    ),
+    Persona(
+        "demo-nt2-failed",
+        "Mariam Osman",
+        "Ghent, failed the NT2 test, no Dutch module since: a retest waits for a module",
+    ),
     Persona("demo-counsellor", "Sofie Claes", "counsellor at In-Gent (the Ghent personas)"),
     Persona("demo-counsellor-brussels", "Luc Dubois", "counsellor at the agency's Brussels office"),
     Persona("demo-gent-officer", "Pieter De Smet", "officer of the municipality of Ghent"),

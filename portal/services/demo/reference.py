@@ -163,6 +163,7 @@ def test_sessions(db: Session, a: date) -> None:
         (gent, "nt2", "A2", 30, 15),
         (gent, "nt2", "A2_adapted", 31, 8),
         (antwerpen, "mo_exemption", None, 12, 6),
+        (gent, "b1_oral", None, 45, 10),  # the spoken B1 test (demo-b1 may book it)
     )
     for location, test, level, offset, capacity in plan:
         assert location.id is not None  # flushed

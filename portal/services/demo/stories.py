@@ -211,6 +211,35 @@ def testing(b: Builder, bookable: int) -> None:
             b.course_done_and_paid(subject, date(1990, 1, 1) + timedelta(days=index))
 
 
+def follow_ups(b: Builder) -> None:
+    """After the attest and after a failed NT2 test (told last: the earlier ids stay as they
+    were)."""
+    a = b.a
+    # Reached the attest 10 months ago; no work, training or study recorded: B1 is due.
+    p = b.person("demo-b1", date(1991, 9, 3), language="en")
+    if p:
+        attest = add_months(a, -10)
+        signed = add_months(attest, -14)
+        b.contract(
+            p, signed, add_months(signed, 12), add_months(signed, 18), add_months(signed, 12)
+        )
+        b.fact(p, "vdab_registered", signed + timedelta(days=20), source="VDAB")
+        b.fact(p, "mo_course_followed", signed + timedelta(days=90), source="In-Gent")
+        b.fact(p, "test_result", signed + timedelta(days=120), test="mo", passed=True)
+        b.fact(p, "pillar4_hours", signed + timedelta(days=200), hours=40, source="Buurthuis")
+        b.fact(p, "nt2_module_followed", attest - timedelta(days=60), source="CVO Gent")
+        b.fact(p, "test_result", attest, test="nt2", passed=True, level="A2")
+        b.paid_every_fee(p, signed + timedelta(days=7))
+
+    # Failed the NT2 test three weeks ago and has not followed a module since.
+    p = b.person("demo-nt2-failed", date(1995, 2, 14), language="nl")
+    if p:
+        signed = a - timedelta(days=300)
+        b.standard_contract(p, signed)
+        b.fact(p, "nt2_module_followed", a - timedelta(days=60), source="CVO Gent")
+        b.fact(p, "test_result", a - timedelta(days=21), test="nt2", passed=False, level="A2")
+
+
 def classroom(b: Builder) -> None:
     """Two classroom sessions of the blended MO course in Ghent, after the anchor day."""
     agency_id = by(b.db, m.Agency, code="gent").id

@@ -42,6 +42,8 @@ FIELD_FOR_ERROR = {
     "period_order": "until",
     "reason_required": "reason",
     "suspension_overlaps": "on",
+    "suspension_before_signing": "on",
+    "no_contract": "on",
     "invalid_hours": "hours",
     "level_required": "level",
     "result_required": "result",
