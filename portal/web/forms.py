@@ -227,10 +227,10 @@ def message(code: str, **variables: object) -> str:
     count (`num`) takes the language's plural form for it."""
     found = MESSAGES.get(code, MESSAGES["required"])
     if isinstance(found, tuple):
-        count = variables.get("num")
-        text = ngettext(*found, count if isinstance(count, int) else 2)
-    else:
-        text = gettext(found)
+        singular, plural = found
+        count = variables.pop("num", None)
+        return ngettext(singular, plural, count if isinstance(count, int) else 2, **variables)
+    text = gettext(found)
     return text % variables if variables and "%(" in text else text
 
 

@@ -106,6 +106,10 @@ def test_catalogs_are_not_stale(tmp_path):
             "N_",
             "-k",
             "lazy_gettext",
+            "-k",
+            "Nn_:1,2",
+            "-k",
+            "lazy_ngettext:1,2",
             "--no-wrap",
             "-o",
             str(pot),
@@ -156,8 +160,6 @@ def test_a_message_with_a_count_is_a_plural_message():
 def test_arabic_has_its_dual():
     """In Arabic the form for 2 is the dual ("ساعتان"), never the singular ("2 ساعة")."""
     singular_for_two = [
-        m.id[0]
-        for m in entries("ar")
-        if isinstance(m.id, tuple) and m.string[2] == m.string[1]
+        m.id[0] for m in entries("ar") if isinstance(m.id, tuple) and m.string[2] == m.string[1]
     ]
     assert not singular_for_two, singular_for_two[:5]

@@ -127,7 +127,7 @@ def test_overview_shows_hours_and_the_offer_of_my_municipality(client):
     page = client.get("/my/participation?lang=en")
     check_page(page.text)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.text))
-    assert "Confirmed 16 hours of 40" in text
+    assert "Confirmed 16 of 40 hours" in text
     assert "Still needed 24 hours" in text
     assert "Buddy: samen Gent ontdekken" in text
     assert "Taalstage in de bibliotheek" not in text  # Antwerp's offer
