@@ -336,7 +336,13 @@ def test_record_send_confirm_part_and_see_the_hours_counted(
         plain(summary.nth(i).locator("dd").inner_text()) for i in range(3)
     )
     assert confirmed == plain(
-        f"{hours('nl', 10)} {translated('nl', 'of %(total)d') % {'total': TARGET}}"
+        plural(
+            "nl",
+            "%(confirmed)d of %(num)d hour",
+            "%(confirmed)d of %(num)d hours",
+            TARGET,
+            confirmed=10,
+        )
     ), confirmed
     assert waiting == hours("nl", ALREADY_WAITING), waiting
     assert needed == hours("nl", TARGET - 10), needed
@@ -355,9 +361,12 @@ def test_record_send_confirm_part_and_see_the_hours_counted(
     open_page(newcomer, f"{base}/my/participation/activities/{activity_id}", "nl")
     notice = plain(newcomer.locator("main .notice").inner_text())
     assert (
-        plain(
-            translated("nl", "Your municipality confirmed %(num)d of %(total)d hours.")
-            % {"num": 10, "total": 12}
+        plural(
+            "nl",
+            "Your municipality confirmed %(confirmed)d of %(num)d hour.",
+            "Your municipality confirmed %(confirmed)d of %(num)d hours.",
+            12,
+            confirmed=10,
         )
         in notice
     ), notice
