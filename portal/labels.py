@@ -194,6 +194,7 @@ ACTION_NAMES = {
     "conversation.start": N_("Conversation started"),
     "conversation.reply": N_("Answer written in a conversation"),
     "conversation.close": N_("Conversation closed"),
+    "conversation.read": N_("Conversation read"),
     "conversation.file_read": N_("File of a conversation opened"),
     "conversation.file_refused": N_("File of a conversation refused"),
     "request.ask": N_("Request sent to the counsellor"),

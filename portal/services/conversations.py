@@ -68,7 +68,11 @@ def _reader(caller: Principal) -> str:
     return PERSON if caller.role == "citizen" else caller.subject
 
 
-def _mark_read(db: Session, conversation_id: int, reader: str, now: datetime) -> None:
+def _mark_read(
+    db: Session, conversation_id: int, reader: str, now: datetime, actor: str, *, seen: bool = True
+) -> None:
+    """The reader has seen every message so far; audited when they `seen` something new (not
+    when the new message is their own)."""
     last = db.exec(
         select(func.max(m.ConversationPost.id)).where(
             m.ConversationPost.conversation_id == conversation_id
@@ -87,6 +91,8 @@ def _mark_read(db: Session, conversation_id: int, reader: str, now: datetime) ->
         try:
             with db.begin_nested():  # the same reader in two tabs at once: one row wins
                 db.add(fresh)
+            if seen:
+                audit(db, actor, "conversation.read", "conversation", conversation_id)
             return
         except IntegrityError:
             row = db.exec(
@@ -95,7 +101,10 @@ def _mark_read(db: Session, conversation_id: int, reader: str, now: datetime) ->
                     m.ConversationRead.reader == reader,
                 )
             ).one()
-    row.last_post_id = max(row.last_post_id, int(last or 0))
+    if int(last or 0) > row.last_post_id:
+        row.last_post_id = int(last or 0)
+        if seen:
+            audit(db, actor, "conversation.read", "conversation", conversation_id)
     row.read_at = now
     db.add(row)
 
@@ -160,7 +169,7 @@ def _post(
     if author == PERSON and conversation.status == "closed":
         conversation.status, conversation.closed_at, conversation.closed_by = "open", None, ""
     db.add(conversation)
-    _mark_read(db, conversation.id, _reader(caller), now)
+    _mark_read(db, conversation.id, _reader(caller), now, caller.subject, seen=False)
     if author == STAFF:
         person = db.get(m.Person, conversation.person_id)
         assert person is not None
@@ -287,7 +296,7 @@ def thread(db: Session, caller: Principal, conversation_id: int, now: datetime) 
     by_post: dict[int, list[m.ConversationFile]] = {}
     for row in attached:
         by_post.setdefault(row.post_id, []).append(row)
-    _mark_read(db, conversation.id, _reader(caller), now)
+    _mark_read(db, conversation.id, _reader(caller), now, caller.subject)
     return Thread(conversation, person, [Post(p, by_post.get(p.id or 0, [])) for p in posts])
 
 

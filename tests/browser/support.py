@@ -128,3 +128,13 @@ def open_page(page: Any, url: str, language: str | None = None) -> Any:
 
 def engine_of(portal: Any) -> Any:
     return portal.app.state.portal.engine
+
+
+def submit(page: Any, button: Any) -> Any:
+    """Click a (visible, single) submit button and wait for the page the form leads to; its
+    response."""
+    assert button.count() == 1 and button.is_visible(), f"no such button on {page.url}"
+    with page.expect_navigation() as navigation:
+        button.click()
+    page.wait_for_load_state("load")
+    return navigation.value

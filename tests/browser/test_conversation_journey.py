@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.browser.support import assert_no_violations, phone_context, plain, sign_in, translated
+from tests.browser.support import (
+    assert_no_violations,
+    phone_context,
+    plain,
+    sign_in,
+    submit,
+    translated,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -19,13 +26,6 @@ def photo() -> dict[str, Any]:
     buffer = io.BytesIO()
     Image.new("RGB", (400, 300), (200, 180, 160)).save(buffer, "JPEG")
     return {"name": "brief.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
-
-
-def submit(page: Any, button: Any) -> None:
-    assert button.count() == 1 and button.is_visible(), f"no such button on {page.url}"
-    with page.expect_navigation():
-        button.click()
-    page.wait_for_load_state("load")
 
 
 def test_the_counsellors_question_is_answered_and_answered_back(

@@ -27,6 +27,7 @@ from tests.browser.support import (
     phone_context,
     plain,
     sign_in,
+    submit,
     translated,
 )
 
@@ -63,15 +64,6 @@ def choose(module_id: str, wrong: frozenset[str] = frozenset()) -> dict[str, str
         else next(c for c in q["choices"] if c != q["correct"])
         for q in CONTENT[module_id]["questions"]
     }
-
-
-def submit(page: Any, button: Any) -> Any:
-    """Click a submit button and wait for the page the form leads to; its response."""
-    assert button.count() == 1 and button.is_visible(), f"no such button on {page.url}"
-    with page.expect_navigation() as navigation:
-        button.click()
-    page.wait_for_load_state("load")
-    return navigation.value
 
 
 def follow(page: Any, selector: str) -> None:

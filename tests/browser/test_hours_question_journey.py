@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
-from tests.browser.support import assert_no_violations, phone_context, plain, sign_in, translated
+from tests.browser.support import (
+    assert_no_violations,
+    phone_context,
+    plain,
+    sign_in,
+    submit,
+    translated,
+)
 from tests.support.factories import Factory
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-
-
-def submit(page: Any, button: Any) -> None:
-    assert button.count() == 1 and button.is_visible(), f"no such button on {page.url}"
-    with page.expect_navigation():
-        button.click()
-    page.wait_for_load_state("load")
 
 
 def test_ask_in_arabic_answered_in_dutch(browser: Any, fresh_portal: Any, axe_source: str) -> None:

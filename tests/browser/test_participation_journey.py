@@ -42,6 +42,7 @@ from tests.browser.support import (
     plain,
     run_axe,
     sign_in,
+    submit,
     template_parts,
     translated,
 )
@@ -89,15 +90,6 @@ def photo() -> bytes:
 
 def photo_payload(name: str = PHOTO_NAME) -> dict[str, Any]:
     return {"name": name, "mimeType": "image/jpeg", "buffer": photo()}
-
-
-def submit(page: Any, button: Any) -> Any:
-    """Click a submit button and wait for the page the form leads to; its response."""
-    assert button.count() == 1 and button.is_visible(), f"no such button on {page.url}"
-    with page.expect_navigation() as navigation:
-        button.click()
-    page.wait_for_load_state("load")
-    return navigation.value
 
 
 # ---------------------------------------------------------------- the database

@@ -11,17 +11,17 @@ from sqlmodel import col, select
 
 from portal.db import models as m
 from portal.db.engine import session_scope
-from tests.browser.support import assert_no_violations, phone_context, plain, sign_in, translated
+from tests.browser.support import (
+    assert_no_violations,
+    phone_context,
+    plain,
+    sign_in,
+    submit,
+    translated,
+)
 from tests.conftest import NOW
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-
-
-def submit(page: Any, button: Any) -> None:
-    assert button.count() == 1 and button.is_visible(), f"no such button on {page.url}"
-    with page.expect_navigation():
-        button.click()
-    page.wait_for_load_state("load")
 
 
 def test_work_reported_in_arabic_is_approved_and_the_person_sees_it(

@@ -72,7 +72,7 @@ def test_a_person_writes_with_a_file_and_the_counsellor_answers(client, app, mak
             row.action
             for row in db.exec(select(m.AuditLog).where(m.AuditLog.entity_id == str(cid))).all()
         }
-        assert {"conversation.start", "conversation.reply"} <= actions
+        assert {"conversation.start", "conversation.reply", "conversation.read"} <= actions
 
     sign_in(client, person.subject)
     listed = client.get("/my/inbox?lang=en")
