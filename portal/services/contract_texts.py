@@ -12,7 +12,9 @@ from typing import Any
 from portal.services.dossier import Dossier
 
 CONTENT = Path(__file__).resolve().parent.parent / "content" / "contract"
-CURRENT_VERSION = "2022.1"
+# the version a contract drawn up now gets; a signed contract keeps the version it was signed in
+# (2022.2: the fees article lists every fee, "lestijd"; the agency *may* report, ABB decides)
+CURRENT_VERSION = "2022.2"
 
 
 @cache

@@ -21,7 +21,7 @@ from portal.domain.model import Eligibility, Obligation, Protection, Register
 from portal.services import notify
 from portal.services.agency_scope import dossier_in_scope, person_in_scope
 from portal.services.caller import Principal
-from portal.services.contract_texts import contract_texts
+from portal.services.contract_texts import CURRENT_VERSION, contract_texts
 from portal.services.errors import ServiceError, audit
 from portal.services.plan import (
     MO_VARIANTS,
@@ -110,11 +110,13 @@ def save_contract_draft(
             person_id=_id(person),
             created_by=actor,
             drawn_up_on=today,
+            text_version=CURRENT_VERSION,
         )
         db.add(contract)
         db.flush()
         action = "draw_up_contract"
     else:
+        contract.text_version = CURRENT_VERSION  # not signed yet: the current texts
         before = plan_snapshot(db, contract)
         known = clear_plan(db, contract)
         action = "change_contract_draft"
