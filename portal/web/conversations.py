@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from portal.adapters.uploads import CheckedFile, UploadRejected, harmless_name, inspect_upload
+from portal.adapters.uploads import CheckedFile, UploadRejected, harmless_name
 from portal.i18n import current_language
 from portal.services import conversations as service
 from portal.services import notify
@@ -18,7 +18,7 @@ from portal.services.errors import ServiceError
 from portal.web.context import portal_of
 from portal.web.downloads import attachment
 from portal.web.forms import Form, row_id
-from portal.web.multipart import BadMultipart, BodyTooLarge, ParsedForm, read_multipart
+from portal.web.multipart import BadMultipart, BodyTooLarge, ParsedForm, inspected, read_multipart
 from portal.web.pages import render
 from portal.web.routing import Audience, principal_of, require_csrf, route
 from portal.web.scoped import scoped
@@ -66,16 +66,8 @@ def _upload(request: Request, parsed: ParsedForm, form: Form) -> CheckedFile | N
         form.error("file", "file_too_many")
     if incoming is None:
         return None
-    if incoming.too_large:
-        form.error("file", "file_too_large")
-        return None
     try:
-        return inspect_upload(
-            incoming.data,
-            incoming.filename,
-            incoming.content_type,
-            max_bytes=settings.upload_max_bytes,
-        )
+        return inspected(incoming, settings.upload_max_bytes)
     except UploadRejected as rejected:
         form.error("file", rejected.code)
         form.values["file_name"] = harmless_name(incoming.filename)

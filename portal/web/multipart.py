@@ -20,6 +20,8 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
+from portal.adapters.uploads import CheckedFile, UploadRejected, inspect_upload
+
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
@@ -249,3 +251,13 @@ async def read_multipart(
     if not collector.finished:
         raise BadMultipart("the body ends before the closing boundary")
     return collector.form
+
+
+def inspected(incoming: IncomingFile, max_bytes: int) -> CheckedFile:
+    """A posted file checked by its content (`inspect_upload`); a file the reader stopped
+    reading for its size is refused the same way, as "file_too_large"."""
+    if incoming.too_large:
+        raise UploadRejected("file_too_large")
+    return inspect_upload(
+        incoming.data, incoming.filename, incoming.content_type, max_bytes=max_bytes
+    )

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from portal import labels
-from portal.adapters.uploads import CheckedFile, UploadRejected, inspect_upload
+from portal.adapters.uploads import CheckedFile, UploadRejected
 from portal.domain.model import PeriodKind
 from portal.domain.requests import (
     ALL_FEES,
@@ -30,7 +30,7 @@ from portal.services.participation import store_file
 from portal.web.context import portal_of
 from portal.web.downloads import attachment
 from portal.web.forms import Form
-from portal.web.multipart import BadMultipart, BodyTooLarge, ParsedForm, read_multipart
+from portal.web.multipart import BadMultipart, BodyTooLarge, ParsedForm, inspected, read_multipart
 from portal.web.pages import render
 from portal.web.participation.common import path_id
 from portal.web.payments import describe
@@ -191,16 +191,8 @@ def _send(request: Request, kind: RequestKind, parsed: ParsedForm) -> Response:
             break  # a question carries no proof (its form has no file field)
         if not incoming.filename and not incoming.data:
             continue  # the file input left empty
-        if incoming.too_large:
-            file_errors.append((incoming.filename, "file_too_large"))
-            continue
         try:
-            checked = inspect_upload(
-                incoming.data,
-                incoming.filename,
-                incoming.content_type,
-                max_bytes=settings.upload_max_bytes,
-            )
+            checked = inspected(incoming, settings.upload_max_bytes)
         except UploadRejected as rejected:
             file_errors.append((incoming.filename, rejected.code))
             continue

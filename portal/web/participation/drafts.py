@@ -14,13 +14,13 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from portal import i18n
-from portal.adapters.uploads import CheckedFile, UploadRejected, harmless_name, inspect_upload
+from portal.adapters.uploads import CheckedFile, UploadRejected, harmless_name
 from portal.domain.participation import SubmissionStatus, editable
 from portal.services import participation as svc
 from portal.services import unit
 from portal.services.errors import ServiceError
 from portal.web.context import portal_of
-from portal.web.multipart import BadMultipart, BodyTooLarge, ParsedForm, read_multipart
+from portal.web.multipart import BadMultipart, BodyTooLarge, ParsedForm, inspected, read_multipart
 from portal.web.pages import render
 from portal.web.participation.common import path_id, person_id_of
 from portal.web.participation.forms import draft_version, edit_context, form_of, read_posted
@@ -89,16 +89,8 @@ def _save(request: Request, activity_id: int, person_id: int, parsed: ParsedForm
     stored: list[tuple[str, CheckedFile, str]] = []
     for incoming in parsed.files:
         name = harmless_name(incoming.filename)
-        if incoming.too_large:
-            state.file_errors.append((name, "file_too_large"))
-            continue
         try:
-            checked = inspect_upload(
-                incoming.data,
-                incoming.filename,
-                incoming.content_type,
-                max_bytes=settings.upload_max_bytes,
-            )
+            checked = inspected(incoming, settings.upload_max_bytes)
         except UploadRejected as rejected:
             state.file_errors.append((name, rejected.code))
             continue
