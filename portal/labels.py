@@ -22,6 +22,22 @@ PILLAR_HINTS = {
     "participation": N_("Take part for 40 hours: a buddy project, an internship or volunteering."),
 }
 
+# The five attitudes of art. 24 the course works towards (domain.course.ATTITUDES), as a
+# learner reads them on a module.
+ATTITUDE_NAMES = {
+    "open_to_values": N_("You are open to the values of Flemish and Belgian society."),
+    "respects_norms": N_("You respect the rules and laws of Flemish and Belgian society."),
+    "respect_and_solidarity": N_(
+        "You treat everyone with understanding and respect, whatever their background, belief, "
+        "gender or orientation, and you show solidarity with other people."
+    ),
+    "adapts_conduct": N_(
+        "You think about how you act in your new surroundings, and you change what goes "
+        "against the law."
+    ),
+    "learns_dutch": N_("You want to learn Dutch."),
+}
+
 ROLE_NAMES = {
     "counsellor": N_("Counsellor"),
     "municipality": N_("Municipality officer"),

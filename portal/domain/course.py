@@ -9,6 +9,33 @@ from datetime import date
 
 from portal.domain.model import Fact, FactKind, TestKind
 
+# The five attitudes of art. 24 (first paragraph) the course works towards: each module names
+# the ones it practises, and the course as a whole covers every one of them.
+ATTITUDES = (
+    "open_to_values",  # 1° open to the values of Flemish and Belgian society
+    "respects_norms",  # 2° respects its norms
+    "respect_and_solidarity",  # 3° meets everyone with understanding and respect; solidarity
+    "adapts_conduct",  # 4° places conduct in the new context, adapts what conflicts with the law
+    "learns_dutch",  # 5° willing to learn Dutch
+)
+
+
+def attitude_problems(attitudes: object) -> list[str]:
+    """What is wrong with a module's list of attitudes (empty when it is a non-empty list of
+    known attitudes, each named once)."""
+    if not isinstance(attitudes, list) or not attitudes:
+        return ["names no attitude"]
+    problems = [f"unknown attitude {a!r}" for a in attitudes if a not in ATTITUDES]
+    if len(set(map(str, attitudes))) != len(attitudes):
+        problems.append("names an attitude twice")
+    return problems
+
+
+def attitudes_missing(modules: Iterable[Iterable[str]]) -> list[str]:
+    """The attitudes no module of a course practises, in the order of art. 24."""
+    covered = {a for attitudes in modules for a in attitudes}
+    return [a for a in ATTITUDES if a not in covered]
+
 
 @dataclass(frozen=True)
 class ModuleShape:

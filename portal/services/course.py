@@ -15,6 +15,8 @@ from portal.db import models as m
 from portal.domain.course import (
     ModuleProgress,
     ModuleShape,
+    attitude_problems,
+    attitudes_missing,
     counts,
     course_followed,
     current_run,
@@ -71,6 +73,7 @@ def check_module(module: dict[str, Any]) -> tuple[list[str], list[str]]:
     questions = {q["id"]: q for q in module.get("questions", [])}
     if not lessons:
         errors.append(f"{name}: no lessons")
+    errors.extend(f"{name}: {p}" for p in attitude_problems(module.get("attitudes")))
     for q in questions.values():
         if q.get("correct") not in q.get("choices", []):
             errors.append(f"{name}/{q['id']}: the correct answer is not one of the choices")
@@ -125,6 +128,9 @@ def load_course(db: Session, actor: str, directory: Path = CONTENT) -> dict[str,
         all_errors.extend(errors)
         if fallbacks:
             report["fallbacks"][module["id"]] = fallbacks
+    if not all_errors:
+        missing = attitudes_missing(module.get("attitudes", []) for module in modules)
+        all_errors.extend(f"no module practises the attitude {a!r}" for a in missing)
     if all_errors:
         raise ContentError("; ".join(all_errors))
     existing = {

@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from portal import i18n
+from portal import i18n, labels
 from portal.services import classroom, conversations, unit
 from portal.services import course as service
 from portal.services.caller import Principal
@@ -42,7 +42,17 @@ def _module_view(state: service.CourseState, row: Any) -> dict[str, Any]:
         "complete": state.complete(row),
         "read": progress.read if progress else frozenset(),
         "answered": progress.answered if progress else frozenset(),
+        "attitudes": attitudes(row),
     }
+
+
+def attitudes(row: Any) -> list[str]:
+    """The attitudes of art. 24 the module practises, in the reader's language."""
+    return [
+        labels.gettext(labels.ATTITUDE_NAMES[a])
+        for a in row.content.get("attitudes", [])
+        if a in labels.ATTITUDE_NAMES
+    ]
 
 
 def overview(request: Request) -> Response:
@@ -218,6 +228,17 @@ def staff_course(request: Request) -> Response:
         {
             "version": version,
             "modules": [(row, service.texts(row, i18n.current_language())[0]) for row in rows],
+            "coverage": [
+                (
+                    labels.gettext(name),
+                    [
+                        service.texts(row, i18n.current_language())[0]["title"]
+                        for row in rows
+                        if attitude in row.content.get("attitudes", [])
+                    ],
+                )
+                for attitude, name in labels.ATTITUDE_NAMES.items()
+            ],
             "status": service.course_status(),
         },
         personal=True,

@@ -246,7 +246,7 @@ def test_follow_two_modules_in_arabic_with_dutch_alongside(
             tag = module_line(page, module["id"]).locator(".tag")
             assert "tag-done" not in (tag.get_attribute("class") or ""), module["id"]
 
-    # "My integration": the MO task says 2 of the 14 required modules are done.
+    # "My integration": the MO task says 2 of the 15 required modules are done.
     follow(page, "nav.main-nav a[href='/my']")
     assert page.url == f"{base}/my"
     assert html_attributes(page) == {"lang": "ar", "dir": "rtl"}
@@ -257,7 +257,7 @@ def test_follow_two_modules_in_arabic_with_dutch_alongside(
     assert task.count() == 1, "no task links to the course on /my"
     step = task.locator("p.task-step a")
     assert step.get_attribute("href") not in {f"/my/course/{FIRST}", f"/my/course/{SECOND}"}
-    assert numbers(step.inner_text()) == [2, REQUIRED] == [2, 14], step.inner_text()
+    assert numbers(step.inner_text()) == [2, REQUIRED] == [2, 15], step.inner_text()
 
 
 # ---------------------------------------------------------------- 2. the error summary

@@ -124,3 +124,51 @@ def test_only_the_introduction_opens_before_the_fee(module, fee_settled, opens):
 def test_counts_only_required_modules():
     done = ModuleProgress(frozenset({"l1"}), frozenset({"q1"}))
     assert counts([A, B, OPTIONAL], {"b": done, "extra": done}) == (1, 2)
+
+
+# ------------------------------------------------------------------ attitudes of art. 24
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from portal.domain.course import ATTITUDES, attitude_problems, attitudes_missing  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("attitudes", "problems"),
+    [
+        pytest.param(["respect_and_solidarity"], [], id="one known attitude"),
+        pytest.param(list(ATTITUDES), [], id="all five"),
+        pytest.param(None, ["names no attitude"], id="missing"),
+        pytest.param([], ["names no attitude"], id="empty"),
+        pytest.param("learns_dutch", ["names no attitude"], id="a string, not a list"),
+        pytest.param(["solidarity"], ["unknown attitude 'solidarity'"], id="unknown"),
+        pytest.param(["learns_dutch", "learns_dutch"], ["names an attitude twice"], id="twice"),
+    ],
+)
+def test_a_module_names_known_attitudes(attitudes, problems):
+    assert attitude_problems(attitudes) == problems
+
+
+@pytest.mark.parametrize(
+    ("modules", "missing"),
+    [
+        pytest.param([], list(ATTITUDES), id="no module: every attitude missing"),
+        pytest.param([ATTITUDES[:2], ATTITUDES[2:]], [], id="split over two modules"),
+        pytest.param(
+            [["open_to_values"], ["learns_dutch"]],
+            ["respects_norms", "respect_and_solidarity", "adapts_conduct"],
+            id="in the order of art. 24",
+        ),
+    ],
+)
+def test_the_course_covers_every_attitude(modules, missing):
+    assert attitudes_missing(modules) == missing
+
+
+@given(st.lists(st.lists(st.sampled_from(ATTITUDES), max_size=5), max_size=8))
+def test_an_attitude_is_missing_exactly_when_no_module_names_it(modules):
+    missing = attitudes_missing(modules)
+    named = {a for module in modules for a in module}
+    assert set(missing) == set(ATTITUDES) - named
+    assert missing == [a for a in ATTITUDES if a in missing]

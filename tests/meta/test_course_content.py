@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from portal.domain.course import ATTITUDES, attitudes_missing
 from portal.services.course import CONTENT, check_module, read_version
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,7 +62,8 @@ def test_images_exist_have_alt_text_and_are_small_and_safe(module):
 def test_every_value_has_a_module_and_life_in_flanders_is_covered():
     assert {mod["value"] for mod in MODULES if mod.get("value")} == VALUES
     living = [mod["id"] for mod in MODULES if mod["theme"] == "living"]
-    for topic in ("work", "education", "health", "housing", "getting-around", "public-services"):
+    topics = ("work", "education", "health", "housing", "getting-around", "public-services")
+    for topic in (*topics, "history-and-citizenship"):
         assert any(topic in module_id for module_id in living), topic
     assert [mod["id"] for mod in MODULES if mod.get("free")] == ["00-introduction"]
 
@@ -80,3 +82,64 @@ def test_a_missing_translation_falls_back_to_dutch_and_is_reported(tmp_path):
     module["text"]["nl"]["lessons"][module["lessons"][0]["id"]]["paragraphs"] = [" "]
     errors, _ = check_module(module)
     assert errors  # an empty Dutch lesson is an error, never shown blank
+
+
+def test_every_attitude_of_art_24_is_practised_and_named_on_its_modules():
+    assert all(module["attitudes"] for module in MODULES)
+    assert attitudes_missing(module["attitudes"] for module in MODULES) == []
+    assert {a for module in MODULES for a in module["attitudes"]} == set(ATTITUDES)
+
+
+def test_solidarity_is_taught_where_it_is_named():
+    """Attitude 3 includes solidarity: the modules that name it say what it is, in every
+    language (in Dutch: "solidariteit"), and the history and citizenship module teaches it."""
+    words = {"nl": "solidari", "en": "solidarity", "fr": "solidarit", "ar": "التضامن"}
+    teaching = []
+    for module in MODULES:
+        if "respect_and_solidarity" not in module["attitudes"]:
+            continue
+        for language, word in words.items():
+            text = json.dumps(module["text"][language], ensure_ascii=False).lower()
+            if word in text:
+                teaching.append((module["id"], language))
+    assert {language for module_id, language in teaching} == set(words)
+    assert ("14-history-and-citizenship", "nl") in teaching
+
+
+def test_voting_rights_and_becoming_belgian_are_taught():
+    module = next(m for m in MODULES if m["id"] == "14-history-and-citizenship")
+    dutch = json.dumps(module["text"]["nl"], ensure_ascii=False).lower()
+    assert "gemeenteraadsverkiezingen" in dutch or "gemeentelijke verkiezingen" in dutch
+    assert "belg worden" in dutch or "belgische nationaliteit" in dutch
+    assert "1830" in dutch
+
+
+@pytest.mark.parametrize(
+    "phrase", ["je geloof zegt", "your religion says", "votre religion dit", "دينك يقول"]
+)
+def test_no_question_presumes_the_learners_beliefs(phrase):
+    for module in MODULES:
+        for language, text in module["text"].items():
+            for question in text["questions"].values():
+                assert phrase not in question["text"].lower(), (module["id"], language)
+
+
+@pytest.mark.parametrize(
+    ("module_id", "word", "explained_by"),
+    [
+        ("03-equality-of-men-and-women", "moederschapsrust", "verlof rond de geboorte"),
+        ("10-health", "verhoogde tegemoetkoming", "betaalt een groter deel"),
+        ("11-housing", "plaatsbeschrijving", "document over de woning"),
+    ],
+)
+def test_long_words_are_explained_where_they_are_used(module_id, word, explained_by):
+    module = next(m for m in MODULES if m["id"] == module_id)
+    for lesson in module["text"]["nl"]["lessons"].values():
+        for paragraph in lesson["paragraphs"]:
+            if word in paragraph:
+                assert explained_by in paragraph, paragraph
+
+
+def test_the_introduction_fits_online_only_and_classroom_variants():
+    intro = json.dumps(MODULES[0]["text"]["nl"], ensure_ascii=False)
+    assert "helemaal online" in intro and "in een klas" in intro

@@ -209,3 +209,56 @@ def test_a_pending_applicant_is_told_the_course_belongs_to_the_programme(client)
     check_page(page.text)
     assert "The MO course is part of the integration programme." in page.text
     assert "sign your integration contract" not in page.text
+
+
+def test_a_module_names_the_attitudes_it_practises_in_the_readers_language(client, app):
+    sign_in(client, "demo-brussels")
+    row = next(r for r in modules(app) if "respect_and_solidarity" in r.content["attitudes"])
+    english = client.get(f"/my/course/{row.module_id}?lang=en")
+    check_page(english.text)
+    assert "Attitudes in this module" in english.text
+    assert "you show solidarity with other people" in english.text
+    dutch = client.get(f"/my/course/{row.module_id}?lang=nl").text
+    assert "solidair" in dutch and "you show solidarity" not in dutch
+    sign_in(client, "demo-counsellor")
+    staff = client.get("/staff/course?lang=en")
+    check_page(staff.text)
+    assert "Attitudes (art. 24) and the modules that practise them" in staff.text
+    assert "No module yet" not in staff.text
+
+
+def test_the_loader_refuses_unknown_attitudes_and_a_course_that_misses_one(app, tmp_path):
+    import json
+    import shutil
+
+    import pytest
+
+    from portal.services.course import CONTENT, ContentError, load_course
+
+    def version_with(change):
+        new = tmp_path / change.__name__
+        shutil.copytree(CONTENT, new)
+        index = json.loads((new / "course.json").read_text())
+        for module_id in index["modules"]:
+            path = new / index["version"] / f"{module_id}.json"
+            module = json.loads(path.read_text())
+            change(module)
+            path.write_text(json.dumps(module))
+        return new
+
+    def unknown(module):
+        if module["id"] == "05-non-discrimination":
+            module["attitudes"] = ["tolerance"]
+
+    def no_dutch(module):
+        module["attitudes"] = [a for a in module["attitudes"] if a != "learns_dutch"] or [
+            "respects_norms"
+        ]
+
+    with session_scope(app.state.portal.engine) as db:
+        before = service.active_version(db).version
+        with pytest.raises(ContentError, match="05-non-discrimination: unknown attitude"):
+            load_course(db, "test", version_with(unknown))
+        with pytest.raises(ContentError, match="no module practises the attitude 'learns_dutch'"):
+            load_course(db, "test", version_with(no_dutch))
+        assert service.active_version(db).version == before
