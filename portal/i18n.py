@@ -11,21 +11,37 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, localedata
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
 from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
 
 from portal.settings import BRUSSELS, RTL_LANGUAGES, SHIPPED_LANGUAGES
+from portal.settings import LOCALES_DIR as SETTINGS_LOCALES_DIR
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALES_DIR = SETTINGS_LOCALES_DIR
 DOMAIN = "messages"
 
+
+
+def _format_locale(language: str) -> str:
+    """The Babel locale for dates, numbers and money: the Belgian one where CLDR has it
+    (nl_BE, fr_BE, en_BE, de_BE), else the language's own (ar, tr, uk, ru)."""
+    belgian = f"{language}_BE"
+    return belgian if localedata.exists(belgian) else language
+
+
+def _language_name(language: str) -> str:
+    """A language's name in that language, as a menu item starts ("Français", "Українська")."""
+    name = Locale.parse(language).get_display_name(language) or language
+    return name[:1].upper() + name[1:]
+
+
 # Babel locale used for formatting per interface language (Belgian conventions).
-FORMAT_LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "en": "en_BE", "ar": "ar"}
+FORMAT_LOCALES = {code: _format_locale(code) for code in SHIPPED_LANGUAGES}
 # Each language's name in that language, for the language switcher.
-LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English", "fr": "Français", "ar": "العربية"}
+LANGUAGE_NAMES = {code: _language_name(code) for code in SHIPPED_LANGUAGES}
 
 _current: ContextVar[str] = ContextVar("portal_locale", default="nl")
 

@@ -19,8 +19,19 @@ from zoneinfo import ZoneInfo
 BRUSSELS = ZoneInfo("Europe/Brussels")
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = ROOT / "static"
-SHIPPED_LANGUAGES = ("nl", "en", "fr", "ar")
-RTL_LANGUAGES = frozenset({"ar", "fa", "ps"})
+LOCALES_DIR = ROOT / "locales"
+
+
+def shipped_languages(directory: Path = LOCALES_DIR) -> tuple[str, ...]:
+    """The interface languages: one per catalog in `locales/` (adding a language is adding its
+    catalog). Dutch, English and French first, then the others by code."""
+    found = {path.parent.parent.name for path in directory.glob("*/LC_MESSAGES/messages.po")}
+    first = [code for code in ("nl", "en", "fr") if code in found]
+    return (*first, *sorted(found - set(first)))
+
+
+SHIPPED_LANGUAGES = shipped_languages()
+RTL_LANGUAGES = frozenset({"ar", "fa", "ps", "he", "ur"})
 
 
 class SettingsError(ValueError):

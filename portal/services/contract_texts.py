@@ -25,10 +25,16 @@ def texts_for_version(version: str) -> dict[str, Any]:
     return data
 
 
+def text_language(version: str, language: str) -> str:
+    """The language the text is shown in: the reader's, or Dutch when it is not translated."""
+    data = texts_for_version(version)
+    return language if language in data["languages"] else str(data["authoritative"])
+
+
 def language_texts(version: str, language: str) -> dict[str, Any]:
     data = texts_for_version(version)
     languages: dict[str, dict[str, Any]] = data["languages"]
-    return languages.get(language) or languages[data["authoritative"]]
+    return languages[text_language(version, language)]
 
 
 def plan_lines(dossier: Dossier) -> list[dict[str, Any]]:
@@ -62,7 +68,7 @@ def contract_texts(dossier: Dossier, language: str) -> dict[str, Any]:
     version = dossier.contract.text_version if dossier.contract else CURRENT_VERSION
     return {
         "version": version,
-        "language": language,
+        "language": text_language(version, language),
         "person": {
             "name": f"{dossier.person.given_name} {dossier.person.family_name}",
             "birth_date": dossier.person.birth_date.isoformat(),

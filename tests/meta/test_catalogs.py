@@ -163,3 +163,32 @@ def test_arabic_has_its_dual():
         m.id[0] for m in entries("ar") if isinstance(m.id, tuple) and m.string[2] == m.string[1]
     ]
     assert not singular_for_two, singular_for_two[:5]
+
+
+CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+
+
+@pytest.mark.parametrize("language", [x for x in ("uk", "ru") if x in SHIPPED_LANGUAGES])
+def test_cyrillic_entries_are_in_cyrillic_script(language):
+    latin_only = [
+        m.id
+        for m in entries(language)
+        if m.id not in SAME_EVERYWHERE
+        and not all(
+            CYRILLIC.search(s) for s in (m.string if isinstance(m.string, tuple) else (m.string,))
+        )
+    ]
+    assert not latin_only, latin_only[:5]
+
+
+def test_ukrainian_is_not_russian():
+    """Ukrainian writes і, ї, є and ґ; Russian writes ы, э and ъ, which Ukrainian does not."""
+    if "uk" not in SHIPPED_LANGUAGES:
+        pytest.skip("Ukrainian is not shipped")
+    text = " ".join(
+        s
+        for m in entries("uk")
+        for s in (m.string if isinstance(m.string, tuple) else (m.string,))
+    )
+    assert sum(text.count(c) for c in "іїє") > 1000
+    assert not re.search(r"[ыэъ]", text)

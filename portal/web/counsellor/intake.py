@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from portal import labels
 from portal.domain.model import Obligation, Protection, Register, Situation
 from portal.i18n import LANGUAGE_NAMES
+from portal.settings import SHIPPED_LANGUAGES
 from portal.services import intake as intake_service
 from portal.services.errors import ServiceError
 from portal.services.people import NewPerson
@@ -20,7 +21,7 @@ from portal.web.forms import Form
 from portal.web.pages import render
 from portal.web.routing import principal_of
 
-LANGUAGES = ("nl", "en", "fr", "ar")
+LANGUAGES = SHIPPED_LANGUAGES
 
 INTAKE_CHOICES = {
     "register": tuple(r.value for r in Register),
