@@ -24,7 +24,6 @@ LOCALES_DIR = SETTINGS_LOCALES_DIR
 DOMAIN = "messages"
 
 
-
 def _format_locale(language: str) -> str:
     """The Babel locale for dates, numbers and money: the Belgian one where CLDR has it
     (nl_BE, fr_BE, en_BE, de_BE), else the language's own (ar, tr, uk, ru)."""

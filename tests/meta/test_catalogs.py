@@ -186,9 +186,7 @@ def test_ukrainian_is_not_russian():
     if "uk" not in SHIPPED_LANGUAGES:
         pytest.skip("Ukrainian is not shipped")
     text = " ".join(
-        s
-        for m in entries("uk")
-        for s in (m.string if isinstance(m.string, tuple) else (m.string,))
+        s for m in entries("uk") for s in (m.string if isinstance(m.string, tuple) else (m.string,))
     )
     assert sum(text.count(c) for c in "іїє") > 1000
     assert not re.search(r"[ыэъ]", text)

@@ -11,10 +11,10 @@ from starlette.responses import RedirectResponse, Response
 from portal import labels
 from portal.domain.model import Obligation, Protection, Register, Situation
 from portal.i18n import LANGUAGE_NAMES
-from portal.settings import SHIPPED_LANGUAGES
 from portal.services import intake as intake_service
 from portal.services.errors import ServiceError
 from portal.services.people import NewPerson
+from portal.settings import SHIPPED_LANGUAGES
 from portal.web.context import portal_of
 from portal.web.counsellor.common import form_of, scoped
 from portal.web.forms import Form
