@@ -16,7 +16,6 @@ from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import BaseRoute
 
 from portal import i18n
@@ -26,6 +25,7 @@ from portal.clock import install as install_clock
 from portal.db.engine import make_engine
 from portal.settings import BRUSSELS, ROOT, STATIC_DIR, Settings
 from portal.web.context import Portal
+from portal.web.static_files import PageGZipMiddleware
 
 log = logging.getLogger("portal")
 
@@ -190,7 +190,7 @@ def create_app(
                 large_limit=settings.upload_max_files * settings.upload_max_bytes + 512 * 1024,
                 large_paths=re.compile(r"^/my/participation/activities/\d+/edit$"),
             ),
-            Middleware(GZipMiddleware, minimum_size=400),
+            Middleware(PageGZipMiddleware, minimum_size=400),
             Middleware(SessionMiddleware, settings=settings, engine=engine, clock=clock),
             Middleware(LocaleMiddleware, settings=settings),
         ],

@@ -27,9 +27,10 @@ from portal.services.dossier import Dossier, load_dossier
 from portal.services.errors import ServiceError, audit
 from portal.services.payments import statement
 from portal.services.people import record_fact
+from portal.settings import SHIPPED_LANGUAGES
 
 CONTENT = Path(__file__).resolve().parent.parent / "content" / "course"
-LANGUAGES = ("nl", "en", "fr", "ar")
+LANGUAGES = SHIPPED_LANGUAGES  # the course is written in every language the portal speaks
 AUTHORITATIVE = "nl"
 
 

@@ -256,6 +256,8 @@ class Form:
             if isinstance(value, str):
                 self.values[key] = value.strip()
         self.errors: dict[str, str] = {}
+        # the visible label of each field, as the page's field macros give it (see `label`)
+        self.labels: dict[str, str] = {}
 
     def __getitem__(self, name: str) -> str:
         return self.values.get(name, "")
@@ -323,9 +325,24 @@ class Form:
     def flag(self, name: str) -> bool:
         return self.values.get(name) in {"on", "yes", "true", "1"}
 
+    def label(self, name: str, text: str) -> str:
+        """Remember the label the page shows for `name` (the field macros call this while they
+        render); returns nothing to show. The error summary names each field with it."""
+        self.labels.setdefault(name, str(text).strip().rstrip(":").strip())
+        return ""
+
     def messages(self) -> list[tuple[str, str]]:
-        """(field, translated message) for the error summary, in form order."""
-        return [(name, message(code)) for name, code in self.errors.items()]
+        """(field, translated message) for the error summary, in form order. Each line names its
+        field ("Organisation: fill in this field"), so that six problems are six different
+        links; a field the page shows without a field macro keeps the message alone."""
+        lines = []
+        for name, code in self.errors.items():
+            text = message(code)
+            label = self.labels.get(name)
+            if label:
+                text = gettext("%(field)s: %(message)s") % {"field": label, "message": text}
+            lines.append((name, text))
+        return lines
 
 
 T = TypeVar("T")

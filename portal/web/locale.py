@@ -76,8 +76,12 @@ class LocaleMiddleware:
                 portal = scope["app"].state.portal
                 await to_thread.run_sync(save_language, portal.engine, handle.subject, language)
 
+        # static files are the same in every language: no Content-Language, no Vary on the
+        # language or the cookie (a shared cache keeps one copy for everyone)
+        static = scope["path"].startswith("/static/")
+
         async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            if message["type"] == "http.response.start" and not static:
                 headers = MutableHeaders(scope=message)
                 if explicit:
                     secure = "; Secure" if self.settings.https else ""

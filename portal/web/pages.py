@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from portal import i18n
+from portal.web.forms import Form
 from portal.web.security import masked_token
 
 
@@ -59,7 +60,12 @@ def render(
         "unread": 0,
         **context,
     }
-    body = portal.templates.get_template(partial if is_htmx else template).render(values)
+    page = portal.templates.get_template(partial if is_htmx else template)
+    if any(isinstance(v, Form) and v.errors and not v.labels for v in values.values()):
+        # The error summary comes before the fields, but names them by their labels, which
+        # the field macros give while they render: a page with errors renders twice (rare).
+        page.render(values)
+    body = page.render(values)
     response = HTMLResponse(body, status_code=status)
     response.headers["Vary"] = "HX-Request, Accept-Language, Cookie"
     if personal or principal is not None:

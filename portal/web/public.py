@@ -7,10 +7,11 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from portal.services import dossier, health, unit
 from portal.settings import STATIC_DIR
+from portal.web import static_files
 from portal.web.context import portal_of
 from portal.web.pages import render
 from portal.web.routing import Audience, route
@@ -43,7 +44,8 @@ def ping(request: Request) -> Response:
 
 
 def static(request: Request) -> Response:
-    """`/static/<hash>/<path>`: immutable, cached for a year; a stale hash is a 404."""
+    """`/static/<hash>/<path>`: immutable, cached for a year; a stale hash is a 404. Text is
+    sent compressed (brotli or gzip, compressed once per process) and a matching ETag is a 304."""
     portal = portal_of(request)
     path = request.path_params["path"]
     if portal.manifest.get(path) != request.path_params["fingerprint"]:
@@ -51,11 +53,22 @@ def static(request: Request) -> Response:
     media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
     if media_type.startswith("text/") or media_type.endswith("javascript"):
         media_type += "; charset=utf-8"
-    return FileResponse(
-        STATIC_DIR / path,
-        media_type=media_type,
-        headers={"Cache-Control": f"public, max-age={ONE_YEAR}, immutable"},
+    fingerprint = request.path_params["fingerprint"]
+    encoding = static_files.accepted_encoding(
+        request.headers.get("accept-encoding", ""), media_type
     )
+    tag = static_files.etag(fingerprint, encoding)
+    headers = {
+        "Cache-Control": f"public, max-age={ONE_YEAR}, immutable",
+        "ETag": tag,
+        "Vary": "Accept-Encoding",
+    }
+    if static_files.matches(request.headers.get("if-none-match", ""), tag):
+        return Response(status_code=304, headers=headers)
+    if encoding:
+        headers["Content-Encoding"] = encoding
+    content = static_files.body(STATIC_DIR / path, fingerprint, encoding)
+    return Response(content, media_type=media_type, headers=headers)
 
 
 def verify_attest(request: Request) -> Response:

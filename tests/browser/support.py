@@ -39,6 +39,17 @@ def sign_in(page: Any, base_url: str, subject: str) -> None:
     page.wait_for_load_state("load")
 
 
+def open_menu(page: Any, menu: str = "main") -> None:
+    """Open the header's `menu` ("main" or "language") as a person on a phone does: tap its
+    button when it is closed. On a wide screen the main menu is a row of links already."""
+    summary = page.locator(f"header details.{menu}-menu > summary")
+    assert summary.count() == 1, f"no {menu} menu in the header of {page.url}"
+    opened = page.locator(f"header details.{menu}-menu[open]").count() == 1
+    if not opened and summary.is_visible():
+        summary.click()
+        assert page.locator(f"header details.{menu}-menu[open]").count() == 1
+
+
 def translated(language: str, message: str) -> str:
     """What the portal shows for `message` in `language` (the catalog, or the English id while
     the catalog lacks a translation)."""

@@ -31,6 +31,7 @@ from tests.browser.support import (
     assert_no_violations,
     describe_violations,
     html_attributes,
+    open_menu,
     open_page,
     phone_context,
     plain,
@@ -151,6 +152,7 @@ def payments_of(portal: LivePortal, subject: str) -> list[m.Payment]:
 
 
 def follow_menu_to_tests(page: Any, base: str) -> None:
+    open_menu(page)
     link = page.locator("nav.main-nav a[href='/my/tests']")
     assert link.count() == 1 and link.is_visible(), "no visible Tests link in the main menu"
     with page.expect_navigation(url=f"{base}/my/tests"):

@@ -21,6 +21,7 @@ from tests.browser.server import LivePortal, serve_portal
 from tests.browser.support import (
     assert_no_violations,
     html_attributes,
+    open_menu,
     phone_context,
     sign_in,
     translated,
@@ -72,6 +73,7 @@ def follow(page: Any, href: str) -> None:
 
 def sign_out(page: Any, base_url: str) -> None:
     """The header's sign-out button (a POST form; "Afmelden" in Dutch)."""
+    open_menu(page)
     button = page.locator("header form[action='/logout'] button[type=submit]")
     assert button.count() == 1 and button.is_visible(), f"no sign-out button on {page.url}"
     name = translated(html_attributes(page)["lang"] or "nl", "Sign out")

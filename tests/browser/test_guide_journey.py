@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.support import phone_context, plain, sign_in, translated
+from tests.browser.support import open_menu, phone_context, plain, sign_in, translated
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -46,6 +46,7 @@ def test_what_to_do_now_is_the_first_thing_on_a_phone(phone: Any, fresh_portal: 
 def test_the_profile_keeps_what_was_typed_and_hands_over_my_data(phone: Any, fresh_portal: Any):
     base = fresh_portal.base_url
     phone.goto(f"{base}/my?lang=nl")
+    open_menu(phone)
     with phone.expect_navigation():
         phone.locator("header a[href='/my/profile']").click()
     phone.locator("#phone").fill("0470 12")  # too short

@@ -260,6 +260,24 @@ def test_make_a_code_check_it_from_the_qr_withdraw_it_and_see_the_checks(
     assert service.url == f"{base}/interpreting", f"the fragment stayed: {service.url}"
     assert service.evaluate("() => location.hash") == ""
     assert service.evaluate("() => document.activeElement && document.activeElement.id") == "code"
+    # Another QR code scanned while the page is open changes only the fragment (no reload):
+    # the new code is filled in too, and dropped from the address bar.
+    service.evaluate("() => { location.hash = 'code=abc-def-ghj'; }")
+    service.wait_for_function("() => document.getElementById('code').value === 'ABC-DEF-GHJ'")
+    assert service.evaluate("() => location.hash") == ""
+    field.fill(code)
+    # Without JavaScript the code stays in the fragment: the page says to type it.
+    plain_phone = new_context(java_script_enabled=False).new_page()
+    sign_in(plain_phone, base, INTERPRETER)
+    plain_phone.goto(qr_url)
+    assert plain_phone.locator(f"{CHECK_FORM} input#code").input_value() == ""
+    typing = translated(
+        "nl",
+        "Did you open this page with a QR code? Type the code that the person's phone shows in "
+        "the field below.",
+    )
+    assert not typing.startswith("Did you")  # in Dutch
+    assert plain(typing) in plain(plain_phone.locator("main").inner_text())
     assert plain(service.locator("main").inner_text()).count(SERVICE) == 1  # the service's name
 
     # Check: "Valid today: yes", with the name, the date of birth and the contract's end.

@@ -30,6 +30,7 @@ from tests.browser.support import (
     assert_no_violations,
     describe_violations,
     html_attributes,
+    open_menu,
     open_page,
     phone_context,
     plain,
@@ -228,6 +229,7 @@ def test_pay_the_mo_course_from_the_menu_to_the_receipt(
     assert payments_of(paying_portal, "demo-gent-new") == []
 
     # "Payments" in the main menu.
+    open_menu(page)
     menu_link = page.locator("nav.main-nav a[href='/my/payments']")
     assert menu_link.count() == 1 and menu_link.is_visible()
     with page.expect_navigation(url=f"{base}/my/payments"):

@@ -20,7 +20,8 @@ LOCALES = ROOT / "locales"
 # punctuation only, which some languages write their own way (French: "champ : message").
 SAME_EVERYWHERE = {"MO", "NT2", "VDAB", "Actiris", "A2", "B1", "%(field)s: %(message)s"}
 # words that are the same in English and in that language (checked by hand)
-SAME_IN = {"fr": {"Province"}}
+# words that are the same in English and the language (checked by hand)
+SAME_IN = {"fr": {"Province", "Menu"}, "nl": {"Menu"}}
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
 ARABIC = re.compile(r"[\u0600-\u06FF]")
 

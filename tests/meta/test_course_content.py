@@ -143,3 +143,55 @@ def test_long_words_are_explained_where_they_are_used(module_id, word, explained
 def test_the_introduction_fits_online_only_and_classroom_variants():
     intro = json.dumps(MODULES[0]["text"]["nl"], ensure_ascii=False)
     assert "helemaal online" in intro and "in een klas" in intro
+
+
+def strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+@pytest.mark.parametrize("language", ["uk", "ru"])
+def test_cyrillic_course_text_is_in_cyrillic_script(language):
+    for module in MODULES:
+        for text in strings(module["text"][language]["lessons"]):
+            letters = [ch for ch in text if ch.isalpha()]
+            cyrillic = [ch for ch in letters if "\u0400" <= ch <= "\u04ff"]
+            # names (VDAB, Unia, www.…) and Dutch words in brackets stay Latin
+            assert len(cyrillic) >= len(letters) / 2, (module["id"], language, text[:80])
+
+
+def test_ukrainian_course_text_is_not_russian():
+    for module in MODULES:
+        uk = " ".join(strings(module["text"]["uk"]))
+        ru = " ".join(strings(module["text"]["ru"]))
+        assert not set("ыэъё") & set(uk.lower()), module["id"]  # letters Ukrainian lacks
+        assert set("іїє") & set(uk.lower()), module["id"]
+        assert not set("іїєґ") & set(ru.lower()), module["id"]
+        assert uk != ru
+
+
+def test_turkish_course_text_addresses_the_reader_formally():
+    """Turkish uses "siz" for a public service: no informal "sen" imperative in the lessons."""
+    for module in MODULES:
+        text = " ".join(strings(module["text"]["tr"])).lower()
+        assert any(ch in text for ch in "ğışç"), module["id"]  # Turkish letters, not English
+        assert " sen " not in f" {text} " and " senin " not in f" {text} ", module["id"]
+
+
+def test_the_introduction_does_not_list_a_fixed_set_of_languages():
+    """Adding a language is adding its text: the introduction says "several languages" and
+    where to choose, instead of naming four languages that are no longer all of them."""
+    from babel import Locale
+
+    introduction = next(m for m in MODULES if m["id"] == "00-introduction")
+    for language, text in introduction["text"].items():
+        body = " ".join(strings(text)).lower()
+        for other in ("ar", "fr", "en"):  # e.g. "Arabisch", "арабською", "Arapça"
+            name = Locale.parse(language).languages[other].lower()
+            assert name[:5] not in body, (language, name)

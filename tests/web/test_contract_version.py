@@ -56,3 +56,25 @@ def test_a_contract_signed_in_2022_1_keeps_its_text(client, app, make):
     sign_in(client, person.subject)
     text = text_of(client.get("/my/contract?lang=en").text)
     assert "the agency reports the facts" in text and "may report" not in text
+
+
+def test_the_current_text_is_in_every_shipped_language_with_the_dutch_structure():
+    """A newcomer signs what they can read: the current version is in every language the
+    portal speaks (no fallback to Dutch), article for article, with the amounts unchanged."""
+    import re
+
+    from portal.services.contract_texts import text_language, texts_for_version
+    from portal.settings import SHIPPED_LANGUAGES
+
+    nl = language_texts(CURRENT_VERSION, "nl")
+    amounts = sorted(re.findall(r"\d\d+", " ".join(a["text"] for a in nl["contract_articles"])))
+    for language in SHIPPED_LANGUAGES:
+        assert text_language(CURRENT_VERSION, language) == language
+        text = texts_for_version(CURRENT_VERSION)["languages"][language]
+        assert set(text) == set(nl), language
+        assert len(text["contract_articles"]) == len(nl["contract_articles"]), language
+        assert [v["key"] for v in text["values"]] == [v["key"] for v in nl["values"]], language
+        found = " ".join(a["text"] for a in text["contract_articles"])
+        assert sorted(re.findall(r"\d\d+", found)) == amounts, language
+        if language != "nl":
+            assert text["contract_title"] != nl["contract_title"], language

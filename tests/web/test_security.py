@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from portal.settings import STATIC_DIR
+from portal.web import static_files
 from tests.support.web import check_page, csrf_token, sign_in
 
 
@@ -138,3 +142,67 @@ def test_a_chunked_body_over_the_ceiling_is_refused_too(client):
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 413
+
+
+def static_url(app, path: str) -> str:
+    return f"/static/{app.state.portal.manifest[path]}/{path}"
+
+
+@pytest.mark.parametrize(
+    ("accept", "encoding"),
+    [
+        ("br, gzip", "br"),
+        ("gzip, deflate", "gzip"),
+        ("br;q=0, gzip", "gzip"),
+        ("br;q=0, gzip;q=0", None),
+        ("", None),
+        ("identity", None),
+        ("*", "br"),
+    ],
+)
+def test_static_text_is_sent_compressed_as_the_client_accepts(client, app, accept, encoding):
+    response = client.get(static_url(app, "css/app.css"), headers={"Accept-Encoding": accept})
+    assert response.status_code == 200
+    assert response.headers.get("content-encoding") == encoding
+    original = (STATIC_DIR / "css" / "app.css").read_bytes()
+    # httpx decodes gzip and br itself: what arrives is the file, whatever the encoding
+    assert response.content == original
+    sent = int(response.headers["content-length"])
+    assert (sent < len(original) / 2) if encoding else (sent == len(original))
+    # the same bytes for every language and person: no Vary on the language or the cookie
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert "content-language" not in response.headers
+    assert "set-cookie" not in response.headers
+
+
+def test_a_matching_etag_is_a_304_without_a_body(client, app):
+    url = static_url(app, "js/htmx.min.js")
+    first = client.get(url, headers={"Accept-Encoding": "br"})
+    tag = first.headers["etag"]
+    again = client.get(url, headers={"Accept-Encoding": "br", "If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == tag
+    weak = client.get(url, headers={"Accept-Encoding": "br", "If-None-Match": f'"x", W/{tag}'})
+    assert weak.status_code == 304
+    # another encoding is another representation: its tag differs, the body is sent
+    other = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": tag})
+    assert other.status_code == 200 and other.headers["etag"] != tag
+    stale = client.get(url, headers={"If-None-Match": '"0000"'})
+    assert stale.status_code == 200
+    assert stale.content == (STATIC_DIR / "js" / "htmx.min.js").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("media_type", "accept", "encoding"),
+    [
+        ("text/css", "gzip, br", "br"),
+        ("image/svg+xml", "gzip", "gzip"),
+        ("application/javascript", "br;q=0.5", "br"),
+        ("image/png", "br, gzip", ""),  # compressed already
+        ("image/jpeg", "*", ""),
+        ("text/css", "br;q=oops, gzip", "gzip"),  # a broken weight counts as refused
+        ("text/css", "*;q=0", ""),
+    ],
+)
+def test_which_encoding_a_static_file_gets(media_type, accept, encoding):
+    assert static_files.accepted_encoding(accept, media_type) == encoding
