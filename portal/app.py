@@ -12,6 +12,7 @@ from typing import Any
 
 import anyio
 import jinja2
+import markupsafe
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -68,6 +69,16 @@ def make_templates(manifest: dict[str, str]) -> jinja2.Environment:
     from datetime import date as _date
 
     env.filters["todate"] = _date.fromisoformat
+
+    def dutch(value: object) -> object:
+        """Text staff typed (in Dutch: an activity offer, a session title, a test centre's
+        accessibility note), marked as Dutch on a page in another language so that a screen
+        reader and "Listen" read it in Dutch."""
+        if not value or i18n.current_language() == "nl":
+            return value
+        return markupsafe.Markup('<span lang="nl" dir="ltr">%s</span>') % value
+
+    env.filters["dutch"] = dutch
     env.globals.update(
         static_url=static_url,
         brussels=BRUSSELS,

@@ -252,6 +252,7 @@ def payment_return(request: Request) -> Response:
     payment_id = int(request.path_params["payment_id"])
     with unit.work(portal.engine) as db:
         payment = service.own_payment(db, principal, payment_id)
+        what = what_it_paid(db, principal, payment) if payment is not None else ""
     if payment is None:
         raise HTTPException(status_code=404)
     if payment.status not in FINAL and payment.provider_id:
@@ -289,6 +290,7 @@ def payment_return(request: Request) -> Response:
         "citizen/payment_status.html",
         {
             "payment": payment,
+            "what": what,
             "final": payment.status in FINAL,
             # the MO course fee is paid: the online course is open
             "course": payment.charge_key == service.MO_COURSE_KEY
@@ -297,6 +299,14 @@ def payment_return(request: Request) -> Response:
         personal=True,
         partial="citizen/_payment_status.html",
     )
+
+
+def what_it_paid(db: unit.Db, principal: Any, payment: Any) -> str:
+    """What a payment was for, in the reader's language now (from its charge); the text
+    stored with the payment (in the language of that moment) only when the charge is gone."""
+    own = service.statement_for(db, principal)
+    line = own.statement.line(payment.charge_key) if own is not None else None
+    return describe(line.charge) if line is not None else str(payment.description)
 
 
 def _test_booking(payment: Any) -> int | None:
@@ -314,12 +324,18 @@ def receipt(request: Request) -> Response:
     portal = portal_of(request)
     with unit.work(portal.engine) as db:
         found = service.receipt(db, principal_of(request), int(request.path_params["payment_id"]))
+        what = what_it_paid(db, principal_of(request), found.payment) if found else ""
     if found is None:
         raise HTTPException(status_code=404)
     return render(
         request,
         "citizen/receipt.html",
-        {"payment": found.payment, "dossier": found.dossier, "person": found.dossier.person},
+        {
+            "payment": found.payment,
+            "what": what,
+            "dossier": found.dossier,
+            "person": found.dossier.person,
+        },
         personal=True,
     )
 

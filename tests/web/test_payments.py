@@ -115,6 +115,20 @@ def test_pay_the_mo_course_through_mollie(client, app, sandbox, make):
     receipt = client.get(f"/my/payments/{payment.id}/receipt?lang=en")
     check_page(receipt.text)
     assert payment.provider_id in receipt.text and "90,00 €" in receipt.text.replace("\xa0", " ")
+    # what it paid for is said in the reader's language now, not the one it was paid in
+    from portal import i18n, labels
+    from portal.domain.fees import ChargeKind
+
+    for language in ("en", "ar", "uk"):
+        i18n.set_language(language)
+        try:
+            name = str(labels.charge_kind_name(ChargeKind.MO_COURSE))
+        finally:
+            i18n.set_language("nl")
+        shown = client.get(f"/my/payments/{payment.id}/receipt?lang={language}").text
+        status = client.get(f"{back.path}?lang={language}").text
+        assert name in shown and name in status, (language, name)
+        assert name != payment.description, language
     assert "Payment received" in client.get("/my/inbox?lang=en").text
     again = start(client)
     assert again.headers["location"] == "/my/payments?error=already_paid"

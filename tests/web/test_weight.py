@@ -35,7 +35,10 @@ def first_view(client, path: str) -> tuple[int, str, list[str]]:
     assert page.status_code == 200, path
     assert page.headers["content-encoding"] == "gzip"
     total = compressed_size(page)
-    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text)
+    # each file once (a pictogram sprite is used four times, fetched once: "file.svg#mo")
+    assets = sorted(
+        {a.split("#")[0] for a in re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text)}
+    )
     for asset in assets:
         total += compressed_size(client.get(asset, headers={"Accept-Encoding": "br, gzip"}))
     return total, page.text, assets
