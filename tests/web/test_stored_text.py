@@ -39,7 +39,10 @@ def test_a_marked_title_is_still_escaped(app):
 def test_each_part_of_the_programme_has_its_pictogram_beside_its_name(client, app):
     sign_in(client, "demo-gent-new")
     page = client.get("/my?lang=ar").text
-    used = re.findall(r'<use href="(/static/[^"#]+)#([a-z0-9]+)"></use></svg>([^<]+)</h3>', page)
+    used = re.findall(
+        r'<use href="(/static/[^"#]+)#([a-z0-9]+)"></use></svg>\s*<h3 class="task-name">([^<]+)</h3>',
+        page,
+    )
     assert [part for _, part, _ in used] == ["mo", "nt2", "vdab", "participation"]
     assert all(name.strip() for _, _, name in used)  # never a picture instead of words
     sprite = client.get(used[0][0]).text
