@@ -12,7 +12,6 @@ from typing import Any
 
 import anyio
 import jinja2
-import markupsafe
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -25,6 +24,7 @@ from portal.clock import Clock
 from portal.clock import install as install_clock
 from portal.db.engine import make_engine
 from portal.settings import BRUSSELS, ROOT, STATIC_DIR, Settings
+from portal.web import text
 from portal.web.context import Portal
 from portal.web.static_files import PageGZipMiddleware
 
@@ -70,15 +70,7 @@ def make_templates(manifest: dict[str, str]) -> jinja2.Environment:
 
     env.filters["todate"] = _date.fromisoformat
 
-    def dutch(value: object) -> object:
-        """Text staff typed (in Dutch: an activity offer, a session title, a test centre's
-        accessibility note), marked as Dutch on a page in another language so that a screen
-        reader and "Listen" read it in Dutch."""
-        if not value or i18n.current_language() == "nl":
-            return value
-        return markupsafe.Markup('<span lang="nl" dir="ltr">%s</span>') % value
-
-    env.filters["dutch"] = dutch
+    text.install(env)
     env.globals.update(
         static_url=static_url,
         brussels=BRUSSELS,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from portal.i18n import gettext as gettext
-from portal.i18n import lazy_gettext
+from portal.i18n import lazy_gettext, ngettext
 
 N_ = lazy_gettext
 
@@ -136,6 +139,18 @@ def told_name(kind: str) -> str:
     return gettext(TOLD_NAMES.get(kind, kind))
 
 
+# The counsellor's decision on a sanction fact (SanctionReview.decision); the pages say the
+# same words (templates/staff/sanctions.html, person.html).
+REVIEW_DECISION_NAMES = {
+    "report": N_("to be reported"),
+    "not_report": N_("not reported"),
+}
+
+
+def review_decision_name(decision: str) -> str:
+    return _named(REVIEW_DECISION_NAMES, decision)
+
+
 ACTION_NAMES = {
     "register_person": N_("Registered at intake"),
     "draw_up_contract": N_("Contract and plan drawn up"),
@@ -200,6 +215,7 @@ ACTION_NAMES = {
     "offer.create": N_("Activity offer published"),
     "offer.active": N_("Activity offer published again"),
     "offer.withdraw": N_("Activity offer withdrawn"),
+    "text.translate": N_("Translations of a text changed"),
     "activity.copy": N_("Rejected activity copied into a new draft"),
     "confirm_booking": N_("Test booking confirmed"),
     "expire_hold": N_("Held test seat freed (not paid in time)"),
@@ -285,6 +301,27 @@ CHARGE_KIND_NAMES = {
 def charge_kind_name(kind: str) -> str:
     """ "MO course", "NT2 test", ... in the current language."""
     return gettext(CHARGE_KIND_NAMES[str(kind)])
+
+
+def fee_description(fee: Mapping[str, Any]) -> str:
+    """ "MO test, attempt 2", "NT2 module: CVO Gent, 1.2, 80 lesson periods", in the current
+    language, from `domain.fees.naming`."""
+    kind = str(fee.get("kind", ""))
+    attempt = int(fee.get("attempt") or 1)
+    label = str(fee.get("label") or "")
+    name = charge_kind_name(kind)
+    if kind == "mo_course" and attempt > 1:
+        return gettext("MO course (repeat)")
+    if kind == "nt2_module":
+        periods = ngettext(
+            "%(num)d lesson period", "%(num)d lesson periods", int(fee.get("lesson_periods") or 0)
+        )
+        return f"{name}: {label}, {periods}" if label else f"{name}, {periods}"
+    if kind == "nt2_utc" and label:
+        return f"{name}: {label}"
+    if attempt > 1:
+        return gettext("%(name)s, attempt %(num)d") % {"name": name, "num": attempt}
+    return name
 
 
 TEST_NAMES = {

@@ -37,6 +37,28 @@ def attitudes_missing(modules: Iterable[Iterable[str]]) -> list[str]:
     return [a for a in ATTITUDES if a not in covered]
 
 
+def picture_problems(question: Mapping[str, object], pictograms: frozenset[str]) -> list[str]:
+    """What is wrong with a self-check question's pictures (empty when it has none, or one
+    known pictogram for every choice). A picture supports a choice's words and never replaces
+    them; pictures on some choices only would make those stand out, so it is all or none."""
+    pictures = question.get("pictures")
+    if pictures is None:
+        return []
+    if not isinstance(pictures, Mapping) or not pictures:
+        return ["pictures must map each choice to a pictogram"]
+    choices = question.get("choices")
+    choices = list(choices) if isinstance(choices, list) else []
+    problems = [f"a picture for {c!r}, which is not a choice" for c in pictures if c not in choices]
+    problems += [
+        f"unknown pictogram {p!r} (not in the sprite)"
+        for p in pictures.values()
+        if not isinstance(p, str) or p not in pictograms
+    ]
+    if not problems and set(pictures) != set(choices):
+        problems.append("pictures on some choices only (every choice has one, or none has)")
+    return problems
+
+
 @dataclass(frozen=True)
 class ModuleShape:
     """What a module asks: its lessons and self-check questions (of the loaded version)."""

@@ -44,6 +44,17 @@ class FeeSource:
     exempt: Exempt | None = None  # not owed for a reason the caller knows (EXEMPTION_TEST)
 
 
+def naming(source: FeeSource) -> dict[str, str | int]:
+    """What names a fee (kept with a payment and a message, plain JSON), so that it can be
+    described later in whichever language the reader has then (`labels.fee_description`)."""
+    return {
+        "kind": source.kind.value,
+        "attempt": source.attempt,
+        "label": source.label,
+        "lesson_periods": source.lesson_periods,
+    }
+
+
 @dataclass(frozen=True)
 class ResidencePeriod:
     """Where the person lived from `since` on (until the next period)."""

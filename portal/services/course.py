@@ -22,11 +22,13 @@ from portal.domain.course import (
     current_run,
     module_complete,
     module_open,
+    picture_problems,
 )
 from portal.services.dossier import Dossier, load_dossier
 from portal.services.errors import ServiceError, audit
 from portal.services.payments import statement
 from portal.services.people import record_fact
+from portal.services.pictograms import pictogram_ids
 from portal.settings import SHIPPED_LANGUAGES
 
 CONTENT = Path(__file__).resolve().parent.parent / "content" / "course"
@@ -65,8 +67,12 @@ def read_version(directory: Path = CONTENT) -> tuple[str, list[dict[str, Any]]]:
     return version, modules
 
 
-def check_module(module: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """(errors that make the module unusable, languages that fall back to Dutch)."""
+def check_module(
+    module: dict[str, Any], pictograms: frozenset[str] | None = None
+) -> tuple[list[str], list[str]]:
+    """(errors that make the module unusable, languages that fall back to Dutch). Pictures on
+    self-check choices must be pictograms of the sprite (`pictograms`, by default the one in
+    static/)."""
     errors: list[str] = []
     fallbacks: list[str] = []
     name = module.get("id", "?")
@@ -75,10 +81,21 @@ def check_module(module: dict[str, Any]) -> tuple[list[str], list[str]]:
     if not lessons:
         errors.append(f"{name}: no lessons")
     errors.extend(f"{name}: {p}" for p in attitude_problems(module.get("attitudes")))
+    known = pictogram_ids() if pictograms is None else pictograms
     for q in questions.values():
         if q.get("correct") not in q.get("choices", []):
             errors.append(f"{name}/{q['id']}: the correct answer is not one of the choices")
+        errors.extend(f"{name}/{q['id']}: {p}" for p in picture_problems(q, known))
     texts = module.get("text", {})
+    # a picture is the same in every language: it belongs to the question, never to a text
+    for language, text in texts.items():
+        for qid, body in (text.get("questions") or {}).items():
+            choices = body.get("choices") or {}
+            if "pictures" in body or any(isinstance(c, dict) for c in choices.values()):
+                errors.append(
+                    f"{name}/{qid} [{language}]: a picture belongs to the question (the same in"
+                    " every language), not to its text"
+                )
     if AUTHORITATIVE not in texts:
         errors.append(f"{name}: no Dutch text")
         return errors, fallbacks

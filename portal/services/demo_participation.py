@@ -16,6 +16,7 @@ from portal.adapters.storage import FileStore
 from portal.adapters.uploads import inspect_upload
 from portal.db import models as m
 from portal.domain.participation import LogEntry
+from portal.services import demo_texts as texts
 from portal.services import participation as svc
 from portal.settings import BRUSSELS
 
@@ -161,6 +162,8 @@ def load_participation_demo(db: Session, files: FileStore, a: date, today: date)
             )
             for kind, title, organisation, description, place, contact in items
         ]
+        for offer in offers[nis]:
+            texts.translate(db, offer)
     noon = datetime.combine(a, time(12, 0), BRUSSELS)
 
     newcomer = _person(db, "demo-gent-new")

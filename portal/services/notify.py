@@ -14,7 +14,13 @@ from sqlmodel import Session, col, select
 
 from portal import i18n
 from portal.db import models as m
-from portal.labels import charge_kind_name, pillar_name, request_kind_name, test_name
+from portal.labels import (
+    charge_kind_name,
+    fee_description,
+    pillar_name,
+    request_kind_name,
+    test_name,
+)
 from portal.services.errors import ServiceError, audit
 
 log = logging.getLogger("portal.notify")
@@ -286,8 +292,14 @@ def render_message(
                 values[key] = charge_kind_name(value)
             elif key == "request" and isinstance(value, str):
                 values[key] = request_kind_name(value)
+            elif key == "paid_for":
+                continue
             else:
                 values[key] = value
+        if isinstance(params.get("paid_for"), dict) and params["paid_for"]:
+            # what the payment was for, in this reader's language (older messages keep the
+            # description stored in the language of the moment they were sent)
+            values["description"] = fee_description(params["paid_for"])
         body = spec.email if email and spec.email is not None else spec.body
         return i18n.gettext(spec.subject) % values, i18n.gettext(body) % values
     finally:

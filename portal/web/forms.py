@@ -33,6 +33,7 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "number": N_("Enter a whole number."),
     "positive": N_("Enter a number greater than 0."),
     "too_long": N_("This is too long."),
+    "no_original": N_("There is no Dutch text to translate here."),
     "date_in_future": N_("This date cannot be in the future."),
     "deadline_in_past": N_("A deadline must be after today."),
     "end_before_start": N_("The end date must be on or after the start date."),

@@ -43,6 +43,7 @@ class StepText:
     href: str
     when: str  # "Before 1 March 2027", "" without a date
     external: bool = False
+    pictogram: str = ""  # the sprite's picture beside the words (pay, book, upload), or none
 
 
 def step_text(step: Step, guide: Guide, region: str) -> StepText:
@@ -59,7 +60,7 @@ def step_text(step: Step, guide: Guide, region: str) -> StepText:
                 "amount": i18n.format_money(fee.amount_cents if fee else 0),
                 "what": describe(charge) if charge else labels.pillar_name(step.pillar.value),
             }
-            return StepText(text, "/my/payments", when)
+            return StepText(text, "/my/payments", when, pictogram="pay")
         case StepKind.START_COURSE:
             return StepText(i18n.gettext("Start the online MO course"), "/my/course", when)
         case StepKind.CONTINUE_COURSE:
@@ -80,7 +81,7 @@ def step_text(step: Step, guide: Guide, region: str) -> StepText:
                 if step.pillar is Pillar.MO
                 else i18n.gettext("Book your Dutch test")
             )
-            return StepText(text, "/my/tests", when)
+            return StepText(text, "/my/tests", when, pictogram="book")
         case StepKind.GO_TO_TEST:
             day = step.due or date.min
             return StepText(
@@ -96,7 +97,10 @@ def step_text(step: Step, guide: Guide, region: str) -> StepText:
             return StepText(i18n.gettext("Register at VDAB"), VDAB, when, external=True)
         case StepKind.RECORD_HOURS:
             return StepText(
-                i18n.gettext("Record your participation hours"), "/my/participation", when
+                i18n.gettext("Record your participation hours"),
+                "/my/participation",
+                when,
+                pictogram="upload",  # the hours go with their proof (a photo or a PDF)
             )
         case StepKind.ANSWER_MUNICIPALITY:
             return StepText(

@@ -16,7 +16,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from portal import i18n, labels
 from portal.adapters.payments.base import FINAL, GatewayRejected, GatewayUnavailable, mollie_locale
 from portal.domain.booking_rules import hold_active
-from portal.domain.fees import Charge, ChargeKind, Exempt
+from portal.domain.fees import Charge, ChargeKind, Exempt, naming
 from portal.domain.rules import rules_on
 from portal.services import conversations, unit
 from portal.services import payments as service
@@ -25,6 +25,7 @@ from portal.web.context import portal_of
 from portal.web.forms import Form
 from portal.web.pages import render
 from portal.web.routing import Audience, AudienceRoute, principal_of, route
+from portal.web.text import paid_for
 
 log = logging.getLogger("portal.web.payments")
 N_ = i18n.lazy_gettext
@@ -33,20 +34,7 @@ N_ = i18n.lazy_gettext
 def describe(charge: Charge) -> str:
     """ "MO test, attempt 2", "NT2 module: CVO Gent, 1.2, 80 lesson periods", in the reader's
     language."""
-    source = charge.source
-    name = labels.charge_kind_name(source.kind)
-    if source.kind is ChargeKind.MO_COURSE and source.attempt > 1:
-        return i18n.gettext("MO course (repeat)")
-    if source.kind is ChargeKind.NT2_MODULE:
-        periods = i18n.ngettext(
-            "%(num)d lesson period", "%(num)d lesson periods", source.lesson_periods
-        )
-        return f"{name}: {source.label}, {periods}" if source.label else f"{name}, {periods}"
-    if source.kind is ChargeKind.NT2_UTC and source.label:
-        return f"{name}: {source.label}"
-    if source.attempt > 1:
-        return i18n.gettext("%(name)s, attempt %(num)d") % {"name": name, "num": source.attempt}
-    return name
+    return labels.fee_description(naming(charge.source))
 
 
 def reason(charge: Charge, waiver_reason: str = "") -> str:
@@ -252,7 +240,7 @@ def payment_return(request: Request) -> Response:
     payment_id = int(request.path_params["payment_id"])
     with unit.work(portal.engine) as db:
         payment = service.own_payment(db, principal, payment_id)
-        what = what_it_paid(db, principal, payment) if payment is not None else ""
+        what = paid_for(payment) if payment is not None else ""
     if payment is None:
         raise HTTPException(status_code=404)
     if payment.status not in FINAL and payment.provider_id:
@@ -301,14 +289,6 @@ def payment_return(request: Request) -> Response:
     )
 
 
-def what_it_paid(db: unit.Db, principal: Any, payment: Any) -> str:
-    """What a payment was for, in the reader's language now (from its charge); the text
-    stored with the payment (in the language of that moment) only when the charge is gone."""
-    own = service.statement_for(db, principal)
-    line = own.statement.line(payment.charge_key) if own is not None else None
-    return describe(line.charge) if line is not None else str(payment.description)
-
-
 def _test_booking(payment: Any) -> int | None:
     """The booking a test fee was paid for ("test:<booking id>"), else None."""
     kind, _, rest = str(payment.charge_key).partition(":")
@@ -324,7 +304,7 @@ def receipt(request: Request) -> Response:
     portal = portal_of(request)
     with unit.work(portal.engine) as db:
         found = service.receipt(db, principal_of(request), int(request.path_params["payment_id"]))
-        what = what_it_paid(db, principal_of(request), found.payment) if found else ""
+        what = paid_for(found.payment) if found else ""
     if found is None:
         raise HTTPException(status_code=404)
     return render(

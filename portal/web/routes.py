@@ -24,6 +24,7 @@ from portal.web import (
     staff,
     staff_tests,
     tests_booking,
+    translations,
 )
 
 
@@ -48,4 +49,5 @@ def all_routes() -> list[BaseRoute]:
         *my_counsellor.routes(),
         *conversations.routes(),
         *requests.routes(),
+        *translations.routes(),
     ]

@@ -153,3 +153,56 @@ def test_menus_open_have_no_axe_violations_in_every_language(browser, live_porta
             assert_no_violations(page, axe_source, f"/my?lang={language} with the menus open")
     finally:
         context.close()
+
+
+TARGETS = """() => {
+  const targets = [...document.querySelectorAll(
+    'a[href], button, summary, select, input:not([type=hidden]), textarea, label[for]')]
+    .filter(e => { const b = e.getBoundingClientRect();
+                   return b.width > 1 && b.height > 1 && getComputedStyle(e).visibility !== 'hidden'; });
+  // a link inside a sentence is exempt (WCAG 2.5.8 "inline"): its block says more than the link
+  const inline = e => {
+    if (e.tagName !== 'A') return false;
+    const block = e.closest('p, li, dd, td, th, div, span.hint');
+    if (!block) return false;
+    const rest = block.textContent.replace(e.textContent, '').replace(/[\\s()\\u2013\\-:.,|]/g, '');
+    return rest.length > 0;
+  };
+  const rects = targets.map(e => e.getBoundingClientRect());
+  const gap = (x, y, r) => Math.hypot(Math.max(r.left - x, 0, x - r.right),
+                                     Math.max(r.top - y, 0, y - r.bottom));
+  const small = [];
+  targets.forEach((e, i) => {
+    const b = rects[i];
+    if (inline(e) || (b.width >= 24 && b.height >= 24)) return;
+    // the spacing exception: a 24 px circle around its centre touches no other target
+    const x = b.left + b.width / 2, y = b.top + b.height / 2;
+    const crowded = rects.some((r, j) => j !== i && !targets[j].contains(e) && !e.contains(targets[j])
+                                        && gap(x, y, r) < 12);
+    if (crowded) small.push(`<${e.tagName.toLowerCase()}> "${e.textContent.trim().slice(0, 30)}" ${Math.round(b.width)}x${Math.round(b.height)}`);
+  });
+  return small.slice(0, 8);
+}"""
+
+
+@pytest.mark.parametrize("subject", list(PAGES), ids=lambda s: s or "signed-out")
+def test_every_target_that_is_not_inside_a_sentence_is_at_least_24_px(
+    browser, live_portal, subject
+):
+    """WCAG 2.2, 2.5.8 target size (minimum): 24 by 24 px, or spaced so that a 24 px circle
+    around it touches no other target; links inside a sentence are exempt."""
+    context = phone_context(browser)
+    page = context.new_page()
+    try:
+        if subject:
+            sign_in(page, live_portal.base_url, subject)
+        problems = []
+        for path in PAGES[subject]:
+            page.goto(f"{live_portal.base_url}{path}?lang=nl")
+            for menu in ("language", "main") if subject else ("language",):
+                open_menu(page, menu)
+            if small := page.evaluate(TARGETS):
+                problems.append(f"{path}: {small}")
+        assert not problems, "\n".join(problems)
+    finally:
+        context.close()

@@ -172,3 +172,40 @@ def test_an_attitude_is_missing_exactly_when_no_module_names_it(modules):
     named = {a for module in modules for a in module}
     assert set(missing) == set(ATTITUDES) - named
     assert missing == [a for a in ATTITUDES if a in missing]
+
+
+from portal.domain.course import picture_problems  # noqa: E402
+
+SPRITE = frozenset({"doctor", "hospital", "bus"})
+QUESTION = {"id": "q1", "choices": ["a", "b"], "correct": "a"}
+
+
+@pytest.mark.parametrize(
+    ("pictures", "problems"),
+    [
+        pytest.param(None, [], id="no pictures"),
+        pytest.param({"a": "doctor", "b": "hospital"}, [], id="one for every choice"),
+        pytest.param(
+            {"a": "doctor", "b": "unicorn"},
+            ["unknown pictogram 'unicorn' (not in the sprite)"],
+            id="unknown",
+        ),
+        pytest.param(
+            {"a": "doctor", "c": "bus"},
+            ["a picture for 'c', which is not a choice"],
+            id="not a choice",
+        ),
+        pytest.param(
+            {"a": "doctor"},
+            ["pictures on some choices only (every choice has one, or none has)"],
+            id="some only",
+        ),
+        pytest.param({}, ["pictures must map each choice to a pictogram"], id="empty"),
+        pytest.param(
+            ["doctor", "bus"], ["pictures must map each choice to a pictogram"], id="a list"
+        ),
+    ],
+)
+def test_a_self_check_question_has_a_known_picture_for_every_choice_or_none(pictures, problems):
+    question = QUESTION if pictures is None else {**QUESTION, "pictures": pictures}
+    assert picture_problems(question, SPRITE) == problems

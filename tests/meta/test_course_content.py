@@ -5,6 +5,7 @@ life in Flanders covered, images small and safe."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,47 @@ def test_the_introduction_does_not_list_a_fixed_set_of_languages():
         for other in ("ar", "fr", "en"):  # e.g. "Arabisch", "арабською", "Arapça"
             name = Locale.parse(language).languages[other].lower()
             assert name[:5] not in body, (language, name)
+
+
+SPRITE = ROOT / "static" / "img" / "pictograms.svg"
+
+
+def sprite_symbols() -> dict[str, str]:
+    """id → the symbol's markup, read from the sprite file itself (not through the loader)."""
+    text = SPRITE.read_text(encoding="utf-8")
+    return dict(re.findall(r'<symbol id="([^"]+)"(.*?)</symbol>', text, re.S))
+
+
+def test_every_picture_of_a_self_check_choice_is_in_the_sprite():
+    symbols = sprite_symbols()
+    used = set()
+    for module in MODULES:
+        for question in module["questions"]:
+            pictures = question.get("pictures")
+            if not pictures:
+                continue
+            assert set(pictures) == set(question["choices"]), (module["id"], question["id"])
+            for choice, picture in pictures.items():
+                assert picture in symbols, (module["id"], question["id"], choice, picture)
+                used.add(picture)
+            # the words stay in every language: the picture is beside them, never instead
+            for language, text in module["text"].items():
+                body = text["questions"][question["id"]]
+                assert "pictures" not in body, (module["id"], language)
+                assert all(isinstance(c, str) and c.strip() for c in body["choices"].values())
+    assert len(used) >= 4  # pictures are used where they help (concrete things)
+
+
+def test_the_pictogram_sprite_is_small_and_monochrome():
+    """One small file every page with a pictogram loads (once): line drawings in the text's
+    colour, nothing that fetches or runs."""
+    data = SPRITE.read_bytes()
+    assert len(data) <= 6 * 1024
+    text = data.decode("utf-8")
+    assert "<script" not in text and "href=" not in text and "<text" not in text
+    symbols = sprite_symbols()
+    assert {"mo", "nt2", "vdab", "participation", "pay", "book", "upload"} <= set(symbols)
+    for name, markup in symbols.items():
+        assert 'viewBox="0 0 24 24"' in markup, name
+        colours = set(re.findall(r'(?:stroke|fill)="([^"]+)"', markup)) - {"none"}
+        assert colours == {"currentColor"}, (name, colours)

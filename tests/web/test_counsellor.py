@@ -7,8 +7,6 @@ national register number follow the demo personas."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import timedelta
 
@@ -18,6 +16,7 @@ from sqlmodel import func, select
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.domain.nrn import make_nrn
+from tests.support.exports import csv_records
 from tests.support.web import check_page, csrf_token, sign_in
 
 
@@ -463,11 +462,9 @@ def test_sanction_facts_are_reviewed_and_exported(client, app, make):
         },
     )
     assert done.status_code == 303
-    exported = client.get("/staff/sanctions.csv")
-    assert exported.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(exported.text)))
-    assert [r["decision"] for r in rows] == ["not_report"]
-    assert rows[0]["reason"].startswith("'=")  # no formula injection
+    rows = csv_records(client.get("/staff/sanctions.csv"))  # in English, chosen above
+    assert [r["Decision"] for r in rows] == ["not reported"]
+    assert rows[0]["Reason"].startswith("'=")  # no formula injection
 
 
 def test_a_fact_the_rules_do_not_find_cannot_be_reviewed(client, app, make):

@@ -18,7 +18,10 @@ from tests.web.test_pages import text_of
 HEAD = re.compile(
     r'<h3 class="task-name">([^<]+)</h3>\s*<strong class="tag tag-[a-z_]+">([^<]+)</strong>'
 )
-STEP = re.compile(r'<p class="task-step"><a href="([^"]+)"[^>]*>([^<]+)</a>')
+# the step's link: its words, after the pictogram of some actions (pay, book, upload)
+STEP = re.compile(
+    r'<p class="task-step"><a href="([^"]+)"[^>]*>(?:<svg [^>]*>.*?</svg>)?([^<]+)</a>'
+)
 
 
 def tasks(html: str) -> dict[str, tuple[str, str | None, str | None]]:

@@ -101,7 +101,9 @@ def test_plan_shows_contract_components_and_declaration(client):
     assert "Signed on 16 March 2026" in text
     assert "Declaration of rights and duties Signed on 16 March 2026" in text
     assert "CVO Gent" in text
-    assert "Monday and Wednesday 18:30-21:30" in text
+    # the schedule the counsellor typed stays Dutch, marked so a reader reads it in Dutch
+    assert "maandag en woensdag 18.30-21.30" in text
+    assert '<span lang="nl" dir="ltr">maandag en woensdag 18.30-21.30</span>' in response.text
     # the planned NT2 duration (18 months) sets the directional deadline and validity
     assert "Planned end of the programme 16 September 2027" in text
     assert "valid today" in text

@@ -129,6 +129,10 @@ def test_pay_the_mo_course_through_mollie(client, app, sandbox, make):
         status = client.get(f"{back.path}?lang={language}").text
         assert name in shown and name in status, (language, name)
         assert name != payment.description, language
+        # the message about it too, whatever language it was sent in
+        inbox = client.get(f"/my/inbox?lang={language}").text
+        message = re.search(r'href="(/my/inbox/\d+)"', inbox).group(1)
+        assert name in client.get(f"{message}?lang={language}").text, language
     assert "Payment received" in client.get("/my/inbox?lang=en").text
     again = start(client)
     assert again.headers["location"] == "/my/payments?error=already_paid"
@@ -426,9 +430,13 @@ def test_counsellor_waives_a_fee_and_records_a_payment_made_elsewhere(client, ap
         assert "0,00 €, because: OCMW decision of 10 March" in text
         assert "Receipt" in text
     with session_scope(app.state.portal.engine) as db:
-        assert (
-            db.exec(select(m.Payment).where(m.Payment.reference == "KAS-2026-17")).one().settled_at
-        )
+        recorded = db.exec(select(m.Payment).where(m.Payment.reference == "KAS-2026-17")).one()
+        assert recorded.settled_at
+    # the staff list names each payment in the reader's language (not as it was recorded)
+    for language, lesson_periods in (("en", "lesson periods"), ("fr", "périodes de cours")):
+        listing = client.get(f"/staff/persons/{pid}/payments?lang={language}").text
+        row = re.search(rf"<li>#{recorded.id} (.*?)</li>", listing, re.S).group(1)
+        assert lesson_periods in row, (language, row)
 
 
 def test_another_agencys_counsellor_cannot_see_the_fees(client, make):

@@ -7,8 +7,6 @@ person and when."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import datetime, timedelta
 
@@ -17,6 +15,8 @@ from sqlmodel import func, select
 
 from portal.db import models as m
 from portal.db.engine import session_scope
+from portal.labels import sanction_kind_name
+from tests.support.exports import csv_records, in_language
 from tests.support.web import check_page, csrf_token, sign_in
 
 
@@ -119,14 +119,15 @@ def test_a_recorded_trigger_is_on_the_sanction_list_and_in_the_export(
         },
     )
     assert reviewed.status_code == 303
-    rows = list(csv.DictReader(io.StringIO(client.get("/staff/sanctions.csv").text)))
-    assert [r["fact"] for r in rows] == [match[1]]
-    assert rows[0]["happened_on"] == on.isoformat()
-    assert rows[0]["fact_reason"] == values.get("reason", "")
+    rows = csv_records(client.get("/staff/sanctions.csv"))  # in English, chosen above
+    assert [r["Fact"] for r in rows] == [in_language("en", sanction_kind_name, match[1])]
+    assert rows[0]["Happened on"] == on.isoformat()
+    assert rows[0]["Reason recorded"] == values.get("reason", "")
     if kind == "late_registration":
-        assert rows[0]["days_overdue"] == "12"
+        assert rows[0]["Days after the term"] == "12"
     if kind == "irregular_participation":
-        assert rows[0]["classroom_attendance"] == "1/2"
+        present = rows[0]["Classroom sessions present (MO)"]
+        assert (present, rows[0]["Classroom sessions recorded (MO)"]) == ("1", "2")
 
 
 def test_a_refused_test_after_a_fail_is_a_refused_retest(client, make):

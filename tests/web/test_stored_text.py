@@ -12,16 +12,37 @@ from tests.support.web import sign_in
 OFFER = re.compile(r'<h3 class="task-name">(.*?)</h3>', re.S)
 
 
-@pytest.mark.parametrize("language", ["ar", "uk", "en"])
-def test_activity_offers_are_marked_dutch_on_a_page_in_another_language(client, language):
-    sign_in(client, "demo-gent-new")
+def offers_on(client, language):
     page = client.get(f"/my/participation?lang={language}").text
     # the person's own activities are links (typed by them, in any language); offers are not
-    offers = [t for t in OFFER.findall(page) if not t.startswith("<a ")]
-    assert len(offers) >= 2  # the Ghent demo offers
+    return [t for t in OFFER.findall(page) if not t.startswith("<a ")]
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [
+        ("ar", "رفيق: نكتشف غنت معًا"),
+        ("uk", "Бадді: відкриваймо Гент разом"),
+        ("en", "Buddy: discover Ghent together"),
+    ],
+)
+def test_offers_a_municipality_translated_are_shown_in_the_readers_language(
+    client, language, title
+):
+    sign_in(client, "demo-gent-new")
+    offers = offers_on(client, language)
+    assert title in offers  # in the page's language: no language mark needed
+    assert not any("lang=" in t for t in offers), offers
+
+
+@pytest.mark.parametrize("language", ["ar", "uk", "en"])
+def test_offers_without_a_translation_are_the_dutch_original_marked_dutch(client, language):
+    sign_in(client, "demo-antwerp")  # Antwerp's demo offers are not translated
+    offers = offers_on(client, language)
+    assert len(offers) >= 2
     assert all(t.startswith('<span lang="nl" dir="ltr">') for t in offers), offers
-    dutch = client.get("/my/participation?lang=nl").text
-    assert '<span lang="nl" dir="ltr">' not in dutch
+    dutch = offers_on(client, "nl")
+    assert dutch and not any("lang=" in t for t in dutch)
 
 
 def test_a_marked_title_is_still_escaped(app):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlmodel import SQLModel
+from sqlmodel import JSON, Column, Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -17,3 +18,10 @@ SQLModel.metadata.naming_convention = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def translations_field() -> Any:
+    """Translations of text staff typed in Dutch: `{language: {field: text}}`. The Dutch
+    original stays in its own column; a language or field without a translation is absent
+    (see `portal.services.translations`)."""
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))

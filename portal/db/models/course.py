@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
-from portal.db.models.base import utcnow
+from portal.db.models.base import translations_field, utcnow
 
 
 class CourseModule(SQLModel, table=True):
@@ -89,6 +89,7 @@ class ClassroomSession(SQLModel, table=True):
     place: str = Field(default="", max_length=300)
     online_url: str = Field(default="", max_length=500)
     created_by: str = Field(default="", max_length=255)
+    translations: dict[str, dict[str, str]] = translations_field()
 
 
 class Attendance(SQLModel, table=True):

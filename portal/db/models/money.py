@@ -28,7 +28,11 @@ class Payment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     charge_key: str = Field(max_length=60)
-    description: str = Field(max_length=255)
+    description: str = Field(max_length=255)  # as sent to Mollie, in the language of that moment
+    # what names the fee (labels.fee_params), to describe it in the reader's language
+    fee: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     amount_cents: int
     currency: str = Field(default="EUR", max_length=3)
     channel: str = Field(default="mollie", max_length=20)  # mollie | counter | ocmw

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from portal.db.models.base import utcnow
+from portal.db.models.base import translations_field, utcnow
 
 
 class ActivityOffer(SQLModel, table=True):
@@ -25,6 +25,7 @@ class ActivityOffer(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str = Field(default="", max_length=255)
+    translations: dict[str, dict[str, str]] = translations_field()
 
 
 class Activity(SQLModel, table=True):

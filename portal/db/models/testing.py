@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from portal.db.models.base import utcnow
+from portal.db.models.base import translations_field, utcnow
 
 
 class TestLocation(SQLModel, table=True):
@@ -21,6 +21,7 @@ class TestLocation(SQLModel, table=True):
     province: str = Field(default="", max_length=60)
     region: str = Field(max_length=20)  # flanders | brussels
     accessibility: str = Field(default="", max_length=500)
+    translations: dict[str, dict[str, str]] = translations_field()
 
 
 class TestSession(SQLModel, table=True):

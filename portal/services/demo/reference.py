@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from portal.db import models as m
+from portal.services import demo_texts as texts
 from portal.settings import BRUSSELS
 
 ACTOR = "demo-data"
@@ -123,21 +124,21 @@ LOCATIONS = (
         "Kongostraat 42, 9000 Gent",
         "Oost-Vlaanderen",
         "flanders",
-        "Step-free entrance, lift, adapted toilet.",
+        "Ingang zonder trappen, lift, aangepast toilet.",
     ),
     (
         "Examencentrum Antwerpen",
         "Carnotstraat 110, 2060 Antwerpen",
         "Antwerpen",
         "flanders",
-        "Entrance with 3 steps; a ramp on request.",
+        "Ingang met 3 treden; een helling op vraag.",
     ),
     (
         "Examencentrum Brussel",
         "Brederodestraat 10, 1000 Brussel",
         "",
         "brussels",
-        "Step-free entrance, lift.",
+        "Ingang zonder trappen, lift.",
     ),
 )
 
@@ -154,6 +155,8 @@ def test_sessions(db: Session, a: date) -> None:
         db.add(location)
         locations.append(location)
     db.flush()
+    for location in locations:
+        texts.translate(db, location)
     gent, antwerpen, brussel = locations
     plan = (
         (gent, "mo", None, 10, 12),

@@ -12,6 +12,7 @@ from portal.adapters.uploads import inspect_upload
 from portal.db import models as m
 from portal.domain.dates import add_months
 from portal.domain.requests import RequestInput, RequestKind
+from portal.services import demo_texts as texts
 from portal.services.booking import hold_seat_in
 from portal.services.caller import Principal
 from portal.services.classroom import create_session, sessions_of_agency
@@ -67,8 +68,8 @@ def newcomers(b: Builder) -> None:
         b.standard_contract(
             p,
             a,
-            mo_schedule="Tuesday and Thursday 9:00-12:00",
-            nt2_schedule="Monday and Wednesday 18:30-21:30",
+            mo_schedule="dinsdag en donderdag 9.00-12.00",
+            nt2_schedule="maandag en woensdag 18.30-21.30",
         )
         # the counsellor asked a question that is not answered yet (staff write in Dutch)
         b.staff_writes(
@@ -246,11 +247,11 @@ def classroom(b: Builder) -> None:
     if sessions_of_agency(b.db, agency_id):
         return
     for offset, module_id, title in (
-        (14, "01-separation-of-powers", "Democracy and the rule of law"),
-        (28, "03-equality-of-men-and-women", "Equal rights in everyday life"),
+        (14, "01-separation-of-powers", "Democratie en rechtsstaat"),
+        (28, "03-equality-of-men-and-women", "Gelijke rechten in het dagelijks leven"),
     ):
         day = b.a + timedelta(days=offset)
-        create_session(
+        session = create_session(
             b.db,
             ACTOR,
             agency_id,
@@ -262,6 +263,7 @@ def classroom(b: Builder) -> None:
             module_id,
             datetime.combine(b.a, time(0, 0), BRUSSELS),
         )
+        texts.translate(b.db, session)
 
 
 def deadline_reachable(target: date) -> date:

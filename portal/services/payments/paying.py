@@ -26,6 +26,7 @@ from portal.adapters.payments.base import (
 )
 from portal.db import models as m
 from portal.db.engine import session_scope
+from portal.domain.fees import naming
 from portal.services.dossier import load_dossier
 from portal.services.errors import ServiceError, audit
 from portal.services.payments.ledger import event, new_key, note
@@ -97,7 +98,8 @@ def _prepare(
         dossier = load_dossier(db, person_id)
         if dossier is None:
             raise ServiceError("unknown_person")
-        due = open_line(db, dossier, charge_key).charge.amount_cents
+        charge = open_line(db, dossier, charge_key).charge
+        due = charge.amount_cents
         live = _live(db, active_key)
         if live is not None and live.provider_id is not None:
             if live.checkout_url and live.amount_cents == due:
@@ -111,6 +113,7 @@ def _prepare(
                 person_id=person_id,
                 charge_key=charge_key,
                 description=description[:255],
+                fee=naming(charge.source),
                 amount_cents=due,
                 idempotency_key=new_key(),
                 active_key=active_key,

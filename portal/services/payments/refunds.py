@@ -88,6 +88,7 @@ def refund_surplus(engine: Engine, gateway: PaymentGateway, payment_id: int, now
                         person,
                         "payment_refund_by_counsellor",
                         description=row.description,
+                        paid_for=row.fee,
                         amount_cents=amount,
                     )
         else:

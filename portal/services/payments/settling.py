@@ -112,7 +112,13 @@ def apply_provider_status(
         elif provider.status in FINAL and was_live:
             person = db.get(m.Person, payment.person_id)
             if person is not None:
-                notify.notify(db, person, "payment_failed", description=payment.description)
+                notify.notify(
+                    db,
+                    person,
+                    "payment_failed",
+                    description=payment.description,
+                    paid_for=payment.fee,
+                )
     if provider.charged_back_cents > payment.charged_back_cents and payment.status == PAID:
         _charge_back(db, payment, provider.charged_back_cents, now, _actor(source))
         changed = True
@@ -197,11 +203,17 @@ def settle(db: Session, payment: m.Payment, paid_at: datetime, now: datetime, ac
             person,
             "payment_received",
             description=payment.description,
+            paid_for=payment.fee,
             amount_cents=kept,
         )
     if surplus and payment.channel == "mollie":
         notify.notify(
-            db, person, "payment_surplus", description=payment.description, amount_cents=surplus
+            db,
+            person,
+            "payment_surplus",
+            description=payment.description,
+            paid_for=payment.fee,
+            amount_cents=surplus,
         )
 
 
@@ -247,5 +259,6 @@ def _charge_back(
             person,
             "payment_charged_back",
             description=payment.description,
+            paid_for=payment.fee,
             amount_cents=added,
         )

@@ -11,6 +11,7 @@ from portal.adapters.payments.base import (
     PAID,
 )
 from portal.db import models as m
+from portal.domain.fees import naming
 from portal.services.dossier import Dossier
 from portal.services.errors import ServiceError, audit
 from portal.services.payments.ledger import event, new_key
@@ -74,6 +75,7 @@ def record_external_payment(
         person_id=dossier.person_id,
         charge_key=charge_key,
         description=description[:255],
+        fee=naming(line.charge.source),
         amount_cents=line.charge.amount_cents,
         channel=channel,
         status=PAID,

@@ -2,46 +2,68 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from portal.i18n import lazy_gettext as N_
+from portal.i18n import ngettext
+from portal.labels import pillar_name, review_decision_name, sanction_kind_name, told_name
 from portal.services import agency_scope
 from portal.services import sanctions as sanctions_service
 from portal.services.errors import ServiceError
 from portal.web.context import portal_of
 from portal.web.counsellor.common import form_of, scoped
-from portal.web.exports import csv_safe
+from portal.web.exports import Column, csv_response, iso_date, iso_moment
 from portal.web.pages import render
 from portal.web.routing import principal_of
 
-CSV_COLUMNS = (
-    "national_number",
-    "family_name",
-    "given_name",
-    "fact",
-    "pillar",
-    "deadline",
-    "decision",
-    "reason",
-    "reviewed_by",
-    "reviewed_at",
-    "happened_on",
-    "days_overdue",
-    "fact_reason",
-    "classroom_attendance",
-    "told",
+Item = sanctions_service.SanctionItem
+
+
+def _told(item: Item) -> str:
+    """What the portal told the person, oldest first, as the list of sanction facts says it:
+    "<sent at>: <message> (<n> days before the deadline)"; ..."""
+    return "; ".join(_told_one(told) for told in item.told)
+
+
+def _told_one(told: sanctions_service.Told) -> str:
+    text = f"{iso_moment(told.sent_at)}: {told_name(told.kind)}"
+    if told.window:
+        days = ngettext(
+            "%(num)d day before the deadline", "%(num)d days before the deadline", told.window
+        )
+        text += f" ({days})"
+    return text
+
+
+# The export of the reviewed sanction facts, in the reader's language (see portal.web.exports).
+CSV_COLUMNS: tuple[Column[Item], ...] = (
+    Column(N_("National register number"), lambda i: i.person.national_number),
+    Column(N_("Last name"), lambda i: i.person.family_name),
+    Column(N_("First name"), lambda i: i.person.given_name),
+    Column(N_("Fact"), lambda i: sanction_kind_name(i.fact.kind)),
+    Column(
+        N_("Part of the programme"),
+        lambda i: pillar_name(i.fact.pillar.value, i.region) if i.fact.pillar else None,
+    ),
+    Column(N_("Deadline"), lambda i: iso_date(i.fact.deadline)),
+    Column(N_("Decision"), lambda i: review_decision_name(i.review.decision) if i.review else None),
+    Column(N_("Reason"), lambda i: i.review.reason if i.review else None),
+    Column(N_("Reviewed by"), lambda i: i.review.reviewed_by if i.review else None),
+    Column(N_("Reviewed on"), lambda i: iso_moment(i.review.reviewed_at) if i.review else None),
+    Column(N_("Happened on"), lambda i: iso_date(i.fact.on)),
+    Column(N_("Days after the term"), lambda i: i.fact.days_overdue),
+    Column(N_("Reason recorded"), lambda i: i.fact.reason),
+    Column(
+        N_("Classroom sessions present (MO)"),
+        lambda i: i.attendance[0] if i.attendance else None,
+    ),
+    Column(
+        N_("Classroom sessions recorded (MO)"),
+        lambda i: i.attendance[1] if i.attendance else None,
+    ),
+    Column(N_("What the portal told the person"), _told),
 )
-
-
-def _told(item: sanctions_service.SanctionItem) -> str:
-    """What the portal told the person, when: "<sent at> <message kind> (<days> before)"; ..."""
-    return "; ".join(
-        f"{t.sent_at.isoformat()} {t.kind}" + (f" ({t.window} days before)" if t.window else "")
-        for t in item.told
-    )
 
 
 def sanctions(request: Request) -> Response:
@@ -99,41 +121,10 @@ def review_sanction(request: Request) -> Response:
 
 
 def sanctions_csv(request: Request) -> Response:
+    """The reviewed sanction facts, one row each, in the language of the request."""
     portal = portal_of(request)
     principal = principal_of(request)
     with scoped(portal) as db:
         items = sanctions_service.agency_sanctions(db, principal, portal.clock.today())
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for item in items:
-        person, fact, review = item.person, item.fact, item.review
-        if review is None:
-            continue
-        writer.writerow(
-            [
-                csv_safe(person.national_number or ""),
-                csv_safe(person.family_name),
-                csv_safe(person.given_name),
-                fact.kind,
-                fact.pillar.value if fact.pillar else "",
-                fact.deadline.isoformat() if fact.deadline else "",
-                review.decision,
-                csv_safe(review.reason),
-                csv_safe(review.reviewed_by),
-                review.reviewed_at.isoformat(),
-                fact.on.isoformat() if fact.on else "",
-                "" if fact.days_overdue is None else fact.days_overdue,
-                csv_safe(fact.reason),
-                "" if item.attendance is None else "{}/{}".format(*item.attendance),
-                _told(item),
-            ]
-        )
-    return Response(
-        buffer.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": 'attachment; filename="sanction-facts.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    reviewed = (item for item in items if item.review is not None)
+    return csv_response(CSV_COLUMNS, reviewed, "sanction-facts.csv")

@@ -4,21 +4,20 @@ see is decided by the service (current residents, or what the municipality decid
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from portal.i18n import lazy_gettext as N_
+from portal.labels import activity_kind_name
 from portal.services import participation as svc
 from portal.services import unit
 from portal.services.errors import ServiceError
 from portal.services.participation import questions
-from portal.settings import BRUSSELS
 from portal.web.context import portal_of
-from portal.web.exports import csv_safe
+from portal.web.exports import Column, csv_response, iso_date
 from portal.web.forms import Form
 from portal.web.pages import render
 from portal.web.participation.common import detail_context, municipality_id_of, path_id
@@ -120,54 +119,31 @@ def decide(request: Request) -> Response:
     return render(request, "staff/municipality_activity.html", context, status=400, personal=True)
 
 
-CSV_COLUMNS = [
-    "family_name",
-    "given_name",
-    "birth_date",
-    "activity",
-    "organisation",
-    "start",
-    "end",
-    "hours_claimed",
-    "hours_confirmed",
-    "decided_on",
-    "decided_by",
-]
+Row = tuple[Any, Any]  # (activity, person), as `svc.export_confirmed` gives them
+
+# The export of the hours the municipality confirmed, in the reader's language (see
+# portal.web.exports).
+CSV_COLUMNS: tuple[Column[Row], ...] = (
+    Column(N_("Last name"), lambda row: row[1].family_name),
+    Column(N_("First name"), lambda row: row[1].given_name),
+    Column(N_("Date of birth"), lambda row: iso_date(row[1].birth_date)),
+    Column(N_("Kind of activity"), lambda row: activity_kind_name(row[0].kind)),
+    Column(N_("Organisation"), lambda row: row[0].organisation),
+    Column(N_("First day"), lambda row: iso_date(row[0].start_on)),
+    Column(N_("Last day"), lambda row: iso_date(row[0].end_on)),
+    Column(N_("Hours claimed"), lambda row: row[0].hours_claimed),
+    Column(N_("Hours confirmed"), lambda row: row[0].hours_confirmed),
+    Column(N_("Decided on"), lambda row: iso_date(row[0].decided_at)),
+    Column(N_("Decided by"), lambda row: row[0].decided_by),
+)
 
 
 def export_csv(request: Request) -> Response:
+    """The hours the municipality confirmed, one row per activity, in the request's language."""
     municipality_id = municipality_id_of(request)
     with unit.work(portal_of(request).engine) as db:
         rows = svc.export_confirmed(db, municipality_id, actor=principal_of(request).subject)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for activity, person in rows:
-        writer.writerow(
-            [
-                csv_safe(person.family_name),
-                csv_safe(person.given_name),
-                person.birth_date.isoformat(),
-                activity.kind,
-                csv_safe(activity.organisation),
-                activity.start_on.isoformat() if activity.start_on else "",
-                activity.end_on.isoformat() if activity.end_on else "",
-                activity.hours_claimed,
-                activity.hours_confirmed,
-                activity.decided_at.astimezone(BRUSSELS).date().isoformat()
-                if activity.decided_at
-                else "",
-                csv_safe(activity.decided_by),
-            ]
-        )
-    return Response(
-        "\ufeff" + buffer.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": 'attachment; filename="confirmed-participation-hours.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_response(CSV_COLUMNS, rows, "confirmed-participation-hours.csv")
 
 
 def routes() -> list[Any]:
