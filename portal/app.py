@@ -213,7 +213,6 @@ async def _housekeeping(portal: Portal) -> None:
     per deployment (services/jobs.py: the first process to claim the round does it)."""
     from datetime import timedelta
 
-    from portal.db.engine import session_scope
     from portal.services import jobs
     from portal.services.booking import expire_holds
     from portal.services.notify import deliver_outbox
@@ -225,8 +224,7 @@ async def _housekeeping(portal: Portal) -> None:
     settings = portal.settings
 
     def mail() -> None:
-        with session_scope(portal.engine) as db:
-            deliver_outbox(db, portal.mailer, portal.clock.now())
+        deliver_outbox(portal.engine, portal.mailer, portal.clock.now())
 
     def tidy() -> None:
         delete_expired_sessions(portal.engine, settings, portal.clock.now())

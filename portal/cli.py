@@ -93,6 +93,30 @@ def _local_sandbox_port(settings: Settings) -> int | None:
     return None
 
 
+KEEP_ALIVE_SECONDS = 75
+"""How long an idle keep-alive connection stays open: longer than the idle timeout of the
+proxies and load balancers in front (60 s for most), so that the proxy, not the portal, closes
+it (uvicorn's default of 5 s made proxies send requests on connections the portal had just
+closed: errors under load)."""
+
+
+def workers(asked: int | None) -> int:
+    """Worker processes: as asked, else WEB_CONCURRENCY, else one per core this process may
+    use."""
+    if asked:
+        return asked
+    configured = os.environ.get("WEB_CONCURRENCY", "").strip()
+    if configured:
+        if not configured.isdigit() or int(configured) < 1:
+            raise SystemExit(
+                f"WEB_CONCURRENCY must be a whole number of at least 1: {configured!r}"
+            )
+        return int(configured)
+    return max(
+        1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -119,7 +143,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "portal.asgi:app",
             host=args.host,
             port=port,
-            workers=args.workers,
+            workers=workers(args.workers),
+            timeout_keep_alive=args.keep_alive,
             loop="uvloop",
             http="httptools",
             proxy_headers=settings.production,
@@ -178,13 +203,12 @@ def cmd_course_load(args: argparse.Namespace) -> int:
 def cmd_mail_send(args: argparse.Namespace) -> int:
     from portal.adapters.mail import make_mailer
     from portal.clock import Clock
-    from portal.db.engine import make_engine, session_scope
+    from portal.db.engine import make_engine
     from portal.services.notify import deliver_outbox
 
     settings = _settings()
     engine = make_engine(settings.database_url)
-    with session_scope(engine) as db:
-        sent = deliver_outbox(db, make_mailer(settings), Clock.from_settings(settings).now())
+    sent = deliver_outbox(engine, make_mailer(settings), Clock.from_settings(settings).now())
     print(f"{sent} e-mail(s) sent")
     return 0
 
@@ -306,7 +330,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the portal (uvicorn, uvloop, httptools)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default: WEB_CONCURRENCY, else one per core)",
+    )
+    serve.add_argument(
+        "--keep-alive",
+        type=int,
+        default=KEEP_ALIVE_SECONDS,
+        help=f"seconds an idle connection stays open (default {KEEP_ALIVE_SECONDS}: longer than "
+        "a proxy's idle timeout)",
+    )
     serve.add_argument("--no-idp", action="store_true", help="do not start the local provider")
     serve.add_argument("--access-log", action="store_true")
     serve.set_defaults(func=cmd_serve)

@@ -133,3 +133,27 @@ def test_api_keys_issued_listed_and_revoked(db_url, capsys):
     engine.dispose()
     assert cli.main(["admin", "api-key", "issue", "No such service"]) == 2
     assert cli.main(["admin", "api-key", "revoke", "999"]) == 2
+
+
+def test_serve_uses_one_worker_per_core_unless_told_otherwise(monkeypatch):
+    import os
+
+    from portal.cli import workers
+
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    assert workers(None) == len(os.sched_getaffinity(0))
+    assert workers(3) == 3
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    assert workers(None) == 5
+    for wrong in ("0", "two", "-1"):
+        monkeypatch.setenv("WEB_CONCURRENCY", wrong)
+        with pytest.raises(SystemExit, match="WEB_CONCURRENCY"):
+            workers(None)
+
+
+def test_serve_keeps_idle_connections_longer_than_a_proxy_does():
+    from portal.cli import KEEP_ALIVE_SECONDS, build_parser
+
+    args = build_parser().parse_args(["serve"])
+    assert args.keep_alive == KEEP_ALIVE_SECONDS > 60  # most proxies close after 60 s idle
+    assert args.workers is None  # one per core

@@ -16,9 +16,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
-import boto3
-from botocore.exceptions import ClientError
-
 KEY_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 
 # S3 error codes meaning "no such object": GetObject says NoSuchKey, HeadObject only has a status.
@@ -156,11 +153,11 @@ class S3FileStore:
             raise ValueError("S3FileStore needs a bucket name")
         self.bucket = bucket
         self.prefix = prefix
-        self.client: Any = (
-            client
-            if client is not None
-            else boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
-        )
+        if client is None:
+            import boto3  # only when files are kept in S3 (a faster start-up otherwise)
+
+            client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
+        self.client: Any = client
 
     def _object_key(self, key: str) -> str:
         return self.prefix + _check(key)
@@ -175,6 +172,8 @@ class S3FileStore:
         )
 
     def get(self, key: str) -> bytes:
+        from botocore.exceptions import ClientError
+
         object_key = self._object_key(key)
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=object_key)
@@ -194,6 +193,8 @@ class S3FileStore:
         self.client.delete_object(Bucket=self.bucket, Key=self._object_key(key))
 
     def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
         object_key = self._object_key(key)
         try:
             self.client.head_object(Bucket=self.bucket, Key=object_key)

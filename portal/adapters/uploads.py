@@ -20,10 +20,11 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps
-from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+if TYPE_CHECKING:  # Pillow and pypdf are imported when a file is checked (a faster start-up)
+    from PIL import Image
+    from pypdf import PdfReader
 
 # Content type → the extension we store it under.
 ALLOWED = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
@@ -232,6 +233,8 @@ def _sniff(data: bytes) -> str | None:
 
 
 def _clean_image(data: bytes, content_type: str, *, max_pixels: int, max_side: int) -> bytes:
+    from PIL import Image
+
     fmt = "JPEG" if content_type == "image/jpeg" else "PNG"
     try:
         # Only the plugin the magic bytes chose: Pillow must not guess another format.
@@ -253,6 +256,8 @@ def _clean_image(data: bytes, content_type: str, *, max_pixels: int, max_side: i
 
 
 def _reencode(image: Image.Image, fmt: str) -> bytes:
+    from PIL import Image, ImageOps
+
     try:
         # Turn the pixels the way the phone's EXIF orientation says, so the photo stays upright.
         upright = ImageOps.exif_transpose(image)
@@ -292,6 +297,8 @@ def _png_mode(image: Image.Image) -> Image.Image:
 
 
 def _check_pdf(data: bytes) -> None:
+    from pypdf import PdfReader
+
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
@@ -311,6 +318,8 @@ def _pdf_has_active_content(reader: PdfReader) -> bool:
     """Walk every dictionary and array reachable from the document catalog (names tree, pages,
     annotations, form fields, outlines, …) looking for active-content names. pypdf resolves
     object streams and #-escaped names (/J#53 is /JS), which a byte search would miss."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
     stack: list[object] = [reader.trailer.raw_get("/Root")]
     seen: set[tuple[int, int]] = set()
     nodes = 0

@@ -39,7 +39,28 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    return sa.create_engine(url, **{**SERVER_POOL, **kwargs})
+
+
+SERVER_POOL: dict[str, Any] = {
+    # No ping before every checkout (it was a round trip per request): connections are kept
+    # healthy instead. The pool replaces a connection after 5 minutes (before proxies and
+    # firewalls drop idle ones, and so that a failover is picked up), TCP keepalives notice a
+    # dead server on an idle connection, and a connection that fails anyway is invalidated by
+    # SQLAlchemy with the whole pool (one failed request after a database restart, not more).
+    "pool_pre_ping": False,
+    "pool_recycle": 300,
+    "pool_size": 5,
+    "max_overflow": 10,
+    "pool_timeout": 10,
+    "connect_args": {
+        "connect_timeout": 5,
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    },
+}
 
 
 @contextmanager

@@ -4,17 +4,24 @@ Every app process runs the same housekeeping loop; before a job runs, the proces
 job's current round by inserting (job, round) under a unique key. Exactly one process succeeds,
 on SQLite and on PostgreSQL alike, so with four workers a stale payment is still asked at Mollie
 once per round, not four times. A round is a slice of wall-clock time (`round_seconds`); the
-fixed demo clock (PORTAL_NOW) does not stop rounds from turning."""
+fixed demo clock (PORTAL_NOW) does not stop rounds from turning.
+
+A job that takes longer than its round must not run twice at once either (two app servers
+sending the same reminders): on PostgreSQL the work runs under a session advisory lock per job
+(`pg_try_advisory_lock`); a process that claims a new round while the job still runs elsewhere
+skips it. SQLite has one writer at a time anyway (`BEGIN IMMEDIATE`)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
@@ -60,11 +67,41 @@ def run_once_per_round(
     next round tries again)."""
     if not claim(engine, job, round_seconds, wall):
         return False
-    try:
-        work()
-    except Exception:
-        log.exception("job %s failed", job)
+    with exclusive(engine, job) as alone:
+        if not alone:
+            log.info("job %s still runs elsewhere: this round is skipped", job)
+            return False
+        try:
+            work()
+        except Exception:
+            log.exception("job %s failed", job)
     return True
+
+
+def lock_key(job: str) -> int:
+    """A stable 64-bit advisory-lock key for a job (the same in every process and server)."""
+    digest = hashlib.sha256(f"portal.job:{job}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@contextmanager
+def exclusive(engine: Engine, job: str) -> Iterator[bool]:
+    """While inside, no other process runs `job` (PostgreSQL: a session advisory lock on a
+    connection of its own, in autocommit so that no transaction stays open); yields whether
+    this process has it. Elsewhere (SQLite: one machine, one writer) always True."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        key = lock_key(job)
+        alone = bool(
+            connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
+        )
+        try:
+            yield alone
+        finally:
+            if alone:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
 
 
 def sweep(engine: Engine, wall: datetime | None = None, keep: timedelta = timedelta(days=2)) -> int:

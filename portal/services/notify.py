@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from portal import i18n
 from portal.db import models as m
+from portal.db.engine import session_scope
 from portal.labels import (
     charge_kind_name,
     fee_description,
@@ -350,30 +352,76 @@ def announce(db: Session, person: m.Person, kind: str) -> None:
         db.add(m.OutboxEmail(to_address=person.email, subject=subject, body=body))
 
 
-def deliver_outbox(db: Session, mailer: Any, now: Any, limit: int = 100) -> int:
-    """Send queued e-mails; failures stay queued with their error. Returns how many were sent."""
-    # SKIP LOCKED: several app processes may run this at once on PostgreSQL without sending
-    # the same e-mail twice (SQLite serialises writers with BEGIN IMMEDIATE instead).
-    pending = db.exec(
-        select(m.OutboxEmail)
-        .where(col(m.OutboxEmail.sent_at).is_(None))
-        .order_by(col(m.OutboxEmail.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
+RETRY_FIRST = timedelta(minutes=1)
+RETRY_LONGEST = timedelta(hours=6)
+SENDING_LEASE = timedelta(minutes=5)
+
+
+def retry_after(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed try: 1, 2, 4, 8 … minutes, at most 6
+    hours (a mail server that is down is not asked again every minute all day)."""
+    if attempts < 1:
+        return timedelta(0)
+    return min(RETRY_FIRST * (1 << min(attempts - 1, 20)), RETRY_LONGEST)
+
+
+def deliver_outbox(engine: Engine, mailer: Any, now: datetime, limit: int = 100) -> int:
+    """Send queued e-mails that are due; returns how many were sent.
+
+    No transaction is open while the mail server is asked: the e-mails are first claimed for
+    a few minutes in a short transaction (SKIP LOCKED on PostgreSQL, so that several processes
+    and servers never claim the same one), then sent, then each result is written in its own
+    short transaction. A failure keeps the e-mail queued with its reason and backs off
+    (`retry_after`); a process that dies while sending leaves a claim that runs out."""
+    with session_scope(engine) as db:
+        due = db.exec(
+            select(m.OutboxEmail)
+            .where(
+                col(m.OutboxEmail.sent_at).is_(None),
+                or_(
+                    col(m.OutboxEmail.next_attempt_at).is_(None),
+                    col(m.OutboxEmail.next_attempt_at) <= now,
+                ),
+                or_(
+                    col(m.OutboxEmail.claimed_until).is_(None),
+                    col(m.OutboxEmail.claimed_until) < now,
+                ),
+            )
+            .order_by(col(m.OutboxEmail.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for email in due:
+            email.claimed_until = now + SENDING_LEASE
+            db.add(email)
+        claimed = [(e.id, e.message_id, e.to_address, e.subject, e.body) for e in due]
     sent = 0
-    for email in pending:
+    for email_id, message_id, to, subject, body in claimed:
         try:
-            mailer.send(email.to_address, email.subject, email.body)
-        except Exception as error:  # kept for the next run, with the reason
-            email.error = str(error)[:500]
-            log.warning("mail to message %s failed: %s", email.message_id, error)
+            mailer.send(to, subject, body)
+        except Exception as error:  # kept for a later try, with the reason
+            log.warning("mail to message %s failed: %s", message_id, error)
+            _record_try(engine, email_id, now, str(error)[:500] or type(error).__name__)
         else:
+            _record_try(engine, email_id, now, None)
+            sent += 1
+    return sent
+
+
+def _record_try(engine: Engine, email_id: int | None, now: datetime, error: str | None) -> None:
+    with session_scope(engine) as db:
+        email = db.get(m.OutboxEmail, email_id)
+        if email is None:
+            return
+        email.claimed_until = None
+        if error is None:
             email.sent_at = now
             email.error = ""
-            sent += 1
+        else:
+            email.attempts += 1
+            email.error = error
+            email.next_attempt_at = now + retry_after(email.attempts)
         db.add(email)
-    return sent
 
 
 def unread_count(db: Session, person_id: int) -> int:

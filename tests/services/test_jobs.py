@@ -93,3 +93,36 @@ def test_work_runs_only_for_the_process_that_claims_the_round(database_url, capl
         engine.dispose()
     assert [first, again, later] == [True, False, True] and done == ["ran", "ran"]
     assert "job tidy failed" in caplog.text  # logged, never raised
+
+
+def test_a_job_still_running_elsewhere_is_not_started_again(database_url):
+    """A round turns while another server still runs the job: this process skips it."""
+    engine = make_engine(database_url)
+    done: list[str] = []
+    try:
+        with jobs.exclusive(engine, "reminders") as first:
+            assert first
+            skipped = jobs.run_once_per_round(
+                engine, "reminders", 60, lambda: done.append("ran"), WALL
+            )
+            other_job = jobs.run_once_per_round(
+                engine, "tidy", 60, lambda: done.append("tidy"), WALL
+            )
+        after = jobs.run_once_per_round(
+            engine, "reminders", 60, lambda: done.append("ran"), WALL + timedelta(seconds=60)
+        )
+    finally:
+        engine.dispose()
+    if engine.dialect.name == "postgresql":
+        assert (skipped, other_job, after) == (False, True, True)
+        assert done == ["tidy", "ran"]
+    else:  # SQLite: one writer at a time; the round's claim is what keeps it once
+        assert (skipped, other_job, after) == (True, True, True)
+
+
+@pytest.mark.parametrize("job", ["mail", "tidy", "payments", "reminders"])
+def test_lock_keys_are_stable_and_distinct(job):
+    assert jobs.lock_key(job) == jobs.lock_key(job)
+    others = {jobs.lock_key(j) for j in ("mail", "tidy", "payments", "reminders") if j != job}
+    assert jobs.lock_key(job) not in others
+    assert -(2**63) <= jobs.lock_key(job) < 2**63

@@ -4,14 +4,18 @@ e-mail when an address is known."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from portal.db import models as m
 from portal.db.engine import session_scope
-from portal.services.notify import KINDS, deliver_outbox, notify
+from portal.services.notify import KINDS, deliver_outbox, notify, retry_after
 from tests.support.web import check_page, sign_in
 
 LOCALES = Path(__file__).resolve().parents[2] / "locales"
@@ -112,8 +116,7 @@ def test_unknown_message_kind_is_refused(app):
 
 def test_outbox_is_delivered_and_listed_in_the_development_mailbox(client, app):
     portal = app.state.portal
-    with session_scope(portal.engine) as db:
-        sent = deliver_outbox(db, portal.mailer, portal.clock.now())
+    sent = deliver_outbox(portal.engine, portal.mailer, portal.clock.now())
     assert sent > 0
     sign_in(client, "demo-admin")
     page = client.get("/admin/mailbox?lang=en")
@@ -130,11 +133,70 @@ def test_failed_delivery_stays_queued_with_its_reason(app):
             raise OSError("connection refused")
 
     portal = app.state.portal
-    with session_scope(portal.engine) as db:
-        assert deliver_outbox(db, Broken(), portal.clock.now()) == 0
+    now = portal.clock.now()
+    assert deliver_outbox(portal.engine, Broken(), now) == 0
     with session_scope(portal.engine) as db:
         waiting = db.exec(select(m.OutboxEmail).where(m.OutboxEmail.sent_at == None)).all()  # noqa: E711
         assert waiting and all("connection refused" in e.error for e in waiting)
+        assert all(e.attempts == 1 and e.claimed_until is None for e in waiting)
+    # it backs off: not asked again at once, but after a minute; then twice as long
+    tried: list[str] = []
+
+    class Recording:
+        kind = "smtp"
+
+        def send(self, to, subject, body):
+            tried.append(to)
+            raise OSError("still down")
+
+    assert deliver_outbox(portal.engine, Recording(), now + timedelta(seconds=59)) == 0
+    assert tried == []
+    deliver_outbox(portal.engine, Recording(), now + timedelta(minutes=1))
+    assert len(tried) == len(waiting)
+    deliver_outbox(portal.engine, Recording(), now + timedelta(minutes=2, seconds=59))
+    assert len(tried) == len(waiting)  # the second failure waits 2 minutes
+    sent = deliver_outbox(portal.engine, portal.mailer, now + timedelta(minutes=3))
+    assert sent == len(waiting)
+    with session_scope(portal.engine) as db:
+        assert not db.exec(select(m.OutboxEmail).where(m.OutboxEmail.sent_at == None)).all()  # noqa: E711
+
+
+def test_no_transaction_is_open_while_the_mail_server_is_asked(app):
+    """A slow mail server holds no database connection (nor its transaction and locks): other
+    requests and processes go on while it is asked."""
+    portal = app.state.portal
+    held: list[int] = []
+
+    class Slow:
+        kind = "smtp"
+
+        def send(self, to, subject, body):
+            held.append(portal.engine.pool.checkedout())
+
+    deliver_outbox(portal.engine, Slow(), portal.clock.now(), limit=3)
+    assert held == [0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("attempts", "wait"),
+    [
+        (0, timedelta(0)),
+        (1, timedelta(minutes=1)),
+        (2, timedelta(minutes=2)),
+        (5, timedelta(minutes=16)),
+        (9, timedelta(hours=4, minutes=16)),
+        (10, timedelta(hours=6)),
+        (1000, timedelta(hours=6)),
+    ],
+)
+def test_retries_back_off_to_at_most_six_hours(attempts, wait):
+    assert retry_after(attempts) == wait
+
+
+@given(st.integers(min_value=1, max_value=10_000))
+def test_each_failure_waits_at_least_as_long_as_the_one_before(attempts):
+    assert retry_after(attempts) >= retry_after(attempts - 1)
+    assert timedelta(minutes=1) <= retry_after(attempts) <= timedelta(hours=6)
 
 
 def test_the_app_sends_queued_email_by_itself(database_url, idp):

@@ -58,6 +58,9 @@ class OutboxEmail(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
     error: str = Field(default="", max_length=500)
+    attempts: int = 0  # failed tries so far
+    next_attempt_at: datetime | None = Field(default=None, index=True)  # None: at once
+    claimed_until: datetime | None = None  # a process is sending it until then
 
 
 class AuditLog(SQLModel, table=True):
