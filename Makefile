@@ -48,8 +48,12 @@ lint: install ## ruff and mypy
 extract: install ## extract messages, update every catalog (English = its ids)
 	@$(BIN)/python scripts/catalogs.py
 
-bench: install catalogs ## load benchmark against PostgreSQL with 10,000 people (on demand)
+bench: install catalogs ## load benchmark (PostgreSQL, 10,000 people), then bench-pages (on demand)
 	@$(BIN)/python -m benchmarks.load
+	@$(BIN)/python -m benchmarks.pages
+
+bench-pages: install catalogs ## first-view weight, htmx, axe in every language, Lighthouse (on demand)
+	@$(BIN)/python -m benchmarks.pages
 
 lock: ## re-resolve the pinned dependencies: requirements.lock (runtime) and requirements-dev.lock
 	@$(BIN)/uv pip compile -q pyproject.toml --generate-hashes -o requirements.lock
@@ -59,4 +63,4 @@ vendor-htmx: ## fetch the pinned htmx from the npm registry into static/js
 	@tmp=$$(mktemp -d); cd $$tmp && npm pack -q htmx.org@$(HTMX_VERSION) >/dev/null && tar xzf htmx.org-$(HTMX_VERSION).tgz && \
 	  echo "$(HTMX_SHA256)  package/dist/htmx.min.js" | sha256sum -c - >/dev/null && cp package/dist/htmx.min.js $(CURDIR)/static/js/htmx.min.js; rm -rf $$tmp
 
-.PHONY: help install catalogs run test test-fast lint extract bench lock vendor-htmx
+.PHONY: help install catalogs run test test-fast lint extract bench bench-pages lock vendor-htmx

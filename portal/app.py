@@ -219,6 +219,7 @@ async def _housekeeping(portal: Portal) -> None:
     from portal.services.payments import reconcile
     from portal.services.ratelimit import sweep as sweep_rate_limits
     from portal.services.reminders import send_round as send_reminders
+    from portal.services.summaries import refresh_stale
     from portal.web.sessions import delete_expired_sessions
 
     settings = portal.settings
@@ -248,6 +249,9 @@ async def _housekeeping(portal: Portal) -> None:
     def reminders() -> None:
         send_reminders(portal.engine, portal.clock.now())
 
+    def summaries() -> None:  # the counsellor's lists, as days pass (services/summaries.py)
+        refresh_stale(portal.engine, portal.clock.today())
+
     def run_once() -> None:
         jobs.run_once_per_round(portal.engine, "mail", settings.mail_interval_seconds, mail)
         jobs.run_once_per_round(portal.engine, "tidy", settings.job_round_seconds, tidy)
@@ -255,6 +259,7 @@ async def _housekeeping(portal: Portal) -> None:
         jobs.run_once_per_round(
             portal.engine, "reminders", settings.reminder_round_seconds, reminders
         )
+        jobs.run_once_per_round(portal.engine, "summaries", settings.job_round_seconds, summaries)
 
     while True:
         await anyio.sleep(settings.mail_interval_seconds)

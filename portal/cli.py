@@ -1,4 +1,4 @@
-"""`portal serve | db upgrade | db check | demo-data | idp | mail send`."""
+"""`portal serve | db upgrade | db check | demo-data | idp | mail send | summaries refresh`."""
 
 from __future__ import annotations
 
@@ -228,6 +228,31 @@ def cmd_reminders_send(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_summaries_refresh(args: argparse.Namespace) -> int:
+    from portal.clock import Clock
+    from portal.db.engine import make_engine, session_scope
+    from portal.services import summaries
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    today = Clock.from_settings(settings).today()
+    try:
+        if args.stale:
+            done = total = summaries.refresh_stale(engine, today, limit=2**31)
+        else:
+            with session_scope(engine) as db:
+                ids = summaries.all_people(db)
+            total = len(ids)
+            done = 0
+            for start in range(0, total, summaries.BATCH):
+                with session_scope(engine) as db:
+                    done += summaries.refresh(db, ids[start : start + summaries.BATCH], today)
+    finally:
+        engine.dispose()
+    print(f"{done} of {total} person(s) recomputed for the staff lists")
+    return 0
+
+
 def cmd_catalogs_compile(args: argparse.Namespace) -> int:
     from portal.i18n import compile_catalogs
 
@@ -425,6 +450,15 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("id", type=int)
     key_sub.add_parser("list", help="list the keys")
     adm.set_defaults(func=cmd_admin)
+    summaries = sub.add_parser("summaries", help="the lines of the counsellor's lists")
+    summaries_sub = summaries.add_subparsers(dest="summaries_command", required=True)
+    refresh = summaries_sub.add_parser(
+        "refresh", help="recompute every person's lines for today (after the migration)"
+    )
+    refresh.add_argument(
+        "--stale", action="store_true", help="only the lines missing or computed before today"
+    )
+    refresh.set_defaults(func=cmd_summaries_refresh)
     catalogs = sub.add_parser("catalogs", help="translation catalogs")
     catalogs_sub = catalogs.add_subparsers(dest="catalogs_command", required=True)
     catalogs_sub.add_parser("compile", help="compile .po to .mo").set_defaults(

@@ -10,6 +10,7 @@ Releasing a seat is tied to a conditional status change, so it happens exactly o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -104,10 +105,14 @@ def _active_tests(db: Session, person_id: int, now: datetime) -> frozenset[TestK
     rows = db.exec(
         select(m.Booking).where(m.Booking.person_id == person_id, col(m.Booking.status).in_(ACTIVE))
     ).all()
+    return _active_of(rows, now)
+
+
+def _active_of(bookings: Sequence[m.Booking], now: datetime) -> frozenset[TestKind]:
     return frozenset(
         TestKind(b.test)
-        for b in rows
-        if b.status == CONFIRMED or hold_active(b.hold_expires_at, now)
+        for b in bookings
+        if b.status in ACTIVE and (b.status == CONFIRMED or hold_active(b.hold_expires_at, now))
     )
 
 
@@ -146,15 +151,33 @@ def my_tests(db: Session, person_id: int, now: datetime) -> MyTests:
     )
 
 
-def bookable_tests(db: Session, dossier: Dossier, now: datetime) -> frozenset[TestKind]:
-    """The tests the person may book today (the rules' booking rights)."""
+def bookable_tests(
+    db: Session, dossier: Dossier, now: datetime, bookings: Sequence[m.Booking] | None = None
+) -> frozenset[TestKind]:
+    """The tests the person may book today (the rules' booking rights); `bookings`: all the
+    person's bookings, when the caller has read them already."""
     rights = booking_rights(
         dossier.person_facts(),
         now.date(),
         screened=_screened(db, dossier.person_id),
-        active_tests=_active_tests(db, dossier.person_id, now),
+        active_tests=(
+            _active_tests(db, dossier.person_id, now)
+            if bookings is None
+            else _active_of(bookings, now)
+        ),
     )
     return frozenset(right.test for right in rights if right.allowed)
+
+
+def upcoming_of(
+    bookings: Sequence[tuple[m.Booking, m.TestSession, Any]], now: datetime
+) -> dict[TestKind, date]:
+    """`upcoming_tests` from bookings already read (with their sessions)."""
+    days: dict[TestKind, date] = {}
+    for booking, session, _place in sorted(bookings, key=lambda row: row[1].starts_at):
+        if booking.status == CONFIRMED and session.starts_at > now:
+            days.setdefault(TestKind(booking.test), session.starts_at.astimezone(BRUSSELS).date())
+    return days
 
 
 def upcoming_bookings(db: Session, person_id: int, now: datetime) -> list[BookedSeat]:

@@ -6,102 +6,118 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import literal, tuple_
 from sqlmodel import Session, col, select
 
 from portal.db import models as m
-from portal.domain.model import Eligibility
-from portal.domain.sanctions import sanction_facts
-from portal.services import course, participation
-from portal.services.agency_scope import (
-    agency_of,
-    dossier_in_scope,
-    dossiers_in_scope,
-    people_in_scope,
-)
+from portal.services import course, participation, summaries
+from portal.services.agency_scope import agency_of, dossier_in_scope
 from portal.services.caller import Principal
 from portal.services.dossier import Dossier
-from portal.services.sanctions import ReviewKey, SanctionItem, person_sanctions, reviews_of
-
-CASELOAD_LIMIT = 500
-HISTORY_LIMIT = 50
-
-ATTENTION_ORDER = (
-    "sanction_to_review",
-    "deadline_passed",
-    "deadline_near",
-    "attest_ready",
-    "not_signed",
-    "no_contract",
+from portal.services.sanctions import SanctionItem, person_sanctions
+from portal.services.summaries import (
+    ATTENTION_ORDER,
+    COUNT_LIMIT,
+    attention,
+    counted,
+    search_condition,
 )
+
+__all__ = ["ATTENTION_ORDER", "COUNT_LIMIT", "attention"]
+
+PAGE_SIZE = 50  # people per page of the caseload
+HISTORY_LIMIT = 50
 
 
 @dataclass(frozen=True)
 class CaseloadRow:
-    dossier: Dossier
-    attention: list[str]  # codes of ATTENTION_ORDER, most urgent first
+    person: m.Person
+    municipality: m.Municipality
+    attention: list[str]  # codes of ATTENTION_ORDER
 
 
 @dataclass(frozen=True)
 class Caseload:
+    """A page of the caseload: what needs attention first, then by name."""
+
     agency: m.Agency | None
     rows: list[CaseloadRow]
+    matches: int  # how many people match (at most COUNT_LIMIT: see `more`)
+    more: bool  # more than COUNT_LIMIT match
+    next_after: str  # the cursor of the next page ("": this is the last)
+    up_to_date: bool  # False: some lines are from an earlier day (being updated)
 
 
-def attention(dossier: Dossier, reviewed: set[ReviewKey], today: date) -> list[str]:
-    """What needs the counsellor's attention first, most urgent first (codes)."""
-    items: list[str] = []
-    evaluation = dossier.evaluate(today)
-    if evaluation.eligibility not in {Eligibility.OBLIGED, Eligibility.VOLUNTARY}:
-        return items
-    facts = sanction_facts(dossier.person_facts(), today)
-    if any(f.key not in reviewed for f in facts):
-        items.append("sanction_to_review")
-    if any(a.past for a in evaluation.alerts):
-        items.append("deadline_passed")
-    if any(not a.past for a in evaluation.alerts):
-        items.append("deadline_near")
-    if dossier.contract is None:
-        items.append("no_contract")
-    elif dossier.contract.signed_on is None:
-        items.append("not_signed")
-    if evaluation.attest_on is not None and dossier.attest is None:
-        items.append("attest_ready")
-    return items
+def _cursor(rank: int, person_id: int, family_name: str) -> str:
+    return f"{rank}.{person_id}.{family_name}"
 
 
-def _id(dossier: Dossier) -> int:
-    assert dossier.person.id is not None
-    return dossier.person.id
+def _parse_cursor(after: str) -> tuple[int, str, int] | None:
+    """(rank, family name, person id) of a cursor; None when it is not one."""
+    parts = after.split(".", 2)
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        return None
+    rank, person_id = int(parts[0]), int(parts[1])
+    if rank > len(ATTENTION_ORDER) or person_id >= 2**31:
+        return None
+    return rank, parts[2], person_id
 
 
-def caseload(db: Session, caller: Principal, query: str, today: date) -> Caseload:
-    """The people the caller reaches (at most CASELOAD_LIMIT, matching `query`: a name, or a
-    national register number in any notation), what needs attention first."""
+def caseload(
+    db: Session,
+    caller: Principal,
+    query: str,
+    today: date,
+    *,
+    kind: str = "",
+    after: str = "",
+    page_size: int = PAGE_SIZE,
+) -> Caseload:
+    """A page of the people the caller reaches, what needs attention first, then by name:
+    matching `query` (a name, or a national register number in any notation), with `kind` (a
+    code of ATTENTION_ORDER) among what needs attention, after the cursor `after` (the
+    `next_after` of the page before). Read from the people's caseload lines (services.summaries),
+    a page at a time."""
     agency_id = agency_of(caller)
-    statement = people_in_scope(caller)
-    if query:
-        digits = "".join(ch for ch in query if ch.isdigit())
-        like = f"%{query.lower()}%"
-        condition = col(m.Person.given_name).ilike(like) | col(m.Person.family_name).ilike(like)
-        if len(digits) == 11:
-            condition = condition | (m.Person.national_number == digits)
-        statement = statement.where(condition)
-    ids = list(db.exec(statement.order_by(m.Person.family_name).limit(CASELOAD_LIMIT)).all())
-    reviews = reviews_of(db, ids)
-    rows = [
-        CaseloadRow(
-            dossier, attention(dossier, set(reviews.get(dossier.person.id or 0, {})), today)
-        )
-        for dossier in dossiers_in_scope(db, caller, ids)
-    ]
-    rows.sort(
-        key=lambda r: (
-            min((ATTENTION_ORDER.index(i) for i in r.attention), default=len(ATTENTION_ORDER)),
-            r.dossier.person.family_name,
-        )
+    if agency_id is None:
+        return Caseload(None, [], 0, False, "", True)
+    up_to_date = summaries.freshen(db, agency_id, today)
+    summary = m.PersonSummary
+    conditions = [col(summary.agency_id) == agency_id]
+    condition = search_condition(query)
+    if condition is not None:
+        conditions.append(condition)
+    if kind in ATTENTION_ORDER:
+        codes = literal(",") + col(summary.attention) + literal(",")
+        conditions.append(codes.like(f"%,{kind},%"))
+    matches, more = counted(
+        db,
+        select(summary.person_id)
+        .join(m.Person, col(m.Person.id) == col(summary.person_id))
+        .where(*conditions),
     )
-    agency = db.get(m.Agency, agency_id) if agency_id is not None else None
-    return Caseload(agency, rows)
+    order = (col(summary.attention_rank), col(summary.family_name), col(summary.person_id))
+    position = _parse_cursor(after)
+    if position is not None:
+        conditions.append(tuple_(*order) > tuple_(*position))
+    page = db.exec(
+        select(summary, m.Person, m.Municipality)
+        .join(m.Person, col(m.Person.id) == col(summary.person_id))
+        .join(m.Municipality, col(m.Municipality.id) == col(m.Person.municipality_id))
+        .where(*conditions)
+        .order_by(*order)
+        .limit(page_size + 1)
+    ).all()
+    rows = [
+        CaseloadRow(person, municipality, [c for c in line.attention.split(",") if c])
+        for line, person, municipality in page[:page_size]
+    ]
+    next_after = ""
+    if len(page) > page_size:
+        line = page[page_size - 1][0]
+        next_after = _cursor(line.attention_rank, line.person_id, line.family_name)
+    agency = db.get(m.Agency, agency_id)
+    return Caseload(agency, rows, matches, more, next_after, up_to_date)
 
 
 @dataclass(frozen=True)

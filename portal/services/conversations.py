@@ -400,5 +400,33 @@ def person_for_staff(db: Session, caller: Principal, person_id: int) -> m.Person
 
 
 def unread_total(db: Session, person_id: int) -> int:
-    """The person's unread inbox messages and conversations (the badge on "Messages")."""
-    return notify.unread_count(db, person_id) + unread_for_person(db, person_id)
+    """The person's unread inbox messages and conversations (the badge on "Messages"), in one
+    query (it is on every page of the person's)."""
+    post, read = m.ConversationPost, m.ConversationRead
+    newest_from_staff = (
+        select(func.max(post.id))
+        .where(post.conversation_id == m.Conversation.id, post.author != PERSON)
+        .scalar_subquery()
+    )
+    read_up_to = (
+        select(read.last_post_id)
+        .where(read.conversation_id == m.Conversation.id, read.reader == PERSON)
+        .scalar_subquery()
+    )
+    conversations = (
+        select(func.count())
+        .select_from(m.Conversation)
+        .where(
+            m.Conversation.person_id == person_id,
+            newest_from_staff > func.coalesce(read_up_to, 0),
+        )
+        .scalar_subquery()
+    )
+    messages = (
+        select(func.count())
+        .select_from(m.Message)
+        .where(m.Message.person_id == person_id, col(m.Message.read_at).is_(None))
+        .scalar_subquery()
+    )
+    found = db.exec(select(messages, conversations)).one()
+    return int(found[0] or 0) + int(found[1] or 0)

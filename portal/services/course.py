@@ -4,14 +4,18 @@ answering self-checks (scored here, never in the page), and recording "MO course
 from __future__ import annotations
 
 import json
+import time
+import weakref
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from portal.db import models as m
+from portal.db.models.base import utcnow
 from portal.domain.course import (
     ModuleProgress,
     ModuleShape,
@@ -171,24 +175,65 @@ def load_course(db: Session, actor: str, directory: Path = CONTENT) -> dict[str,
     if row_version is None:
         row_version = m.CourseVersion(version=version, active=True)
     row_version.active = True
+    row_version.loaded_at = utcnow()  # every process reads the modules again (active_modules)
     row_version.report = report
     db.add(row_version)
     db.flush()
     audit(db, actor, "load_course", "course_version", version, report=report)
+    forget_loaded_course(db)
     return report
 
 
+VERSION_CHECK_SECONDS = 30.0
+"""How long a process trusts the active course version it saw before asking again: a newly
+loaded version is used everywhere within this time (this process: at once)."""
+
+
+@dataclass
+class _Loaded:
+    checked_at: float = -VERSION_CHECK_SECONDS  # time.monotonic() of the last look
+    key: tuple[str, datetime] | None = None  # the active version and its loading time
+    modules: tuple[m.CourseModule, ...] = ()
+
+
+_LOADED: weakref.WeakKeyDictionary[Any, _Loaded] = weakref.WeakKeyDictionary()
+"""Per database (engine), the active version's modules: their content (every lesson in every
+language) is read once per loaded version and process, not on every page showing two numbers."""
+
+
 def active_modules(db: Session) -> list[m.CourseModule]:
-    version = db.exec(select(m.CourseVersion).where(m.CourseVersion.active == True)).first()  # noqa: E712
-    if version is None:
-        return []
-    return list(
-        db.exec(
-            select(m.CourseModule)
-            .where(m.CourseModule.version == version.version)
-            .order_by(col(m.CourseModule.position))
-        ).all()
-    )
+    """The modules of the version in use, in order, from this process's cache (the active
+    version is looked up at most every VERSION_CHECK_SECONDS). The rows are copies that belong
+    to no database session: read them, never change them."""
+    engine = db.get_bind()
+    loaded = _LOADED.setdefault(engine, _Loaded())
+    now = time.monotonic()
+    if now - loaded.checked_at >= VERSION_CHECK_SECONDS:
+        found = db.exec(
+            select(m.CourseVersion.version, m.CourseVersion.loaded_at).where(
+                m.CourseVersion.active == True  # noqa: E712
+            )
+        ).first()
+        key = (found[0], found[1]) if found is not None else None
+        if key != loaded.key:
+            rows = (
+                db.exec(
+                    select(m.CourseModule)
+                    .where(m.CourseModule.version == key[0])
+                    .order_by(col(m.CourseModule.position))
+                ).all()
+                if key is not None
+                else []
+            )
+            loaded.modules = tuple(m.CourseModule(**row.model_dump()) for row in rows)
+            loaded.key = key
+        loaded.checked_at = now
+    return list(loaded.modules)
+
+
+def forget_loaded_course(db: Session) -> None:
+    """This process looks up the active version again at its next use (after loading one)."""
+    _LOADED.pop(db.get_bind(), None)
 
 
 def active_version(db: Session) -> m.CourseVersion | None:
@@ -251,8 +296,8 @@ class CourseState:
         return counts([shape(x) for x in self.modules], self.progress)
 
 
-def _fee(db: Session, dossier: Dossier) -> tuple[bool, Any]:
-    line = statement(db, dossier).line("mo_course:1")
+def _fee(db: Session, dossier: Dossier, owed: Any = None) -> tuple[bool, Any]:
+    line = (owed if owed is not None else statement(db, dossier)).line("mo_course:1")
     if line is None:
         return False, None  # no signed contract yet: no course beyond the introduction
     return (line.paid is not None or line.charge.amount_cents == 0), line
@@ -265,12 +310,13 @@ def course_state(db: Session, person_id: int, today: date) -> CourseState:
     return state_of(db, dossier, today)
 
 
-def state_of(db: Session, dossier: Dossier, today: date) -> CourseState:
+def state_of(db: Session, dossier: Dossier, today: date, owed: Any = None) -> CourseState:
     """The person's course: their run, whether the fee is settled, and their progress per
-    module, for a dossier already loaded."""
+    module, for a dossier already loaded (and `owed`, the person's payment statement, when the
+    caller has it already)."""
     person_id = dossier.person_id
     run = current_run(dossier.person_facts().facts, today)
-    settled, line = _fee(db, dossier)
+    settled, line = _fee(db, dossier, owed)
     mo = next((c for c in dossier.components if c.pillar == "mo"), None)
     required = mo.classroom_sessions if mo is not None and mo.variant != "online" else 0
 
@@ -278,7 +324,9 @@ def state_of(db: Session, dossier: Dossier, today: date) -> CourseState:
         dossier, run, settled, line, active_modules(db), required, attended(db, person_id)
     )
     reads = db.exec(
-        select(m.LessonRead).where(m.LessonRead.person_id == person_id, m.LessonRead.run == run)
+        select(m.LessonRead).where(
+            col(m.LessonRead.person_id) == person_id, col(m.LessonRead.run) == run
+        )
     ).all()
     answers = db.exec(
         select(m.SelfCheckAnswer)
@@ -307,6 +355,73 @@ def state_of(db: Session, dossier: Dossier, today: date) -> CourseState:
             completed=row.module_id in done,
         )
     return state
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a summary shows of the course: (required modules done, required), the next
+    required module to do; None each when there is no course."""
+
+    counts: tuple[int, int] | None
+    next_module: str | None
+
+
+def progress_summary(db: Session, dossier: Dossier, today: date) -> Progress:
+    """The course in two numbers and a next step, in one query (the cached modules, and the
+    lessons read, questions answered and modules completed in the current run together)."""
+    modules = active_modules(db)
+    if not modules:
+        return Progress(None, None)
+    run = current_run(dossier.person_facts().facts, today)
+    person_id = dossier.person_id
+
+    def tagged(tag: str) -> Any:
+        return sa.literal_column(f"'{tag}'", sa.String).label("kind")
+
+    rows = db.execute(
+        sa.union_all(
+            sa.select(
+                tagged("read"), col(m.LessonRead.module_id), col(m.LessonRead.lesson_id)
+            ).where(col(m.LessonRead.person_id) == person_id, col(m.LessonRead.run) == run),
+            sa.select(
+                tagged("answer"),
+                col(m.SelfCheckAnswer.module_id),
+                col(m.SelfCheckAnswer.question_id),
+            ).where(
+                col(m.SelfCheckAnswer.person_id) == person_id, col(m.SelfCheckAnswer.run) == run
+            ),
+            sa.select(
+                tagged("done"),
+                col(m.ModuleCompletion.module_id),
+                sa.literal_column("''", sa.String),
+            ).where(
+                col(m.ModuleCompletion.person_id) == person_id, col(m.ModuleCompletion.run) == run
+            ),
+        )
+    ).all()
+    read: dict[str, set[str]] = {}
+    answered: dict[str, set[str]] = {}
+    done: set[str] = set()
+    for what, module_id, item in rows:
+        if what == "read":
+            read.setdefault(module_id, set()).add(item)
+        elif what == "answer":
+            answered.setdefault(module_id, set()).add(item)
+        else:
+            done.add(module_id)
+    progress = {
+        row.module_id: ModuleProgress(
+            frozenset(read.get(row.module_id, ())),
+            frozenset(answered.get(row.module_id, ())),
+            row.module_id in done,
+        )
+        for row in modules
+    }
+    shapes = [shape(row) for row in modules]
+    next_module = next(
+        (s.id for s in shapes if s.required and not module_complete(s, progress[s.id])), None
+    )
+    return Progress(counts(shapes, progress), next_module)
 
 
 def _after_progress(db: Session, state: CourseState, row: m.CourseModule, now: datetime) -> None:

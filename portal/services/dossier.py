@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
@@ -108,21 +109,26 @@ class Dossier:
         return evaluate(self.person_facts(as_if_signed_on=today), today)
 
 
-def load_dossier(db: Session, person_id: int, agency_id: int | None = None) -> Dossier | None:
-    """One person's records; with `agency_id`, only if the person belongs to that agency."""
+def load_dossier(
+    db: Session, person_id: int, agency_id: int | None = None, *, amendments: bool = True
+) -> Dossier | None:
+    """One person's records; with `agency_id`, only if the person belongs to that agency.
+    `amendments=False` leaves the contract's amendments out (a page that does not show them)."""
+    # the person with the records there is at most one of (one query, not four)
     query = (
-        select(m.Person, m.Municipality, m.Agency)
+        sa.select(m.Person, m.Municipality, m.Agency, m.Contract, m.Attest)
         .join(m.Municipality, col(m.Municipality.id) == col(m.Person.municipality_id))
         .join(m.Agency, col(m.Agency.id) == col(m.Person.agency_id))
-        .where(m.Person.id == person_id)
+        .outerjoin(m.Contract, col(m.Contract.person_id) == col(m.Person.id))
+        .outerjoin(m.Attest, col(m.Attest.person_id) == col(m.Person.id))
+        .where(col(m.Person.id) == person_id)
     )
     if agency_id is not None:
-        query = query.where(m.Person.agency_id == agency_id)
-    row = db.exec(query).first()
+        query = query.where(col(m.Person.agency_id) == agency_id)
+    row = db.execute(query).first()
     if row is None:
         return None
-    person, municipality, agency = row
-    contract = db.exec(select(m.Contract).where(m.Contract.person_id == person_id)).first()
+    person, municipality, agency, contract, attest = row
     components: tuple[m.PlanComponent, ...] = ()
     if contract is not None:
         components = tuple(
@@ -148,7 +154,7 @@ def load_dossier(db: Session, person_id: int, agency_id: int | None = None) -> D
         ).all()
     )
     modules: tuple[m.Nt2Module, ...] = ()
-    amendments: tuple[m.Amendment, ...] = ()
+    changes: tuple[m.Amendment, ...] = ()
     if contract is not None:
         modules = tuple(
             db.exec(
@@ -158,14 +164,14 @@ def load_dossier(db: Session, person_id: int, agency_id: int | None = None) -> D
                 .order_by(col(m.Nt2Module.position))
             ).all()
         )
-        amendments = tuple(
-            db.exec(
-                select(m.Amendment)
-                .where(m.Amendment.contract_id == contract.id)
-                .order_by(col(m.Amendment.at))
-            ).all()
-        )
-    attest = db.exec(select(m.Attest).where(m.Attest.person_id == person_id)).first()
+        if amendments:
+            changes = tuple(
+                db.exec(
+                    select(m.Amendment)
+                    .where(m.Amendment.contract_id == contract.id)
+                    .order_by(col(m.Amendment.at))
+                ).all()
+            )
     return Dossier(
         person,
         municipality,
@@ -176,20 +182,22 @@ def load_dossier(db: Session, person_id: int, agency_id: int | None = None) -> D
         exemptions,
         facts,
         modules,
-        amendments,
+        changes,
         attest,
     )
 
 
-def dossier_for(db: Session, caller: Principal, person_id: int | None = None) -> Dossier | None:
+def dossier_for(
+    db: Session, caller: Principal, person_id: int | None = None, *, amendments: bool = True
+) -> Dossier | None:
     """The dossier `caller` may see, or None: a citizen sees only their own (another
     `person_id` is not found), a counsellor a person of their own agency; nobody else."""
     if caller.role == "citizen" and caller.person_id is not None:
         if person_id is not None and person_id != caller.person_id:
             return None
-        return load_dossier(db, caller.person_id)
+        return load_dossier(db, caller.person_id, amendments=amendments)
     if caller.role == "counsellor" and caller.agency_id is not None and person_id is not None:
-        return load_dossier(db, person_id, agency_id=caller.agency_id)
+        return load_dossier(db, person_id, agency_id=caller.agency_id, amendments=amendments)
     return None
 
 

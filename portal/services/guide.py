@@ -13,7 +13,6 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from portal.domain.course import ModuleProgress, module_complete
 from portal.domain.fees import Charge, ChargeKind
 from portal.domain.guide import Doings, OpenFee, Step, Task, tasks, what_now
 from portal.domain.model import FactKind, Pillar, TestKind
@@ -62,7 +61,8 @@ def guide_for(db: Session, dossier: Dossier, now: datetime) -> Guide:
     open_fees: list[OpenFee] = []
     charges: dict[str, Charge] = {}
     open_cents = 0
-    for line in statement(db, dossier).lines:
+    owed = statement(db, dossier, refunds=False)
+    for line in owed.lines:
         if not line.payable:
             continue
         open_cents += line.charge.amount_cents
@@ -72,29 +72,18 @@ def guide_for(db: Session, dossier: Dossier, now: datetime) -> Guide:
             open_fees.append(OpenFee(pillar, line.key, line.charge.amount_cents))
 
     booked: dict[Pillar, date] = {}
-    for test, day in booking.upcoming_tests(db, dossier.person_id, now).items():
+    for test, day in booking.upcoming_of(owed.bookings, now).items():
         pillar = PILLAR_OF_TEST.get(test)
         if pillar is not None and day < booked.get(pillar, date.max):
             booked[pillar] = day
     may_book = frozenset(
         PILLAR_OF_TEST[test]
-        for test in booking.bookable_tests(db, dossier, now)
+        for test in booking.bookable_tests(db, dossier, now, [b for b, _, _ in owed.bookings])
         if test in PILLAR_OF_TEST
     )
 
-    state = course.state_of(db, dossier, today)
-    counts = state.counts if state.modules else None
-    next_module = next(
-        (
-            row.module_id
-            for row in sorted(state.modules, key=lambda r: r.position)
-            if row.required
-            and not module_complete(
-                course.shape(row), state.progress.get(row.module_id, ModuleProgress())
-            )
-        ),
-        None,
-    )
+    progress = course.progress_summary(db, dossier, today)
+    counts, next_module = progress.counts, progress.next_module
     mo = next((c for c in dossier.components if c.pillar == "mo"), None)
     online = mo is not None and counts is not None
 

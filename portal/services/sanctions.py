@@ -6,22 +6,30 @@ the caller's agency (services.agency_scope); the portal never sanctions by itsel
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import tuple_
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from portal.db import models as m
+from portal.db.engine import session_scope
+from portal.domain.model import Pillar
 from portal.domain.sanctions import IRREGULAR_PARTICIPATION, SanctionFact, sanction_facts
-from portal.services.agency_scope import dossier_in_scope, dossiers_in_scope, people_in_scope
+from portal.services import summaries
+from portal.services.agency_scope import agency_of, dossier_in_scope
 from portal.services.caller import Principal
 from portal.services.course import attendance_counts
 from portal.services.dossier import Dossier
 from portal.services.errors import ServiceError, audit
+from portal.services.summaries import counted, search_condition
 
 # (kind, pillar or "", day) of a sanction fact (SanctionFact.key); the review's `deadline`
 # column holds the day: the term where one applies, else the day it happened
-ReviewKey = tuple[str, str, date]
+ReviewKey = summaries.ReviewKey
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,24 @@ def reviews_of(db: Session, person_ids: list[int]) -> dict[int, dict[ReviewKey, 
     return out
 
 
+def _item(
+    person: m.Person,
+    region: str,
+    fact: SanctionFact,
+    reviews: dict[ReviewKey, m.SanctionReview],
+    told: list[Told],
+    attendance: tuple[int, int] | None,
+) -> SanctionItem:
+    return SanctionItem(
+        person,
+        fact,
+        reviews.get(fact.key),
+        region,
+        tuple(t for t in told if fact.pillar is not None and t.pillar == fact.pillar.value),
+        (attendance or (0, 0)) if fact.kind == IRREGULAR_PARTICIPATION else None,
+    )
+
+
 def _items(
     dossier: Dossier,
     reviews: dict[ReviewKey, m.SanctionReview],
@@ -89,14 +115,7 @@ def _items(
     today: date,
 ) -> list[SanctionItem]:
     return [
-        SanctionItem(
-            dossier.person,
-            fact,
-            reviews.get(fact.key),
-            dossier.municipality.region,
-            tuple(t for t in told if fact.pillar is not None and t.pillar == fact.pillar.value),
-            (attendance or (0, 0)) if fact.kind == IRREGULAR_PARTICIPATION else None,
-        )
+        _item(dossier.person, dossier.municipality.region, fact, reviews, told, attendance)
         for fact in sanction_facts(dossier.person_facts(), today)
     ]
 
@@ -114,26 +133,173 @@ def person_sanctions(db: Session, dossier: Dossier, today: date) -> list[Sanctio
     )
 
 
-def agency_sanctions(db: Session, caller: Principal, today: date) -> list[SanctionItem]:
-    """The sanction facts of the obliged people the caller reaches, those to review first."""
-    ids = list(db.exec(people_in_scope(caller).where(m.Person.obligation == "obliged")).all())
+PAGE_SIZE = 50  # facts per page of the list
+EXPORT_BATCH = 500  # facts read at a time for the export
+STATUSES = ("to_review", "reviewed")
+
+
+@dataclass(frozen=True)
+class SanctionPage:
+    """A page of the agency's sanction facts: those to review first, then by day."""
+
+    items: list[SanctionItem]
+    matches: int  # how many facts match (at most summaries.COUNT_LIMIT: see `more`)
+    more: bool
+    next_after: str  # the cursor of the next page ("": this is the last)
+    up_to_date: bool  # False: some lines are from an earlier day (being updated)
+
+
+def _cursor(row: m.SanctionFactRow) -> str:
+    return f"{int(row.reviewed)}.{row.day.isoformat()}.{row.person_id}.{row.seq}"
+
+
+def _parse_cursor(after: str) -> tuple[bool, date, int, int] | None:
+    parts = after.split(".")
+    if len(parts) != 4 or parts[0] not in {"0", "1"}:
+        return None
+    try:
+        day = date.fromisoformat(parts[1])
+        person_id, seq = int(parts[2]), int(parts[3])
+    except ValueError:
+        return None
+    if not (0 <= person_id < 2**31 and 0 <= seq < 2**31):
+        return None
+    return parts[0] == "1", day, person_id, seq
+
+
+_ORDER = (
+    col(m.SanctionFactRow.reviewed),
+    col(m.SanctionFactRow.day),
+    col(m.SanctionFactRow.person_id),
+    col(m.SanctionFactRow.seq),
+)
+
+
+def _fact_conditions(
+    agency_id: int,
+    *,
+    query: str = "",
+    status: str = "",
+    pillar: str = "",
+    start: date | None = None,
+    end: date | None = None,
+) -> list[Any]:
+    """The conditions on the agency's fact rows (joined with their people) that select these."""
+    row = m.SanctionFactRow
+    conditions: list[Any] = [col(row.agency_id) == agency_id]
+    condition = search_condition(query)
+    if condition is not None:
+        conditions.append(condition)
+    if status in STATUSES:
+        conditions.append(col(row.reviewed) == (status == "reviewed"))
+    if pillar in {p.value for p in Pillar}:
+        conditions.append(col(row.pillar) == pillar)
+    if start is not None:
+        conditions.append(col(row.day) >= start)
+    if end is not None:
+        conditions.append(col(row.day) <= end)
+    return conditions
+
+
+def _page_items(
+    db: Session, conditions: list[Any], after: str, size: int
+) -> tuple[list[SanctionItem], str]:
+    """Up to `size` facts after the cursor, with their people, decisions, what the portal told
+    them and their attendance; and the cursor of the next page ("" when none)."""
+    position = _parse_cursor(after)
+    if position is not None:
+        conditions = [*conditions, tuple_(*_ORDER) > tuple_(*position)]
+    row_model = m.SanctionFactRow
+    found = db.exec(
+        select(row_model, m.Person, m.Municipality)
+        .join(m.Person, col(m.Person.id) == col(row_model.person_id))
+        .join(m.Municipality, col(m.Municipality.id) == col(m.Person.municipality_id))
+        .where(*conditions)
+        .order_by(*_ORDER)
+        .limit(size + 1)
+    ).all()
+    page = found[:size]
+    ids = sorted({row.person_id for row, _, _ in page})
     reviews = reviews_of(db, ids)
     told = told_of(db, ids)
     attendance = attendance_counts(db, ids)
-    items: list[SanctionItem] = []
-    for dossier in dossiers_in_scope(db, caller, ids):
-        person_id = dossier.person.id or 0
-        items.extend(
-            _items(
-                dossier,
-                reviews.get(person_id, {}),
-                told.get(person_id, []),
-                attendance.get(person_id),
-                today,
+    items = []
+    for row, person, municipality in page:
+        fact = SanctionFact(
+            row.kind,
+            Pillar(row.pillar) if row.pillar else None,
+            row.deadline,
+            row.on,
+            row.days_overdue,
+            row.reason,
+        )
+        items.append(
+            _item(
+                person,
+                municipality.region,
+                fact,
+                reviews.get(row.person_id, {}),
+                told.get(row.person_id, []),
+                attendance.get(row.person_id),
             )
         )
-    items.sort(key=lambda i: (i.review is not None, i.fact.day))
-    return items
+    return items, _cursor(page[-1][0]) if len(found) > size else ""
+
+
+def agency_sanctions(
+    db: Session,
+    caller: Principal,
+    today: date,
+    *,
+    query: str = "",
+    status: str = "",
+    pillar: str = "",
+    after: str = "",
+    page_size: int = PAGE_SIZE,
+) -> SanctionPage:
+    """A page of the sanction facts of the obliged people the caller reaches, those to review
+    first, then by day: matching `query` (a name or a national register number), `status`
+    ("to_review", "reviewed" or all) and `pillar`, after the cursor `after`. Read from the
+    people's sanction lines (services.summaries), a page at a time."""
+    agency_id = agency_of(caller)
+    if agency_id is None:
+        return SanctionPage([], 0, False, "", True)
+    up_to_date = summaries.freshen(db, agency_id, today)
+    conditions = _fact_conditions(agency_id, query=query, status=status, pillar=pillar)
+    matches, more = counted(
+        db,
+        select(m.SanctionFactRow.person_id)
+        .join(m.Person, col(m.Person.id) == col(m.SanctionFactRow.person_id))
+        .where(*conditions),
+    )
+    items, next_after = _page_items(db, conditions, after, page_size)
+    return SanctionPage(items, matches, more, next_after, up_to_date)
+
+
+def reviewed_sanctions(
+    engine: Engine,
+    caller: Principal,
+    today: date,
+    start: date | None = None,
+    end: date | None = None,
+    batch: int = EXPORT_BATCH,
+) -> Iterator[SanctionItem]:
+    """The reviewed sanction facts of the caller's agency whose day lies from `start` to `end`
+    (either open), for the export: read lazily, `batch` at a time, each batch in a short
+    transaction of its own, so that an export of any size never holds the whole list."""
+    agency_id = agency_of(caller)
+    if agency_id is None:
+        return
+    with session_scope(engine) as db:
+        summaries.freshen(db, agency_id, today)
+    conditions = _fact_conditions(agency_id, status="reviewed", start=start, end=end)
+    after = ""
+    while True:
+        with session_scope(engine) as db:
+            items, after = _page_items(db, conditions, after, batch)
+        yield from items
+        if not after:
+            return
 
 
 def review(

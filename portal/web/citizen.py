@@ -28,8 +28,8 @@ from portal.web.routing import Audience, principal_of, route
 INBOX_PAGE = 50
 
 
-def _own_dossier(db: unit.Db, principal: Principal) -> Dossier:
-    dossier = dossier_for(db, principal)
+def _own_dossier(db: unit.Db, principal: Principal, *, amendments: bool = True) -> Dossier:
+    dossier = dossier_for(db, principal, amendments=amendments)
     if dossier is None:
         raise HTTPException(status_code=404)
     return dossier
@@ -87,7 +87,7 @@ def dashboard(request: Request) -> Response:
     portal = portal_of(request)
     today = portal.clock.today()
     with unit.work(portal.engine) as db:
-        dossier = _own_dossier(db, principal_of(request))
+        dossier = _own_dossier(db, principal_of(request), amendments=False)  # not shown here
         context = dossier_context(dossier, today)
         context["unread"] = conversations.unread_total(db, dossier.person_id)
         if context["eligible"]:

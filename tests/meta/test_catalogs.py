@@ -21,7 +21,7 @@ LOCALES = ROOT / "locales"
 SAME_EVERYWHERE = {"MO", "NT2", "VDAB", "Actiris", "A2", "B1", "%(field)s: %(message)s"}
 # words that are the same in English and in that language (checked by hand)
 # words that are the same in English and the language (checked by hand)
-SAME_IN = {"fr": {"Province", "Menu"}, "nl": {"Menu"}}
+SAME_IN = {"fr": {"Province", "Menu", "Pages"}, "nl": {"Menu"}}
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
 ARABIC = re.compile(r"[\u0600-\u06FF]")
 

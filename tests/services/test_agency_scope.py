@@ -111,7 +111,7 @@ def test_a_caller_who_is_not_a_counsellor_reaches_nobody(engine, make, home):
         with pytest.raises(ServiceError, match="not_found"):
             agency_scope.person_in_scope(db, officer, person.id)
         assert caseload.caseload(db, officer, "", TODAY).rows == []
-        assert sanctions.agency_sanctions(db, officer, TODAY + timedelta(days=10)) == []
+        assert sanctions.agency_sanctions(db, officer, TODAY + timedelta(days=10)).items == []
 
 
 def test_the_plan_of_another_agencys_person_cannot_be_saved(engine, make, home, away):
@@ -174,8 +174,8 @@ def test_another_agencys_sanction_fact_is_neither_listed_nor_reviewed(engine, ma
     home_counsellor, away_counsellor = make.counsellor(home), make.counsellor(away)
     with session_scope(engine) as db:
         (fact,) = sanction_facts(load_dossier(db, late).person_facts(), later)
-        home_list = sanctions.agency_sanctions(db, counsellor(db, home_counsellor), later)
-        away_list = sanctions.agency_sanctions(db, counsellor(db, away_counsellor), later)
+        home_list = sanctions.agency_sanctions(db, counsellor(db, home_counsellor), later).items
+        away_list = sanctions.agency_sanctions(db, counsellor(db, away_counsellor), later).items
     assert late in {item.person.id for item in home_list}
     assert late not in {item.person.id for item in away_list}
     refused(
@@ -195,10 +195,10 @@ def test_the_caseload_holds_the_callers_agency_only(engine, make, home, away):
         home_list = caseload.caseload(db, counsellor(db, home_counsellor), "", TODAY)
         away_list = caseload.caseload(db, counsellor(db, away_counsellor), "", TODAY)
         searched = caseload.caseload(db, counsellor(db, away_counsellor), "Haddad", TODAY)
-    subjects = {row.dossier.person.subject for row in away_list.rows}
+    subjects = {row.person.subject for row in away_list.rows}
     assert subjects == {own.subject}
-    assert own.subject not in {row.dossier.person.subject for row in home_list.rows}
-    assert theirs.subject in {row.dossier.person.subject for row in home_list.rows}
+    assert own.subject not in {row.person.subject for row in home_list.rows}
+    assert theirs.subject in {row.person.subject for row in home_list.rows}
     assert searched.rows == []
     assert away_list.agency is not None and away_list.agency.code == away.code
 

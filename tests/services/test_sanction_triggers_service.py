@@ -56,7 +56,7 @@ def test_each_trigger_is_recorded_and_listed_with_its_figures(engine, make):
         for entry in ENTRIES:
             facts.record(db, caller, person.id, entry, TODAY)
     with session_scope(engine) as db:
-        items = sanctions.agency_sanctions(db, counsellor(db, subject), TODAY)
+        items = sanctions.agency_sanctions(db, counsellor(db, subject), TODAY).items
         found = {item.fact.kind: item for item in items if item.person.id == person.id}
     assert set(found) == {
         "late_registration",
@@ -124,7 +124,9 @@ def test_the_deadline_reminders_sent_are_what_the_person_was_told(engine, make):
                 )
             )
     with session_scope(engine) as db:
-        items = sanctions.agency_sanctions(db, counsellor(db, subject), TODAY + timedelta(days=10))
+        items = sanctions.agency_sanctions(
+            db, counsellor(db, subject), TODAY + timedelta(days=10)
+        ).items
     (item,) = [i for i in items if i.person.id == person.id]
     assert [(t.kind, t.pillar, t.window) for t in item.told] == [
         ("deadline_reminder_obliged", "vdab", 7)

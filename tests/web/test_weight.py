@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from portal.db import models as m
 from portal.db.engine import session_scope
+from portal.services import summaries
 from tests.support.web import sign_in
 
 # The first view (the page and what it loads, compressed) on a phone: 15 KB for a page without
@@ -184,5 +185,36 @@ def test_caseload_queries_do_not_grow_with_the_agencys_persons(client, app):
     sign_in(client, "demo-counsellor")
     small = queries_for(client, engine, ("/staff", "/staff/sanctions"))
     grow_people(engine, 200)
+    with session_scope(engine) as db:  # bulk inserts pass no hook: their lines now
+        summaries.refresh(db, summaries.all_people(db), app.state.portal.clock.today())
     large = queries_for(client, engine, ("/staff", "/staff/sanctions"))
     assert small == large
+
+
+@pytest.mark.parametrize("subject", ["demo-gent-new", "demo-mo-done", "demo-booked", "demo-b1"])
+def test_my_page_costs_at_most_15_queries(client, app, subject):
+    """/my shows a summary: it reads each of the person's records once (the dossier, the
+    statement with the bookings, the course progress in one query, the course's modules from
+    the process's cache) — issue 19's budget is 15, the session lookup included."""
+    sign_in(client, subject)
+    count = queries_for(client, app.state.portal.engine, ("/my",))["/my"]
+    assert count <= 15, count
+
+
+def test_a_new_course_version_is_used_at_once_in_this_process(client, app):
+    from portal.services.course import active_modules, forget_loaded_course
+
+    engine = app.state.portal.engine
+    sign_in(client, "demo-gent-new")
+    client.get("/my")  # the modules are cached now
+    with session_scope(engine) as db:
+        version = db.exec(select(m.CourseVersion).where(m.CourseVersion.active == True)).one()  # noqa: E712
+        first = db.exec(
+            select(m.CourseModule).where(m.CourseModule.version == version.version)
+        ).first()
+        first.required = not first.required
+        db.add(first)
+        before = [row.required for row in active_modules(db)]
+        forget_loaded_course(db)  # what loading a version does
+        after = [row.required for row in active_modules(db)]
+    assert before != after and after[0] is first.required

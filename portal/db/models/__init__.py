@@ -54,6 +54,7 @@ from portal.db.models.people import (
     Waiver,
 )
 from portal.db.models.requests import PersonRequest, RequestFile
+from portal.db.models.summaries import PersonSummary, SanctionFactRow
 from portal.db.models.system import (
     AppMeta,
     AuditLog,
@@ -107,6 +108,7 @@ __all__ = [
     "PaymentEvent",
     "Person",
     "PersonRequest",
+    "PersonSummary",
     "PlanComponent",
     "RateLimitHit",
     "Refund",
@@ -114,6 +116,7 @@ __all__ = [
     "RequestFile",
     "Residence",
     "RoleGrant",
+    "SanctionFactRow",
     "SanctionReview",
     "Screening",
     "SelfCheckAnswer",

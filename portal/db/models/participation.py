@@ -35,6 +35,8 @@ class Activity(SQLModel, table=True):
     __table_args__ = (
         sa.CheckConstraint("hours_confirmed >= 0", name="hours_confirmed_not_negative"),
         sa.CheckConstraint("hours_confirmed <= hours_claimed", name="confirmed_within_claimed"),
+        # the municipality's queue: waiting activities, oldest first, a page at a time
+        sa.Index("ix_participation_activity_queue", "status", "submitted_at", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)

@@ -16,6 +16,7 @@ from datetime import date
 from sqlmodel import Session
 
 from portal.adapters.storage import FileStore
+from portal.services import summaries
 from portal.services.demo import stories
 from portal.services.demo.builder import Builder
 from portal.services.demo.personas import PERSONAS, PERSONAS_BY_SUBJECT, Persona
@@ -58,4 +59,5 @@ def load_demo_data(
         load_participation_demo(db, files, builder.a, today)
         stories.requests(builder, files)
     stories.follow_ups(builder)
+    summaries.refresh_all(db, today)  # the counsellor's lists, for the demo's day
     return builder.created

@@ -8,14 +8,18 @@ be decided."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from portal.db import models as m
+from portal.db.engine import session_scope
 from portal.domain.participation import (
     Decision,
     SubmissionStatus,
@@ -28,22 +32,72 @@ from portal.services.errors import ServiceError, audit
 from portal.services.notify import notify
 from portal.services.participation.records import ActivityView, add_event, view_of
 from portal.services.people import record_fact
+from portal.settings import BRUSSELS
+
+QUEUE_PAGE = 50
+WAITING = (SubmissionStatus.SUBMITTED.value, SubmissionStatus.INFO_REQUESTED.value)
 
 
-def queue(db: Session, municipality_id: int) -> list[tuple[m.Activity, m.Person]]:
-    """Open submissions of the people who live in the municipality now (oldest first)."""
-    rows = db.exec(
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue (oldest first): its rows, the activity to continue after (None:
+    this is the last page), and how many are waiting with these filters."""
+
+    rows: list[tuple[m.Activity, m.Person]]
+    after: int | None
+    total: int
+
+
+def queue(
+    db: Session,
+    municipality_id: int,
+    *,
+    after: int | None = None,
+    search: str = "",
+    status: str = "",
+    limit: int = QUEUE_PAGE,
+) -> QueuePage:
+    """Open submissions of the people who live in the municipality now, oldest first, a page
+    at a time (keyset: the page after activity `after`; an index on status, sending time and
+    id serves it), optionally only those of a person (`search`: part of a name) or a status."""
+    statuses = [status] if status in WAITING else list(WAITING)
+    conditions: list[Any] = [
+        m.Person.municipality_id == municipality_id,
+        col(m.Activity.status).in_(statuses),
+    ]
+    words = search.strip().lower()[:100]
+    if words:
+        like = f"%{words}%"
+        conditions.append(
+            col(m.Person.given_name).ilike(like)
+            | col(m.Person.family_name).ilike(like)
+            | col(m.Activity.organisation).ilike(like)
+        )
+    base = (
         select(m.Activity, m.Person)
         .join(m.Person, col(m.Person.id) == col(m.Activity.person_id))
-        .where(
-            m.Person.municipality_id == municipality_id,
-            col(m.Activity.status).in_(
-                [SubmissionStatus.SUBMITTED.value, SubmissionStatus.INFO_REQUESTED.value]
-            ),
-        )
-        .order_by(col(m.Activity.submitted_at), col(m.Activity.id))
+        .where(*conditions)
+    )
+    page = base
+    if after is not None:
+        mark = db.get(m.Activity, after)
+        if mark is not None and mark.submitted_at is not None:
+            page = page.where(
+                sa.tuple_(col(m.Activity.submitted_at), col(m.Activity.id))
+                > sa.tuple_(sa.literal(mark.submitted_at), sa.literal(mark.id))
+            )
+    rows = db.exec(
+        page.order_by(col(m.Activity.submitted_at), col(m.Activity.id)).limit(limit + 1)
     ).all()
-    return [(a, p) for a, p in rows]
+    total = db.exec(
+        select(sa.func.count())
+        .select_from(m.Activity)
+        .join(m.Person, col(m.Person.id) == col(m.Activity.person_id))
+        .where(*conditions)
+    ).one()
+    shown = [(a, p) for a, p in rows[:limit]]
+    more = len(rows) > limit
+    return QueuePage(shown, shown[-1][0].id if more and shown else None, int(total))
 
 
 def decided_by(
@@ -113,15 +167,22 @@ def open_for_officer(
 @dataclass(frozen=True)
 class Home:
     municipality: m.Municipality | None
-    waiting: list[tuple[m.Activity, m.Person]]
+    waiting: QueuePage
     decided: list[tuple[m.Activity, m.Person]]
 
 
-def home(db: Session, municipality_id: int) -> Home:
-    """The queue, and the last 20 decisions of the municipality."""
+def home(
+    db: Session,
+    municipality_id: int,
+    *,
+    after: int | None = None,
+    search: str = "",
+    status: str = "",
+) -> Home:
+    """A page of the queue, and the last 20 decisions of the municipality."""
     return Home(
         municipality=db.get(m.Municipality, municipality_id),
-        waiting=queue(db, municipality_id),
+        waiting=queue(db, municipality_id, after=after, search=search, status=status),
         decided=decided_by(db, municipality_id, limit=20),
     )
 
@@ -216,24 +277,69 @@ def decide(
     return activity
 
 
-def confirmed_rows(db: Session, municipality_id: int) -> list[tuple[m.Activity, m.Person]]:
-    """Confirmed hours decided by this municipality (for its own reporting)."""
-    rows = db.exec(
-        select(m.Activity, m.Person)
-        .join(m.Person, col(m.Person.id) == col(m.Activity.person_id))
-        .where(
-            m.Activity.decided_municipality_id == municipality_id,
-            col(m.Activity.hours_confirmed) > 0,
-        )
-        .order_by(col(m.Activity.decided_at), col(m.Activity.id))
-    ).all()
-    return [(a, p) for a, p in rows]
+EXPORT_BATCH = 1000
 
 
 def export_confirmed(
-    db: Session, municipality_id: int, *, actor: str
-) -> list[tuple[m.Activity, m.Person]]:
-    """`confirmed_rows`, recorded in the audit log (personal data leaving the portal)."""
-    rows = confirmed_rows(db, municipality_id)
-    audit(db, actor, "activity.export", "municipality", municipality_id)
-    return rows
+    engine: Engine,
+    municipality_id: int,
+    *,
+    actor: str,
+    start: date | None = None,
+    end: date | None = None,
+    batch: int = EXPORT_BATCH,
+) -> Iterator[tuple[m.Activity, m.Person]]:
+    """The confirmed hours decided by this municipality (decided from `start` to `end`, days in
+    Brussels, both included), oldest decision first: the export is recorded in the audit log
+    (personal data leaving the portal) at once, then the rows come `batch` at a time, each
+    batch in a short transaction of its own (keyset on the decision's time and id), so that an
+    export of any size is streamed and holds neither the whole list nor a transaction."""
+    with session_scope(engine) as db:
+        audit(
+            db,
+            actor,
+            "activity.export",
+            "municipality",
+            municipality_id,
+            start=start.isoformat() if start else "",
+            end=end.isoformat() if end else "",
+        )
+    return _confirmed_batches(engine, municipality_id, start, end, batch)
+
+
+def _confirmed_batches(
+    engine: Engine, municipality_id: int, start: date | None, end: date | None, batch: int
+) -> Iterator[tuple[m.Activity, m.Person]]:
+    conditions: list[Any] = [
+        m.Activity.decided_municipality_id == municipality_id,
+        col(m.Activity.hours_confirmed) > 0,
+    ]
+    if start is not None:
+        conditions.append(col(m.Activity.decided_at) >= datetime.combine(start, time(0), BRUSSELS))
+    if end is not None:
+        conditions.append(
+            col(m.Activity.decided_at)
+            < datetime.combine(end + timedelta(days=1), time(0), BRUSSELS)
+        )
+    after: tuple[datetime, int] | None = None
+    while True:
+        query = (
+            select(m.Activity, m.Person)
+            .join(m.Person, col(m.Person.id) == col(m.Activity.person_id))
+            .where(*conditions)
+        )
+        if after is not None:
+            query = query.where(
+                sa.tuple_(col(m.Activity.decided_at), col(m.Activity.id))
+                > sa.tuple_(sa.literal(after[0]), sa.literal(after[1]))
+            )
+        with session_scope(engine) as db:
+            rows = db.exec(
+                query.order_by(col(m.Activity.decided_at), col(m.Activity.id)).limit(batch)
+            ).all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        last = rows[-1][0]
+        assert last.decided_at is not None and last.id is not None
+        after = (last.decided_at, last.id)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal.db import models as m
@@ -35,21 +37,39 @@ def _municipality_of(caller: Principal) -> int:
     return caller.municipality_id
 
 
-def open_questions(db: Session, caller: Principal) -> list[Question]:
-    """The questions waiting for an answer of the officer's municipality, oldest first."""
+QUESTIONS_SHOWN = 50
+
+
+def open_questions(db: Session, caller: Principal, limit: int = QUESTIONS_SHOWN) -> list[Question]:
+    """The questions waiting for an answer of the officer's municipality, the `limit` oldest
+    (a work queue: answering them brings the next ones; `open_question_count` says how many)."""
     municipality_id = _municipality_of(caller)
     rows = db.exec(
         select(m.PersonRequest, m.Person, m.Activity)
         .join(m.Person, col(m.Person.id) == m.PersonRequest.person_id)
         .join(m.Activity, col(m.Activity.id) == m.PersonRequest.activity_id)
-        .where(
-            m.PersonRequest.kind == KIND,
-            m.PersonRequest.municipality_id == municipality_id,
-            m.PersonRequest.status == RequestStatus.WAITING.value,
-        )
+        .where(*_waiting(municipality_id))
         .order_by(col(m.PersonRequest.created_at), col(m.PersonRequest.id))
+        .limit(limit)
     ).all()
     return [Question(row, person, activity) for row, person, activity in rows]
+
+
+def open_question_count(db: Session, caller: Principal) -> int:
+    municipality_id = _municipality_of(caller)
+    return int(
+        db.exec(
+            select(func.count()).select_from(m.PersonRequest).where(*_waiting(municipality_id))
+        ).one()
+    )
+
+
+def _waiting(municipality_id: int) -> list[Any]:
+    return [
+        m.PersonRequest.kind == KIND,
+        m.PersonRequest.municipality_id == municipality_id,
+        m.PersonRequest.status == RequestStatus.WAITING.value,
+    ]
 
 
 def _question(db: Session, caller: Principal, request_id: int) -> Question:

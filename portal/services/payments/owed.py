@@ -131,6 +131,9 @@ class Statement:
     lines: tuple[Line, ...]
     payments: tuple[m.Payment, ...]
     refunds: tuple[m.Refund, ...]
+    # every booking of the person with its session and place, whatever its status (read once
+    # here, so that a page that also shows tests does not read them again)
+    bookings: tuple[tuple[m.Booking, m.TestSession, m.TestLocation], ...] = ()
 
     @property
     def due_cents(self) -> int:
@@ -171,9 +174,12 @@ def _about(
     return found
 
 
-def statement(db: Session, dossier: Dossier, leave_out: int | None = None) -> Statement:
+def statement(
+    db: Session, dossier: Dossier, leave_out: int | None = None, *, refunds: bool = True
+) -> Statement:
     """What the person owes and why, with every payment and refund. `leave_out`: a payment
-    not counted as settling anything (the one being settled)."""
+    not counted as settling anything (the one being settled); `refunds=False` leaves the
+    refunds out (a page that does not list them)."""
     person_id = dossier.person.id
     residences = db.exec(
         select(m.Residence, m.Municipality)
@@ -200,17 +206,21 @@ def statement(db: Session, dossier: Dossier, leave_out: int | None = None) -> St
             .order_by(col(m.Payment.created_at).desc(), col(m.Payment.id).desc())
         ).all()
     )
-    refunds = tuple(
-        db.exec(
-            select(m.Refund).where(col(m.Refund.payment_id).in_([p.id for p in payments]))
-        ).all()
+    paid_back = (
+        tuple(
+            db.exec(
+                select(m.Refund).where(col(m.Refund.payment_id).in_([p.id for p in payments]))
+            ).all()
+        )
+        if refunds and payments
+        else ()
     )
     settled: dict[str, int] = {}
     for p in payments:
         if p.settled_at is not None and p.id != leave_out:
             settled[p.charge_key] = settled.get(p.charge_key, 0) + p.settled_cents
     paid_keys = set(settled)
-    seats = [
+    bookings = tuple(
         (booking, session, location)
         for booking, session, location in db.exec(
             select(m.Booking, m.TestSession, m.TestLocation)
@@ -219,6 +229,10 @@ def statement(db: Session, dossier: Dossier, leave_out: int | None = None) -> St
             .where(m.Booking.person_id == person_id)
             .order_by(col(m.Booking.id))
         ).all()
+    )
+    seats = [
+        (booking, session, location)
+        for booking, session, location in bookings
         if booking.status in {"held", "confirmed", "attended"} or f"test:{booking.id}" in paid_keys
     ]
     about = _about(dossier, seats)
@@ -244,7 +258,7 @@ def statement(db: Session, dossier: Dossier, leave_out: int | None = None) -> St
             None,
         )
         lines.append(Line(charge, paid, live, waivers.get(key), about.get(key, About())))
-    return Statement(tuple(lines), payments, refunds)
+    return Statement(tuple(lines), payments, paid_back, bookings)
 
 
 @dataclass(frozen=True)

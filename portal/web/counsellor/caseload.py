@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -16,13 +18,26 @@ from portal.web.pages import render
 from portal.web.routing import principal_of
 
 
+def page_link(path: str, params: dict[str, str], after: str = "") -> str:
+    """A link to a page of a list: its filters (those given) and the cursor of the page."""
+    given = {name: value for name, value in {**params, "after": after}.items() if value}
+    return f"{path}?{urlencode(given)}" if given else path
+
+
 def caseload(request: Request) -> Response:
     portal = portal_of(request)
     principal = principal_of(request)
     query = request.query_params.get("q", "").strip()[:100]
+    kind = request.query_params.get("kind", "")
+    if kind not in caseload_service.ATTENTION_ORDER:
+        kind = ""
+    after = request.query_params.get("after", "")[:200]
     with scoped(portal) as db:
-        found = caseload_service.caseload(db, principal, query, portal.clock.today())
+        found = caseload_service.caseload(
+            db, principal, query, portal.clock.today(), kind=kind, after=after
+        )
         unread = conversations.unread_in_inbox(db, principal)
+    params = {"q": query, "kind": kind}
     return render(
         request,
         "staff/counsellor_home.html",
@@ -30,7 +45,14 @@ def caseload(request: Request) -> Response:
             "agency": found.agency,
             "rows": found.rows,
             "query": query,
-            "limit": caseload_service.CASELOAD_LIMIT,
+            "kind": kind,
+            "kinds": caseload_service.ATTENTION_ORDER,
+            "matches": found.matches,
+            "more": found.more,
+            "up_to_date": found.up_to_date,
+            "paged": bool(after),
+            "next_url": page_link("/staff", params, found.next_after) if found.next_after else "",
+            "start_url": page_link("/staff", params),
             "unread_conversations": unread,
         },
         personal=True,

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from portal.domain.model import PILLARS
 from portal.i18n import lazy_gettext as N_
 from portal.i18n import ngettext
 from portal.labels import pillar_name, review_decision_name, sanction_kind_name, told_name
-from portal.services import agency_scope
+from portal.services import agency_scope, unit
 from portal.services import sanctions as sanctions_service
 from portal.services.errors import ServiceError
 from portal.web.context import portal_of
+from portal.web.counsellor.caseload import page_link
 from portal.web.counsellor.common import form_of, scoped
 from portal.web.exports import Column, csv_response, iso_date, iso_moment
+from portal.web.forms import Form
 from portal.web.pages import render
 from portal.web.routing import principal_of
 
 Item = sanctions_service.SanctionItem
+PATH = "/staff/sanctions"
+PILLAR_VALUES = tuple(pillar.value for pillar in PILLARS)
 
 
 def _told(item: Item) -> str:
@@ -66,17 +73,42 @@ CSV_COLUMNS: tuple[Column[Item], ...] = (
 )
 
 
+def _list_context(request: Request, db: unit.Db, today: date) -> dict[str, object]:
+    """The page of the list the request asks for: its filters, its facts, the links."""
+    principal = principal_of(request)
+    params = request.query_params
+    query = params.get("q", "").strip()[:100]
+    status = params.get("status", "")
+    status = status if status in sanctions_service.STATUSES else ""
+    pillar = params.get("pillar", "")
+    pillar = pillar if pillar in PILLAR_VALUES else ""
+    after = params.get("after", "")[:200]
+    page = sanctions_service.agency_sanctions(
+        db, principal, today, query=query, status=status, pillar=pillar, after=after
+    )
+    filters = {"q": query, "status": status, "pillar": pillar}
+    return {
+        "items": page.items,
+        "matches": page.matches,
+        "more": page.more,
+        "up_to_date": page.up_to_date,
+        "query": query,
+        "status": status,
+        "pillar": pillar,
+        "pillars": PILLAR_VALUES,
+        "paged": bool(after),
+        "next_url": page_link(PATH, filters, page.next_after) if page.next_after else "",
+        "start_url": page_link(PATH, filters),
+        "export": Form({"from": params.get("from", ""), "to": params.get("to", "")}),
+    }
+
+
 def sanctions(request: Request) -> Response:
     portal = portal_of(request)
-    principal = principal_of(request)
     with scoped(portal) as db:
-        items = sanctions_service.agency_sanctions(db, principal, portal.clock.today())
-    return render(
-        request,
-        "staff/sanctions.html",
-        {"items": items, "done": request.query_params.get("done", "")},
-        personal=True,
-    )
+        context = _list_context(request, db, portal.clock.today())
+    context["done"] = request.query_params.get("done", "")
+    return render(request, "staff/sanctions.html", context, personal=True)
 
 
 def review_sanction(request: Request) -> Response:
@@ -110,21 +142,29 @@ def review_sanction(request: Request) -> Response:
     if form.ok:
         return RedirectResponse("/staff/sanctions?done=reviewed", status_code=303)
     with scoped(portal) as db:
-        items = sanctions_service.agency_sanctions(db, principal, today)
-    return render(
-        request,
-        "staff/sanctions.html",
-        {"items": items, "form": form, "done": ""},
-        personal=True,
-        status=400,
-    )
+        context = _list_context(request, db, today)
+    context.update({"form": form, "done": ""})
+    return render(request, "staff/sanctions.html", context, personal=True, status=400)
 
 
 def sanctions_csv(request: Request) -> Response:
-    """The reviewed sanction facts, one row each, in the language of the request."""
+    """The reviewed sanction facts whose day lies in the period asked (`from`, `to`: either may
+    be left open), one row each, in the language of the request; streamed from the list's
+    table a batch at a time. A day that is not a date: the list with the problem (400)."""
     portal = portal_of(request)
     principal = principal_of(request)
-    with scoped(portal) as db:
-        items = sanctions_service.agency_sanctions(db, principal, portal.clock.today())
-    reviewed = (item for item in items if item.review is not None)
-    return csv_response(CSV_COLUMNS, reviewed, "sanction-facts.csv")
+    today = portal.clock.today()
+    period = Form(
+        {"from": request.query_params.get("from", ""), "to": request.query_params.get("to", "")}
+    )
+    start = period.date("from", required=False)
+    end = period.date("to", required=False)
+    if start is not None and end is not None and end < start:
+        period.error("to", "period_order")
+    if not period.ok:
+        with scoped(portal) as db:
+            context = _list_context(request, db, today)
+        context.update({"export": period, "done": ""})
+        return render(request, "staff/sanctions.html", context, personal=True, status=400)
+    items = sanctions_service.reviewed_sanctions(portal.engine, principal, today, start, end)
+    return csv_response(CSV_COLUMNS, items, "sanction-facts.csv")

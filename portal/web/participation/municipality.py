@@ -5,13 +5,14 @@ see is decided by the service (current residents, or what the municipality decid
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from portal.i18n import lazy_gettext as N_
-from portal.labels import activity_kind_name
+from portal.labels import activity_kind_name, activity_status_name
 from portal.services import participation as svc
 from portal.services import unit
 from portal.services.errors import ServiceError
@@ -32,21 +33,56 @@ DECISION_FIELDS = {
 }
 
 
-def municipality_home(request: Request) -> Response:
+QUEUE_STATUSES = ("submitted", "info_requested")
+
+
+def municipality_home(
+    request: Request, export_form: Form | None = None, status: int = 200
+) -> Response:
+    """The queue a page at a time (`after`: the last activity of the page before), with a
+    search on names and organisations and a status filter (plain GET: works without
+    JavaScript, and a page can be bookmarked)."""
+    params = request.query_params
+    after = params.get("after", "")
+    search = params.get("q", "").strip()[:100]
+    waiting_status = params.get("status", "")
+    if waiting_status not in QUEUE_STATUSES:
+        waiting_status = ""
     with scoped(portal_of(request)) as db:
-        home = svc.home(db, municipality_id_of(request))
-        open_questions = questions.open_questions(db, principal_of(request))
+        home = svc.home(
+            db,
+            municipality_id_of(request),
+            after=int(after) if after.isdigit() and len(after) < 10 else None,
+            search=search,
+            status=waiting_status,
+        )
+        open_questions = questions.open_questions(db, principal_of(request), limit=10)
+        questions_waiting = questions.open_question_count(db, principal_of(request))
+    filters = {k: v for k, v in (("q", search), ("status", waiting_status)) if v}
     return render(
         request,
         "staff/municipality_home.html",
         {
             "municipality": home.municipality,
-            "waiting": home.waiting,
+            "waiting": home.waiting.rows,
+            "waiting_total": home.waiting.total,
+            "next_page": (
+                "/municipality?" + urlencode({**filters, "after": home.waiting.after})
+                if home.waiting.after is not None
+                else ""
+            ),
+            "first_page": ("/municipality?" + urlencode(filters)) if after else "",
+            "search": search,
+            "status": waiting_status,
+            "status_options": [(s, activity_status_name(s)) for s in QUEUE_STATUSES],
             "decided": home.decided,
             "questions": open_questions,
-            "done": request.query_params.get("done", ""),
+            "questions_waiting": questions_waiting,
+            "done": params.get("done", ""),
+            "form": export_form or Form(),
         },
         personal=True,
+        status=status,
     )
 
 
@@ -139,11 +175,27 @@ CSV_COLUMNS: tuple[Column[Row], ...] = (
 
 
 def export_csv(request: Request) -> Response:
-    """The hours the municipality confirmed, one row per activity, in the request's language."""
-    municipality_id = municipality_id_of(request)
-    with unit.work(portal_of(request).engine) as db:
-        rows = svc.export_confirmed(db, municipality_id, actor=principal_of(request).subject)
-    return csv_response(CSV_COLUMNS, rows, "confirmed-participation-hours.csv")
+    """The hours the municipality confirmed, one row per activity, in the request's language,
+    of any size (streamed), optionally of a period (`from`, `to`: days the decisions were made,
+    both included). A wrong period shows the page again with the error; nothing is exported."""
+    form = Form(dict(request.query_params))
+    start = form.date("from", required=False)
+    end = form.date("to", required=False)
+    if start and end and end < start:
+        form.error("to", "end_before_start")
+    if not form.ok:
+        return municipality_home(request, export_form=form, status=400)
+    rows = svc.export_confirmed(
+        portal_of(request).engine,
+        municipality_id_of(request),
+        actor=principal_of(request).subject,
+        start=start,
+        end=end,
+    )
+    name = "confirmed-participation-hours"
+    if start or end:
+        name += f"-{start.isoformat() if start else 'start'}-{end.isoformat() if end else 'now'}"
+    return csv_response(CSV_COLUMNS, rows, f"{name}.csv")
 
 
 def routes() -> list[Any]:

@@ -23,10 +23,15 @@ from portal.web.scoped import scoped
 def questions_page(request: Request) -> Response:
     with scoped(portal_of(request)) as db:
         rows = svc.open_questions(db, principal_of(request))
+        waiting = svc.open_question_count(db, principal_of(request))
     return render(
         request,
         "staff/municipality_questions.html",
-        {"questions": rows, "done": request.query_params.get("done") == "answered"},
+        {
+            "questions": rows,
+            "questions_waiting": waiting,
+            "done": request.query_params.get("done") == "answered",
+        },
         personal=True,
     )
 
