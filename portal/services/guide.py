@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from portal.domain.evaluate import Evaluation
 from portal.domain.fees import Charge, ChargeKind
 from portal.domain.guide import Doings, OpenFee, Step, Task, tasks, what_now
 from portal.domain.model import FactKind, Pillar, TestKind
@@ -53,10 +54,13 @@ class Guide:
         return next((t for t in self.tasks if t.pillar is pillar), None)
 
 
-def guide_for(db: Session, dossier: Dossier, now: datetime) -> Guide:
-    """The person's tasks and what to do now, on `now`'s day in Brussels."""
+def guide_for(
+    db: Session, dossier: Dossier, now: datetime, evaluation: Evaluation | None = None
+) -> Guide:
+    """The person's tasks and what to do now, on `now`'s day in Brussels (`evaluation`: the
+    dossier's evaluation for that day, when the caller has made it already)."""
     today = now.date()
-    evaluation = dossier.evaluate(today)
+    evaluation = evaluation or dossier.evaluate(today)
 
     open_fees: list[OpenFee] = []
     charges: dict[str, Charge] = {}

@@ -88,10 +88,11 @@ def dashboard(request: Request) -> Response:
     today = portal.clock.today()
     with unit.work(portal.engine) as db:
         dossier = _own_dossier(db, principal_of(request), amendments=False)  # not shown here
-        context = dossier_context(dossier, today)
+        evaluation = dossier.evaluate(today)  # once, for the page and the guide
+        context = dossier_context(dossier, today, evaluation)
         context["unread"] = conversations.unread_total(db, dossier.person_id)
         if context["eligible"]:
-            found = guide.guide_for(db, dossier, portal.clock.now())
+            found = guide.guide_for(db, dossier, portal.clock.now(), evaluation)
             context.update(guide_context(found, dossier.municipality.region))
     if not context["eligible"]:
         return render(request, "citizen/not_eligible.html", context, personal=True)
@@ -103,10 +104,11 @@ def plan(request: Request) -> Response:
     today = portal.clock.today()
     with unit.work(portal.engine) as db:
         dossier = _own_dossier(db, principal_of(request))
-        context = dossier_context(dossier, today)
+        evaluation = dossier.evaluate(today)
+        context = dossier_context(dossier, today, evaluation)
         context["unread"] = conversations.unread_total(db, dossier.person_id)
         if context["eligible"]:  # the same truthful statuses as on "My integration"
-            found = guide.guide_for(db, dossier, portal.clock.now())
+            found = guide.guide_for(db, dossier, portal.clock.now(), evaluation)
             context.update(guide_context(found, dossier.municipality.region))
     if not context["eligible"]:
         return render(request, "citizen/not_eligible.html", context, personal=True)
