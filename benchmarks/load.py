@@ -489,6 +489,7 @@ def seed(url: str, people: int, export_rows: int) -> dict[str, int]:
     from portal.db import models as m
     from portal.db.engine import make_engine, session_scope
     from portal.services.demo import load_demo_data
+    from tests.support.bulk import person_row
 
     migrate.upgrade(url)
     engine = make_engine(url)
@@ -502,24 +503,15 @@ def seed(url: str, people: int, export_rows: int) -> dict[str, int]:
         ids: list[int] = []
         for start in range(0, people, 10_000):
             rows = [
-                {
-                    "given_name": f"Bench{i}",
-                    "family_name": f"Person{i:06d}",
-                    "birth_date": date(1990, 1, 1) + timedelta(days=i % 7000),
-                    "civil_register": "foreigners",
-                    "obligation": "obliged",
-                    "protection": "not_applicable",
-                    "situation": "none",
-                    "literacy": "standard",
-                    "nt2_target": "A2",
-                    "language": "nl",
-                    "municipality_id": template.municipality_id,
-                    "agency_id": template.agency_id,
-                    "counsellor_grant_id": template.counsellor_grant_id,
-                    "email": "",
-                    "phone": "",
-                    "created_at": template.created_at,
-                }
+                person_row(
+                    given_name=f"Bench{i}",
+                    family_name=f"Person{i:06d}",
+                    birth_date=date(1990, 1, 1) + timedelta(days=i % 7000),
+                    municipality_id=template.municipality_id,
+                    agency_id=template.agency_id,
+                    counsellor_grant_id=template.counsellor_grant_id,
+                    created_at=template.created_at,
+                )
                 for i in range(start, min(people, start + 10_000))
             ]
             ids += db.execute(insert(m.Person).returning(m.Person.id), rows).scalars().all()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import literal, tuple_
+from sqlalchemy import literal
 from sqlmodel import Session, col, select
 
 from portal.db import models as m
@@ -20,6 +20,7 @@ from portal.services.summaries import (
     COUNT_LIMIT,
     attention,
     counted,
+    keyset_page,
     search_condition,
 )
 
@@ -97,17 +98,7 @@ def caseload(
         .where(*conditions),
     )
     order = (col(summary.attention_rank), col(summary.family_name), col(summary.person_id))
-    position = _parse_cursor(after)
-    if position is not None:
-        conditions.append(tuple_(*order) > tuple_(*position))
-    page = db.exec(
-        select(summary, m.Person, m.Municipality)
-        .join(m.Person, col(m.Person.id) == col(summary.person_id))
-        .join(m.Municipality, col(m.Municipality.id) == col(m.Person.municipality_id))
-        .where(*conditions)
-        .order_by(*order)
-        .limit(page_size + 1)
-    ).all()
+    page = keyset_page(db, summary, conditions, order, _parse_cursor(after), page_size)
     rows = [
         CaseloadRow(person, municipality, [c for c in line.attention.split(",") if c])
         for line, person, municipality in page[:page_size]

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import tuple_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -25,7 +24,7 @@ from portal.services.caller import Principal
 from portal.services.course import attendance_counts
 from portal.services.dossier import Dossier
 from portal.services.errors import ServiceError, audit
-from portal.services.summaries import counted, search_condition
+from portal.services.summaries import counted, keyset_page, search_condition
 
 # (kind, pillar or "", day) of a sanction fact (SanctionFact.key); the review's `deadline`
 # column holds the day: the term where one applies, else the day it happened
@@ -206,18 +205,7 @@ def _page_items(
 ) -> tuple[list[SanctionItem], str]:
     """Up to `size` facts after the cursor, with their people, decisions, what the portal told
     them and their attendance; and the cursor of the next page ("" when none)."""
-    position = _parse_cursor(after)
-    if position is not None:
-        conditions = [*conditions, tuple_(*_ORDER) > tuple_(*position)]
-    row_model = m.SanctionFactRow
-    found = db.exec(
-        select(row_model, m.Person, m.Municipality)
-        .join(m.Person, col(m.Person.id) == col(row_model.person_id))
-        .join(m.Municipality, col(m.Municipality.id) == col(m.Person.municipality_id))
-        .where(*conditions)
-        .order_by(*_ORDER)
-        .limit(size + 1)
-    ).all()
+    found = keyset_page(db, m.SanctionFactRow, conditions, _ORDER, _parse_cursor(after), size)
     page = found[:size]
     ids = sorted({row.person_id for row, _, _ in page})
     reviews = reviews_of(db, ids)

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from sqlalchemy import event, func, or_
+from sqlalchemy import event, func, or_, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
@@ -111,6 +111,31 @@ def counted(db: Session, statement: Any) -> tuple[int, bool]:
         select(func.count()).select_from(statement.limit(COUNT_LIMIT + 1).subquery())
     ).one()
     return min(found, COUNT_LIMIT), found > COUNT_LIMIT
+
+
+def keyset_page(
+    db: Session,
+    line: Any,
+    conditions: list[Any],
+    order: tuple[Any, ...],
+    position: tuple[Any, ...] | None,
+    size: int,
+) -> list[Any]:
+    """Up to `size` + 1 lines of a summary table (`line`: its model, with a person_id) after
+    `position` in `order` (keyset paging: the index serves any page at the same cost), each
+    with its person and municipality; one more than asked says whether a next page exists."""
+    if position is not None:
+        conditions = [*conditions, tuple_(*order) > tuple_(*position)]
+    return list(
+        db.exec(
+            select(line, m.Person, m.Municipality)
+            .join(m.Person, col(m.Person.id) == col(line.person_id))
+            .join(m.Municipality, col(m.Municipality.id) == col(m.Person.municipality_id))
+            .where(*conditions)
+            .order_by(*order)
+            .limit(size + 1)
+        ).all()
+    )
 
 
 def reviewed_keys(db: Session, person_ids: list[int]) -> dict[int, set[ReviewKey]]:

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from portal.db import models as m
 from portal.db.engine import session_scope
+from tests.support.bulk import person_row
 from tests.support.web import check_page, sign_in
 from tests.web.test_weight import counting
 
@@ -25,23 +26,14 @@ def fill_queue(engine, n: int, status: str = "submitted") -> None:
         ghent = db.exec(select(m.Municipality).where(m.Municipality.nis_code == GHENT)).one()
         template = db.exec(select(m.Person).where(m.Person.municipality_id == ghent.id)).first()
         people = [
-            {
-                "given_name": f"Queue{i:03d}",
-                "family_name": "Wachtrij",
-                "birth_date": template.birth_date,
-                "civil_register": "foreigners",
-                "obligation": "obliged",
-                "protection": "not_applicable",
-                "situation": "none",
-                "literacy": "standard",
-                "nt2_target": "A2",
-                "language": "nl",
-                "municipality_id": ghent.id,
-                "agency_id": template.agency_id,
-                "email": "",
-                "phone": "",
-                "created_at": template.created_at,
-            }
+            person_row(
+                given_name=f"Queue{i:03d}",
+                family_name="Wachtrij",
+                birth_date=template.birth_date,
+                municipality_id=ghent.id,
+                agency_id=template.agency_id,
+                created_at=template.created_at,
+            )
             for i in range(n)
         ]
         db.execute(insert(m.Person), people)

@@ -15,6 +15,7 @@ from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.services import facts, summaries
 from portal.services.caller import Principal
+from tests.support.bulk import person_row
 from tests.support.exports import csv_records
 from tests.support.web import sign_in
 from tests.web.test_weight import counting
@@ -36,23 +37,13 @@ def bulk_people(engine, agency_id: int, n: int, today: date, prefix: str = "Fam"
         db.execute(
             insert(m.Person),
             [
-                {
-                    "given_name": f"G{i}",
-                    "family_name": f"{prefix}{i % 40:02d}",  # three of each: the id decides
-                    "birth_date": date(1990, 1, 1),
-                    "civil_register": "foreigners",
-                    "obligation": "obliged",
-                    "protection": "not_applicable",
-                    "situation": "none",
-                    "literacy": "standard",
-                    "nt2_target": "A2",
-                    "language": "nl",
-                    "municipality_id": municipality.id,
-                    "agency_id": agency_id,
-                    "email": "",
-                    "phone": "",
-                    "created_at": now,
-                }
+                person_row(
+                    given_name=f"G{i}",
+                    family_name=f"{prefix}{i % 40:02d}",
+                    municipality_id=municipality.id,
+                    agency_id=agency_id,
+                    created_at=now,
+                )  # three of each: the id decides
                 for i in range(n)
             ],
         )

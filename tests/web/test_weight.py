@@ -15,6 +15,7 @@ from sqlmodel import select
 from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.services import summaries
+from tests.support.bulk import person_row
 from tests.support.web import sign_in
 
 # The first view (the page and what it loads, compressed) on a phone: 15 KB for a page without
@@ -126,23 +127,13 @@ def grow_people(engine, n: int) -> None:
     with session_scope(engine) as db:
         any_person = db.exec(select(m.Person)).first()
         rows = [
-            {
-                "given_name": f"P{i}",
-                "family_name": "Bulk",
-                "birth_date": date(1990, 1, 1),
-                "civil_register": "foreigners",
-                "obligation": "obliged",
-                "protection": "not_applicable",
-                "situation": "none",
-                "literacy": "standard",
-                "nt2_target": "A2",
-                "language": "nl",
-                "municipality_id": any_person.municipality_id,
-                "agency_id": any_person.agency_id,
-                "email": "",
-                "phone": "",
-                "created_at": any_person.created_at,
-            }
+            person_row(
+                given_name=f"P{i}",
+                family_name="Bulk",
+                municipality_id=any_person.municipality_id,
+                agency_id=any_person.agency_id,
+                created_at=any_person.created_at,
+            )
             for i in range(n)
         ]
         db.execute(insert(m.Person), rows)
