@@ -36,6 +36,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
+            if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                return  # a single read (the session lookup): no transaction, no write lock
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine

@@ -41,8 +41,9 @@ class Stored:
 
 def load(engine: Engine, settings: Settings, raw_id: str, now: datetime) -> Stored | None:
     """The session of a cookie's id; None when unknown. A session past its idle or absolute
-    limit is deleted and comes back `expired`."""
-    with session_scope(engine) as db:
+    limit is deleted and comes back `expired`. On every request of a signed-in person: one
+    statement in autocommit (no BEGIN/COMMIT round trips, and on SQLite no write lock)."""
+    with session_scope(engine.execution_options(isolation_level="AUTOCOMMIT")) as db:
         row = db.get(WebSession, digest(raw_id))
         if row is None:
             return None

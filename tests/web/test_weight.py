@@ -209,3 +209,22 @@ def test_a_new_course_version_is_used_at_once_in_this_process(client, app):
         forget_loaded_course(db)  # what loading a version does
         after = [row.required for row in active_modules(db)]
     assert before != after and after[0] is first.required
+
+
+def test_a_signed_in_ping_costs_one_statement_and_no_transaction(client, app):
+    """The session lookup on every signed-in request is one read in autocommit: no BEGIN and
+    COMMIT round trips (and on SQLite no write lock for a read)."""
+    engine = app.state.portal.engine
+    sign_in(client, "demo-gent-new")
+    client.get("/ping")  # the session's periodic touch happens on the first request
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/ping").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert statements == ["SELECT"]
