@@ -21,7 +21,7 @@ from portal.domain.participation import SubmissionStatus, counts_as_waiting
 from portal.domain.rules import rules_on
 from portal.services import booking, course
 from portal.services.dossier import Dossier
-from portal.services.participation.records import activities_of
+from portal.services.participation.records import claimed_hours
 from portal.services.payments import statement
 
 PILLAR_OF_FEE: dict[ChargeKind, Pillar] = {
@@ -91,8 +91,10 @@ def guide_for(
     mo = next((c for c in dossier.components if c.pillar == "mo"), None)
     online = mo is not None and counts is not None
 
-    activities = activities_of(db, dossier.person_id)
-    statuses = [SubmissionStatus(a.status) for a in activities]
+    claims = [
+        (SubmissionStatus(status), hours) for status, hours in claimed_hours(db, dossier.person_id)
+    ]
+    statuses = [status for status, _ in claims]
     signed = dossier.contract.signed_on if dossier.contract else None
 
     doings = Doings(
@@ -102,11 +104,7 @@ def guide_for(
         open_fees=tuple(open_fees),
         booked=booked,
         may_book=may_book,
-        hours_waiting=sum(
-            a.hours_claimed
-            for a, status in zip(activities, statuses, strict=True)
-            if counts_as_waiting(status)
-        ),
+        hours_waiting=sum(hours for status, hours in claims if counts_as_waiting(status)),
         hours_in_draft=SubmissionStatus.DRAFT in statuses,
         hours_asked=SubmissionStatus.INFO_REQUESTED in statuses,
         hours_needed=rules_on(signed or today).participation_hours,

@@ -89,6 +89,19 @@ def activities_of(db: Session, person_id: int) -> list[m.Activity]:
     )
 
 
+def claimed_hours(db: Session, person_id: int) -> list[tuple[str, int]]:
+    """(status, hours claimed) of each of the person's activities: what a summary needs, not
+    the whole records (descriptions, contacts)."""
+    return [
+        (str(status), int(hours))
+        for status, hours in db.exec(
+            select(m.Activity.status, m.Activity.hours_claimed).where(
+                m.Activity.person_id == person_id
+            )
+        ).all()
+    ]
+
+
 def own_activity(db: Session, person_id: int, activity_id: int) -> m.Activity:
     """The person's own activity; anyone else's is 'unknown' (404), never 'forbidden'."""
     activity = db.get(m.Activity, activity_id)
