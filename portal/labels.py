@@ -208,6 +208,7 @@ ACTION_NAMES = {
     "activity.decide": N_("Activity decided by the municipality"),
     "activity.contact_answer": N_("Hours answered by the host organisation"),
     "activity.export": N_("Confirmed hours exported"),
+    "sanctions.export": N_("Sanction facts exported"),
     "evidence.upload": N_("Proof uploaded"),
     "evidence.download": N_("Proof downloaded"),
     "evidence.delete": N_("Proof deleted"),

@@ -273,13 +273,29 @@ def reviewed_sanctions(
     batch: int = EXPORT_BATCH,
 ) -> Iterator[SanctionItem]:
     """The reviewed sanction facts of the caller's agency whose day lies from `start` to `end`
-    (either open), for the export: read lazily, `batch` at a time, each batch in a short
-    transaction of its own, so that an export of any size never holds the whole list."""
+    (either open), for the export: recorded in the audit log at once (personal data leaving
+    the portal), then read lazily, `batch` at a time, each batch in a short transaction of its
+    own, so that an export of any size never holds the whole list."""
     agency_id = agency_of(caller)
     if agency_id is None:
-        return
+        return iter(())
     with session_scope(engine) as db:
         summaries.freshen(db, agency_id, today)
+        audit(
+            db,
+            caller.subject,
+            "sanctions.export",
+            "agency",
+            agency_id,
+            start=start.isoformat() if start else "",
+            end=end.isoformat() if end else "",
+        )
+    return _reviewed_batches(engine, agency_id, start, end, batch)
+
+
+def _reviewed_batches(
+    engine: Engine, agency_id: int, start: date | None, end: date | None, batch: int
+) -> Iterator[SanctionItem]:
     conditions = _fact_conditions(agency_id, status="reviewed", start=start, end=end)
     after = ""
     while True:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Generic, TypeVar
@@ -32,6 +32,7 @@ from starlette.responses import StreamingResponse
 
 from portal import i18n
 from portal.settings import BRUSSELS
+from portal.web.forms import Form
 
 FORMULA_STARTS = {"=", "+", "-", "@", "\t", "\r"}
 BOM = "\ufeff"  # UTF-8 byte order mark: Excel on Windows reads the file as UTF-8
@@ -85,6 +86,18 @@ def _cell(value: Cell) -> str | int:
     if isinstance(value, str):
         return csv_safe(value)  # every text, free or not: a label never needs a formula either
     return value
+
+
+def read_period(params: Mapping[str, str]) -> tuple[Form, date | None, date | None]:
+    """The period an export asks for (`from`, `to`: days, both included, either left open),
+    as a form that keeps what was typed and names what is wrong (not a date; the end before the
+    start), and its two days when they are right."""
+    period = Form({"from": params.get("from", ""), "to": params.get("to", "")})
+    start = period.date("from", required=False)
+    end = period.date("to", required=False)
+    if start is not None and end is not None and end < start:
+        period.error("to", "period_order")
+    return period, start, end
 
 
 def csv_lines(columns: Sequence[Column[Record]], records: Iterable[Record]) -> Iterator[str]:

@@ -372,3 +372,13 @@ def test_the_lists_run_a_fixed_number_of_queries_whatever_the_agencys_size(clien
     bulk_people(engine, agency.id, 270, today, prefix="Large")
     large = counts()
     assert small == large
+
+
+def test_the_sanctions_export_is_recorded_in_the_audit_log_with_its_period(client, app):
+    sign_in(client, "demo-counsellor")
+    assert client.get("/staff/sanctions.csv?from=2026-01-01").status_code == 200
+    with session_scope(app.state.portal.engine) as db:
+        logged = db.exec(select(m.AuditLog).where(m.AuditLog.action == "sanctions.export")).all()
+    assert [(e.actor, e.details["start"], e.details["end"]) for e in logged] == [
+        ("demo-counsellor", "2026-01-01", "")
+    ]

@@ -50,6 +50,7 @@ from portal.services.participation.host import (
 )
 from portal.services.participation.municipality import (
     MESSAGE_OF_DECISION,
+    WAITING,
     Home,
     OfficerView,
     decide,
@@ -87,6 +88,7 @@ __all__ = [
     "EDITABLE",
     "MESSAGE_OF_DECISION",
     "TEXT_LIMITS",
+    "WAITING",
     "ActivityInput",
     "ActivityProblems",
     "ActivityView",

@@ -17,7 +17,7 @@ from portal.services.errors import ServiceError
 from portal.web.context import portal_of
 from portal.web.counsellor.caseload import page_link
 from portal.web.counsellor.common import form_of, scoped
-from portal.web.exports import Column, csv_response, iso_date, iso_moment
+from portal.web.exports import Column, csv_response, iso_date, iso_moment, read_period
 from portal.web.forms import Form
 from portal.web.pages import render
 from portal.web.routing import principal_of
@@ -154,13 +154,7 @@ def sanctions_csv(request: Request) -> Response:
     portal = portal_of(request)
     principal = principal_of(request)
     today = portal.clock.today()
-    period = Form(
-        {"from": request.query_params.get("from", ""), "to": request.query_params.get("to", "")}
-    )
-    start = period.date("from", required=False)
-    end = period.date("to", required=False)
-    if start is not None and end is not None and end < start:
-        period.error("to", "period_order")
+    period, start, end = read_period(request.query_params)
     if not period.ok:
         with scoped(portal) as db:
             context = _list_context(request, db, today)

@@ -18,7 +18,7 @@ from portal.services import unit
 from portal.services.errors import ServiceError
 from portal.services.participation import questions
 from portal.web.context import portal_of
-from portal.web.exports import Column, csv_response, iso_date
+from portal.web.exports import Column, csv_response, iso_date, read_period
 from portal.web.forms import Form
 from portal.web.pages import render
 from portal.web.participation.common import detail_context, municipality_id_of, path_id
@@ -33,7 +33,7 @@ DECISION_FIELDS = {
 }
 
 
-QUEUE_STATUSES = ("submitted", "info_requested")
+QUEUE_STATUSES = svc.WAITING  # the statuses of the queue, as the service knows them
 
 
 def municipality_home(
@@ -178,13 +178,9 @@ def export_csv(request: Request) -> Response:
     """The hours the municipality confirmed, one row per activity, in the request's language,
     of any size (streamed), optionally of a period (`from`, `to`: days the decisions were made,
     both included). A wrong period shows the page again with the error; nothing is exported."""
-    form = Form(dict(request.query_params))
-    start = form.date("from", required=False)
-    end = form.date("to", required=False)
-    if start and end and end < start:
-        form.error("to", "end_before_start")
-    if not form.ok:
-        return municipality_home(request, export_form=form, status=400)
+    period, start, end = read_period(request.query_params)
+    if not period.ok:
+        return municipality_home(request, export_form=period, status=400)
     rows = svc.export_confirmed(
         portal_of(request).engine,
         municipality_id_of(request),
