@@ -39,6 +39,7 @@ run: install catalogs ## migrate, load the demo data and serve http://127.0.0.1:
 test: install catalogs ## run the whole suite (domain, web on SQLite and PostgreSQL, browser, meta)
 	@bash scripts/ensure-postgres.sh
 	@bash scripts/ensure-browser.sh >/dev/null
+	@bash scripts/ensure-wrk.sh
 	@$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: install catalogs ## quick local run: everything but PostgreSQL and the browser
@@ -53,6 +54,8 @@ extract: install ## extract messages, update every catalog (English = its ids)
 	@$(BIN)/python scripts/catalogs.py
 
 bench: install catalogs ## load benchmark (PostgreSQL, BENCH_PEOPLE=10000 by default; the goals are for 100000), then bench-pages (on demand)
+	@bash scripts/ensure-postgres.sh
+	@bash scripts/ensure-wrk.sh
 	@$(BIN)/python -m benchmarks.load
 	@$(BIN)/python -m benchmarks.pages
 

@@ -12,7 +12,7 @@ and signs personas in through the local OIDC provider. Then:
   /ping, the signed-in /ping, /my, /my/plan, ...), so that every page is compared with the same
   server's /ping under the same load in the same run. Throughput, p50/p95/p99 and errors per
   target, and each page's throughput as a share of the signed-in /ping's;
-- the load generator: oha or hey when on PATH (BENCH_CLIENT=python forces ours), otherwise
+- the load generator: oha, wrk or hey when on PATH (BENCH_CLIENT=python forces ours), otherwise
   benchmarks/loadclient.py in a process of its own (uvloop, httpx, at most BENCH_CONCURRENCY
   connections); its CPU time is reported next to the workers' so a reader can judge whether it
   took the server's cores. No request is retried: any status but 200, a timeout or a broken
@@ -26,7 +26,7 @@ Prints the tables and the goals with PASS / FAIL (PARTIAL when measured on less 
 names, NOT RUN when not measured); exits 1 when a goal fails. Traffic goes to 127.0.0.1 only.
 Settings (environment): BENCH_PEOPLE (10000), BENCH_REQUESTS (requests per target, 2000),
 BENCH_ROUNDS (5), BENCH_CONCURRENCY (64), BENCH_WORKERS (2), BENCH_TIMEOUT (30 s),
-BENCH_CLIENT (auto | python | oha | hey), BENCH_STAFF_SAMPLES (10), BENCH_EXPORT_ROWS (10000),
+BENCH_CLIENT (auto | python | oha | wrk | hey), BENCH_STAFF_SAMPLES (10), BENCH_EXPORT_ROWS (10000),
 BENCH_EXPORT_SAMPLES (3), BENCH_MEMORY (1), BENCH_MEMORY_REQUESTS (100000),
 BENCH_MEMORY_FLAT_MB (10), BENCH_REPORT (also write the report as JSON to this path).
 """
@@ -762,13 +762,38 @@ def sign_in(base: str, subject: str) -> str:
 
 # ---------------------------------------------------------------- the load generators
 
+NATIVE_CLIENTS = ("oha", "wrk", "hey")
+
+# wrk runs for a duration, not a number of requests: this script counts every answer that is
+# not a 200 in each thread and prints one JSON line at the end (wrk's own "errors.status" only
+# counts statuses above 399, and a redirect must count too).
+WRK_SCRIPT = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) not_ok = 0 end
+function response(status, headers, body)
+  if status ~= 200 then not_ok = not_ok + 1 end
+end
+function done(summary, latency, requests)
+  local bad = 0
+  for _, thread in ipairs(threads) do bad = bad + thread:get("not_ok") end
+  local e = summary.errors
+  io.write(string.format(
+    '{"duration_us": %d, "requests": %d, "connect": %d, "read": %d, "write": %d, ' ..
+    '"timeout": %d, "not_ok": %d, "p50": %d, "p95": %d, "p99": %d}\\n',
+    summary.duration, summary.requests, e.connect, e.read, e.write, e.timeout, bad,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
 
 def native_client() -> str:
-    """oha or hey when on PATH (BENCH_CLIENT chooses), else "python" (benchmarks/loadclient.py)."""
+    """oha, wrk or hey when on PATH (BENCH_CLIENT chooses), else "python"
+    (benchmarks/loadclient.py)."""
     wanted = os.environ.get("BENCH_CLIENT", "auto")
     if wanted == "python":
         return "python"
-    for tool in ("oha", "hey") if wanted == "auto" else (wanted,):
+    for tool in NATIVE_CLIENTS if wanted == "auto" else (wanted,):
         if shutil.which(tool):
             return tool
     if wanted not in ("auto", "python"):
@@ -839,9 +864,76 @@ def parse_oha_json(text: str) -> tuple[float, dict[str, float], dict[str, int], 
     )
 
 
+def parse_wrk(text: str) -> tuple[float, int, dict[str, float], dict[str, int]]:
+    """The JSON line WRK_SCRIPT prints: seconds, answers, percentiles (s), errors by kind."""
+    line = next(ln for ln in reversed(text.splitlines()) if ln.startswith("{"))
+    found = json.loads(line)
+    errors = {
+        kind: int(found[key])
+        for kind, key in (
+            ("connect", "connect"),
+            ("connection closed", "read"),
+            ("write", "write"),
+            ("timeout", "timeout"),
+            ("status other than 200", "not_ok"),
+        )
+        if int(found[key])
+    }
+    percentiles = {key: found[key] / 1e6 for key in ("p50", "p95", "p99")}
+    return found["duration_us"] / 1e6, int(found["requests"]), percentiles, errors
+
+
+# the rate wrk's first slice of a target assumes, to turn a number of requests into seconds
+WRK_FIRST_RATE = 200.0
+wrk_rates: dict[str, float] = {}
+
+
+def run_wrk(
+    base: str, path: str, cookie: str, count: int, concurrency: int, timeout: int
+) -> dict[str, Any]:
+    """About `count` requests with wrk: it runs for a duration, so each run lasts what the
+    target's last rate predicts (1-30 s), and runs follow until `count` answers are in."""
+    import tempfile
+
+    key = f"{path} {bool(cookie)}"
+    played, elapsed, weighted, errors = 0, 0.0, {"p50": 0.0, "p95": 0.0, "p99": 0.0}, {}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    try:
+        while played < count:
+            rate = wrk_rates.get(key, WRK_FIRST_RATE)
+            seconds = min(30, max(1, math.ceil((count - played) / rate)))
+            command = [shutil.which("wrk") or "wrk", "-t", "2", "-c", str(concurrency)]
+            command += ["-d", f"{seconds}s", "--timeout", f"{timeout}s", "-s", script.name]
+            command += [*(["-H", f"Cookie: {cookie}"] if cookie else []), base + path]
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise RuntimeError(f"wrk failed: {done.stderr.strip()[-500:]}")
+            took, answered, percentiles, found = parse_wrk(done.stdout)
+            played += answered
+            elapsed += took
+            for name, value in percentiles.items():
+                weighted[name] += value * answered
+            for kind, number in found.items():
+                errors[kind] = errors.get(kind, 0) + number
+            wrk_rates[key] = max(answered / took, 1.0) if took else rate
+            if answered == 0:
+                break
+    finally:
+        os.unlink(script.name)
+    return {
+        "elapsed": elapsed,
+        "percentiles": {k: v / played for k, v in weighted.items()} if played else {},
+        "errors": errors,
+        "requests": played,
+    }
+
+
 def run_native(
     tool: str, base: str, path: str, cookie: str, count: int, concurrency: int, timeout: int
 ) -> dict[str, Any]:
+    if tool == "wrk":
+        return run_wrk(base, path, cookie, count, concurrency, timeout)
     headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     program = shutil.which(tool) or tool
     if tool == "hey":

@@ -22,7 +22,7 @@ from portal import i18n
 from portal.adapters.mail import Mailer, make_mailer
 from portal.clock import Clock
 from portal.clock import install as install_clock
-from portal.db.engine import make_engine
+from portal.db.engine import make_engine, threads_for
 from portal.settings import BRUSSELS, ROOT, STATIC_DIR, Settings
 from portal.web import text
 from portal.web.context import Portal
@@ -174,6 +174,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if (threads := threads_for(engine)) is not None:  # not more threads than connections
+            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         async with anyio.create_task_group() as tasks:
             if settings.mail_interval_seconds > 0:
                 tasks.start_soon(_housekeeping, portal)

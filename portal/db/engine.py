@@ -52,7 +52,11 @@ SERVER_POOL: dict[str, Any] = {
     # SQLAlchemy with the whole pool (one failed request after a database restart, not more).
     "pool_pre_ping": False,
     "pool_recycle": 300,
-    "pool_size": 5,
+    # as many connections as the worker runs threads for blocking work (app.py sets anyio's
+    # limiter to the pool's size): a request never waits for a connection, and none is opened
+    # and closed per request (an overflow connection is closed when it is given back; opening
+    # one costs a PostgreSQL backend). The overflow serves the rare code that holds two.
+    "pool_size": 10,
     "max_overflow": 10,
     "pool_timeout": 10,
     "connect_args": {
@@ -75,3 +79,11 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def threads_for(engine: Engine) -> int | None:
+    """How many threads may do blocking work (database calls) at once in a worker: the
+    connection pool's size, so that each has a connection waiting; None when the pool has no
+    fixed size (SQLite in memory)."""
+    size = getattr(engine.pool, "size", None)
+    return size() if callable(size) else None

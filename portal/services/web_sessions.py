@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine as Engine
 from sqlmodel import col
@@ -39,17 +40,34 @@ class Stored:
     expired: bool = False
 
 
+_TABLE = WebSession.__table__  # type: ignore[attr-defined]
+_LOOKUP = sa.select(
+    _TABLE.c.staff, _TABLE.c.data, _TABLE.c.created_at, _TABLE.c.last_seen_at
+).where(_TABLE.c.id == sa.bindparam("id"))
+
+
+def _autocommit(engine: Engine) -> Engine:
+    """The engine in autocommit, made once per engine (not per request) and kept on it."""
+    found: Engine | None = getattr(engine, "_portal_autocommit", None)
+    if found is None:
+        found = engine.execution_options(isolation_level="AUTOCOMMIT")
+        engine._portal_autocommit = found  # type: ignore[attr-defined]
+    return found
+
+
 def load(engine: Engine, settings: Settings, raw_id: str, now: datetime) -> Stored | None:
     """The session of a cookie's id; None when unknown. A session past its idle or absolute
     limit is deleted and comes back `expired`. On every request of a signed-in person: one
-    statement in autocommit (no BEGIN/COMMIT round trips, and on SQLite no write lock)."""
-    with session_scope(engine.execution_options(isolation_level="AUTOCOMMIT")) as db:
-        row = db.get(WebSession, digest(raw_id))
+    statement in autocommit (no BEGIN/COMMIT round trips, and on SQLite no write lock), read
+    with SQLAlchemy Core (no ORM session and objects for four columns)."""
+    key = digest(raw_id)
+    with _autocommit(engine).connect() as conn:
+        row = conn.execute(_LOOKUP, {"id": key}).first()
         if row is None:
             return None
         idle, absolute = limits(settings, row.staff)
         if now - row.last_seen_at > idle or now - row.created_at > absolute:
-            db.delete(row)
+            conn.execute(sa.delete(_TABLE).where(_TABLE.c.id == key))
             return Stored({}, row.created_at, row.last_seen_at, expired=True)
         return Stored(dict(row.data), row.created_at, row.last_seen_at)
 
@@ -84,14 +102,14 @@ def create(
 def save(
     engine: Engine, raw_id: str, subject: str | None, data: dict[str, Any], now: datetime
 ) -> None:
-    """Write the data back and mark the session seen now (nothing when it is gone)."""
-    with session_scope(engine) as db:
-        row = db.get(WebSession, digest(raw_id))
-        if row is not None:
-            row.data = data
-            row.subject = subject
-            row.last_seen_at = now
-            db.add(row)
+    """Write the data back and mark the session seen now (nothing when it is gone): one
+    UPDATE."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(_TABLE)
+            .where(_TABLE.c.id == digest(raw_id))
+            .values(data=data, subject=subject, last_seen_at=now)
+        )
 
 
 def delete_expired(engine: Engine, settings: Settings, now: datetime) -> int:

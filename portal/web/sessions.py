@@ -117,7 +117,7 @@ class SessionMiddleware:
         scope["portal.session"] = handle
 
         async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            if message["type"] == "http.response.start" and self._writes(handle):
                 cookie = await to_thread.run_sync(self._persist, handle)
                 if cookie is not None:
                     headers = MutableHeaders(scope=message)
@@ -161,6 +161,16 @@ class SessionMiddleware:
         if max_age is not None:
             parts.append(f"Max-Age={max_age}")
         return "; ".join(parts)
+
+    def _writes(self, handle: SessionHandle) -> bool:
+        """Whether the response changes the session or its cookie (most requests don't: then
+        no thread and no database call)."""
+        if handle.destroyed or handle.regenerate:
+            return True
+        if handle.raw_id is None:
+            return bool(handle.data) or bool(handle.extra.get("expired"))
+        stale = handle.last_seen_at is None or self.clock.now() - handle.last_seen_at > TOUCH_EVERY
+        return handle.data.modified or stale
 
     def _persist(self, handle: SessionHandle) -> str | None:
         """Write the session back; returns a Set-Cookie value when the cookie changes."""

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import httpx
 import pytest
 
@@ -17,7 +19,9 @@ from benchmarks.load import (
     StaffPage,
     evaluate,
     parse_hey_csv,
+    parse_wrk,
     plan,
+    run_wrk,
     share,
 )
 from benchmarks.loadclient import classify
@@ -231,3 +235,50 @@ def test_hey_csv_counts_unanswered_requests_and_statuses():
     assert latencies == [0.01, 0.03]
     assert errors == {"status 502": 1, "no answer": 1}
     assert elapsed == pytest.approx(0.035)
+
+
+def test_wrk_line_counts_statuses_other_than_200_and_broken_connections():
+    text = (
+        "Running 1s test @ http://127.0.0.1:1/\n"
+        '{"duration_us": 2000000, "requests": 500, "connect": 0, "read": 3, "write": 0, '
+        '"timeout": 1, "not_ok": 7, "p50": 1500, "p95": 9000, "p99": 20000}\n'
+    )
+    seconds, answered, percentiles, errors = parse_wrk(text)
+    assert (seconds, answered) == (2.0, 500)
+    assert percentiles == {"p50": 0.0015, "p95": 0.009, "p99": 0.02}
+    assert errors == {"connection closed": 3, "timeout": 1, "status other than 200": 7}
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not on this machine")
+def test_wrk_plays_at_least_the_requests_asked_and_counts_a_redirect_as_an_error():
+    import http.server
+    import threading
+
+    served = {"n": 0}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # every tenth answer is a redirect
+            served["n"] += 1
+            status = 302 if served["n"] % 10 == 0 else 200
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        found = run_wrk(
+            f"http://127.0.0.1:{server.server_port}", "/", "", count=300, concurrency=4, timeout=5
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert found["requests"] >= 300
+    assert found["errors"]["status other than 200"] == pytest.approx(found["requests"] / 10, abs=8)
+    assert found["elapsed"] >= 1

@@ -228,3 +228,39 @@ def test_a_signed_in_ping_costs_one_statement_and_no_transaction(client, app):
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert statements == ["SELECT"]
+
+
+def test_many_requests_at_once_reuse_the_pools_connections(client, app):
+    """A worker runs no more threads for blocking work than its pool holds connections: 40
+    requests at once open no connection beyond the pool (an overflow connection would be
+    opened and closed again per request: a new PostgreSQL backend each time)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from portal.db.engine import threads_for
+
+    engine = app.state.portal.engine
+    sign_in(client, "demo-gent-new")
+    threads = threads_for(engine)
+    assert threads is not None
+    tokens = client.portal.call(_thread_tokens)
+    assert tokens == threads
+    opened: list[object] = []
+
+    def note(dbapi_connection, _record):
+        opened.append(dbapi_connection)
+
+    event.listen(engine.pool, "connect", note)
+    try:
+        with ThreadPoolExecutor(40) as pool:
+            answers = list(pool.map(lambda _: client.get("/my").status_code, range(120)))
+    finally:
+        event.remove(engine.pool, "connect", note)
+    assert set(answers) == {200}
+    assert engine.pool.checkedout() == 0
+    assert len(opened) <= threads - 1  # the pool had at least one connection open already
+
+
+async def _thread_tokens() -> float:
+    import anyio.to_thread
+
+    return anyio.to_thread.current_default_thread_limiter().total_tokens
