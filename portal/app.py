@@ -23,6 +23,7 @@ from portal.adapters.mail import Mailer, make_mailer
 from portal.clock import Clock
 from portal.clock import install as install_clock
 from portal.db.engine import make_engine, threads_for
+from portal.services import web_sessions
 from portal.settings import BRUSSELS, ROOT, STATIC_DIR, Settings
 from portal.web import text
 from portal.web.context import Portal
@@ -172,16 +173,22 @@ def create_app(
     portal.payments = payments
     portal.files = files if files is not None else file_store(settings)
 
+    session_reader = web_sessions.AsyncReader(engine)  # the session lookup on the loop
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if (threads := threads_for(engine)) is not None:  # not more threads than connections
             anyio.to_thread.current_default_thread_limiter().total_tokens = threads
-        async with anyio.create_task_group() as tasks:
-            if settings.mail_interval_seconds > 0:
-                tasks.start_soon(_housekeeping, portal)
-            yield
-            tasks.cancel_scope.cancel()
-        engine.dispose()
+        await session_reader.open()
+        try:
+            async with anyio.create_task_group() as tasks:
+                if settings.mail_interval_seconds > 0:
+                    tasks.start_soon(_housekeeping, portal)
+                yield
+                tasks.cancel_scope.cancel()
+        finally:
+            await session_reader.close()
+            engine.dispose()
 
     all_routes: list[BaseRoute] = list(routes.all_routes())
     app = Starlette(
@@ -196,7 +203,13 @@ def create_app(
                 large_paths=re.compile(r"^/my/participation/activities/\d+/edit$"),
             ),
             Middleware(PageGZipMiddleware, minimum_size=400),
-            Middleware(SessionMiddleware, settings=settings, engine=engine, clock=clock),
+            Middleware(
+                SessionMiddleware,
+                settings=settings,
+                engine=engine,
+                clock=clock,
+                reader=session_reader,
+            ),
             Middleware(LocaleMiddleware, settings=settings),
         ],
         exception_handlers={

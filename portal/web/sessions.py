@@ -93,9 +93,15 @@ class SessionHandle:
 
 class SessionMiddleware:
     def __init__(
-        self, app: ASGIApp, settings: Settings, engine: store.Engine, clock: Clock
+        self,
+        app: ASGIApp,
+        settings: Settings,
+        engine: store.Engine,
+        clock: Clock,
+        reader: store.AsyncReader | None = None,
     ) -> None:
         self.app = app
+        self.reader = reader
         self.settings = settings
         self.engine = engine
         self.clock = clock
@@ -112,7 +118,11 @@ class SessionMiddleware:
             and scope["path"] not in {"/healthz"}
             and not scope["path"].startswith("/static/")
         ):
-            handle = await to_thread.run_sync(self._load, raw_id)
+            if self.reader is not None and self.reader.ready():  # PostgreSQL: on the loop
+                found = await self.reader.load(self.settings, raw_id, self.clock.now())
+                handle = self._handle(raw_id, found)
+            else:
+                handle = await to_thread.run_sync(self._load, raw_id)
         scope["session"] = handle.data
         scope["portal.session"] = handle
 
@@ -142,7 +152,10 @@ class SessionMiddleware:
         return None
 
     def _load(self, raw_id: str) -> SessionHandle:
-        stored = store.load(self.engine, self.settings, raw_id, self.clock.now())
+        found = store.load(self.engine, self.settings, raw_id, self.clock.now())
+        return self._handle(raw_id, found)
+
+    def _handle(self, raw_id: str, stored: store.Stored | None) -> SessionHandle:
         if stored is None:
             return SessionHandle(raw_id=None, data=SessionData())
         if stored.expired:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import parse_qs
 
 import httpx
+import psycopg
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from portal.db import models as m
@@ -201,3 +204,33 @@ def test_expired_sessions_are_removed_by_housekeeping(client, app):
     assert delete_expired_sessions(portal.engine, portal.settings, later) >= 1
     with session_scope(portal.engine) as db:
         assert db.exec(select(m.WebSession)).first() is None
+
+
+def test_after_the_database_drops_its_connections_one_signed_in_request_fails_then_all_work(
+    client, app
+):
+    """The session lookup's own connections (PostgreSQL: on the event loop) recover as the
+    engine's do: one failed request after a restart or failover, not more."""
+    engine = app.state.portal.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop connections")
+    sign_in(client, "demo-gent-new")
+    with ThreadPoolExecutor(16) as threads:  # requests at once: the pool opens several
+        assert set(threads.map(lambda _: client.get("/ping").status_code, range(64))) == {200}
+    with engine.connect() as killer:
+        killer.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    engine.dispose()  # the engine's own connections died too (that recovery is tested apart)
+    answers = []
+    for _ in range(4):
+        try:
+            answers.append(client.get("/ping").status_code)
+        except psycopg.OperationalError:  # the test client raises what the server answers 500
+            answers.append(500)
+    assert answers.count(500) <= 1
+    assert answers[-2:] == [200, 200]
+    assert client.get("/my").status_code == 200  # still signed in: the session was kept
