@@ -22,6 +22,7 @@ from portal.services.summaries import (
     counted,
     keyset_page,
     search_condition,
+    window,
 )
 
 __all__ = ["ATTENTION_ORDER", "COUNT_LIMIT", "attention"]
@@ -47,6 +48,11 @@ class Caseload:
     more: bool  # more than COUNT_LIMIT match
     next_after: str  # the cursor of the next page ("": this is the last)
     up_to_date: bool  # False: some lines are from an earlier day (being updated)
+    prev_before: str = ""  # the cursor of the page before ("": this is the first)
+
+
+def _line_cursor(line: m.PersonSummary) -> str:
+    return _cursor(line.attention_rank, line.person_id, line.family_name)
 
 
 def _cursor(rank: int, person_id: int, family_name: str) -> str:
@@ -72,6 +78,7 @@ def caseload(
     *,
     kind: str = "",
     after: str = "",
+    before: str = "",
     page_size: int = PAGE_SIZE,
 ) -> Caseload:
     """A page of the people the caller reaches, what needs attention first, then by name:
@@ -98,17 +105,22 @@ def caseload(
         .where(*conditions),
     )
     order = (col(summary.attention_rank), col(summary.family_name), col(summary.person_id))
-    page = keyset_page(db, summary, conditions, order, _parse_cursor(after), page_size)
+    page = window(
+        lambda position, backwards: keyset_page(
+            db, summary, conditions, order, position, page_size, backwards=backwards
+        ),
+        _parse_cursor(after),
+        _parse_cursor(before),
+        page_size,
+    )
     rows = [
         CaseloadRow(person, municipality, [c for c in line.attention.split(",") if c])
-        for line, person, municipality in page[:page_size]
+        for line, person, municipality in page.lines
     ]
-    next_after = ""
-    if len(page) > page_size:
-        line = page[page_size - 1][0]
-        next_after = _cursor(line.attention_rank, line.person_id, line.family_name)
+    next_after = _line_cursor(page.lines[-1][0]) if page.after and page.lines else ""
+    prev_before = _line_cursor(page.lines[0][0]) if page.before and page.lines else ""
     agency = db.get(m.Agency, agency_id)
-    return Caseload(agency, rows, matches, more, next_after, up_to_date)
+    return Caseload(agency, rows, matches, more, next_after, up_to_date, prev_before)
 
 
 @dataclass(frozen=True)

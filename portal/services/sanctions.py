@@ -24,7 +24,7 @@ from portal.services.caller import Principal
 from portal.services.course import attendance_counts
 from portal.services.dossier import Dossier
 from portal.services.errors import ServiceError, audit
-from portal.services.summaries import counted, keyset_page, search_condition
+from portal.services.summaries import counted, keyset_page, search_condition, window
 
 # (kind, pillar or "", day) of a sanction fact (SanctionFact.key); the review's `deadline`
 # column holds the day: the term where one applies, else the day it happened
@@ -146,6 +146,7 @@ class SanctionPage:
     more: bool
     next_after: str  # the cursor of the next page ("": this is the last)
     up_to_date: bool  # False: some lines are from an earlier day (being updated)
+    prev_before: str = ""  # the cursor of the page before ("": this is the first)
 
 
 def _cursor(row: m.SanctionFactRow) -> str:
@@ -201,12 +202,20 @@ def _fact_conditions(
 
 
 def _page_items(
-    db: Session, conditions: list[Any], after: str, size: int
-) -> tuple[list[SanctionItem], str]:
-    """Up to `size` facts after the cursor, with their people, decisions, what the portal told
-    them and their attendance; and the cursor of the next page ("" when none)."""
-    found = keyset_page(db, m.SanctionFactRow, conditions, _ORDER, _parse_cursor(after), size)
-    page = found[:size]
+    db: Session, conditions: list[Any], after: str, size: int, before: str = ""
+) -> tuple[list[SanctionItem], str, str]:
+    """Up to `size` facts after the cursor `after` (or before `before`), with their people,
+    decisions, what the portal told them and their attendance; and the cursors of the next
+    page and of the page before ("" when none)."""
+    shown = window(
+        lambda position, backwards: keyset_page(
+            db, m.SanctionFactRow, conditions, _ORDER, position, size, backwards=backwards
+        ),
+        _parse_cursor(after),
+        _parse_cursor(before),
+        size,
+    )
+    page = shown.lines
     ids = sorted({row.person_id for row, _, _ in page})
     reviews = reviews_of(db, ids)
     told = told_of(db, ids)
@@ -231,7 +240,8 @@ def _page_items(
                 attendance.get(row.person_id),
             )
         )
-    return items, _cursor(page[-1][0]) if len(found) > size else ""
+    next_after = _cursor(page[-1][0]) if shown.after and page else ""
+    return items, next_after, _cursor(page[0][0]) if shown.before and page else ""
 
 
 def agency_sanctions(
@@ -243,6 +253,7 @@ def agency_sanctions(
     status: str = "",
     pillar: str = "",
     after: str = "",
+    before: str = "",
     page_size: int = PAGE_SIZE,
 ) -> SanctionPage:
     """A page of the sanction facts of the obliged people the caller reaches, those to review
@@ -260,8 +271,8 @@ def agency_sanctions(
         .join(m.Person, col(m.Person.id) == col(m.SanctionFactRow.person_id))
         .where(*conditions),
     )
-    items, next_after = _page_items(db, conditions, after, page_size)
-    return SanctionPage(items, matches, more, next_after, up_to_date)
+    items, next_after, prev_before = _page_items(db, conditions, after, page_size, before)
+    return SanctionPage(items, matches, more, next_after, up_to_date, prev_before)
 
 
 def reviewed_sanctions(
@@ -300,7 +311,7 @@ def _reviewed_batches(
     after = ""
     while True:
         with session_scope(engine) as db:
-            items, after = _page_items(db, conditions, after, batch)
+            items, after, _ = _page_items(db, conditions, after, batch)
         yield from items
         if not after:
             return

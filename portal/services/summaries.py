@@ -18,7 +18,8 @@ Recomputing works in batches of `BATCH` people (never an IN list of the whole ag
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -120,22 +121,53 @@ def keyset_page(
     order: tuple[Any, ...],
     position: tuple[Any, ...] | None,
     size: int,
+    *,
+    backwards: bool = False,
 ) -> list[Any]:
     """Up to `size` + 1 lines of a summary table (`line`: its model, with a person_id) after
     `position` in `order` (keyset paging: the index serves any page at the same cost), each
-    with its person and municipality; one more than asked says whether a next page exists."""
+    with its person and municipality; one more than asked says whether a next page exists.
+    `backwards`: the lines before `position`, nearest first (one more: a page before them)."""
     if position is not None:
-        conditions = [*conditions, tuple_(*order) > tuple_(*position)]
+        key, mark = tuple_(*order), tuple_(*position)
+        conditions = [*conditions, key < mark if backwards else key > mark]
     return list(
         db.exec(
             select(line, m.Person, m.Municipality)
             .join(m.Person, col(m.Person.id) == col(line.person_id))
             .join(m.Municipality, col(m.Municipality.id) == col(m.Person.municipality_id))
             .where(*conditions)
-            .order_by(*order)
+            .order_by(*(c.desc() for c in order) if backwards else order)
             .limit(size + 1)
         ).all()
     )
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which lines a page shows, in the list's order, and whether pages lie before and after."""
+
+    lines: list[Any]
+    before: bool
+    after: bool
+
+
+def window(
+    read: Callable[[tuple[Any, ...] | None, bool], list[Any]],
+    after: tuple[Any, ...] | None,
+    before: tuple[Any, ...] | None,
+    size: int,
+) -> Window:
+    """A page of a keyset-paged list: `read(position, backwards)` gives up to `size` + 1
+    lines (keyset_page). After a cursor: the lines after it; before a cursor: the lines before
+    it, in order; a page before that would not be full is the first page (full) instead."""
+    if before is not None:
+        found = read(before, True)
+        if len(found) > size:
+            return Window(list(reversed(found[:size])), True, True)
+        after = None  # back at the start
+    found = read(after, False)
+    return Window(found[:size], after is not None, len(found) > size)
 
 
 def reviewed_keys(db: Session, person_ids: list[int]) -> dict[int, set[ReviewKey]]:

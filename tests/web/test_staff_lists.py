@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
+from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import insert, update
 from sqlmodel import col, select
 
@@ -22,6 +24,7 @@ from tests.web.test_weight import counting
 
 PERSON_LINK = re.compile(r'href="/staff/persons/(\d+)"')
 NEXT_LINK = re.compile(r'<a href="([^"]+)" rel="next">')
+PREV_LINK = re.compile(r'<a href="([^"]+)" rel="prev">')
 FIRST_FACT = date(2026, 1, 1)
 
 
@@ -382,3 +385,52 @@ def test_the_sanctions_export_is_recorded_in_the_audit_log_with_its_period(clien
     assert [(e.actor, e.details["start"], e.details["end"]) for e in logged] == [
         ("demo-counsellor", "2026-01-01", "")
     ]
+
+
+def walk_back(client, last_page: str) -> list[list[int]]:
+    """Follow "Previous page" from the text of a last page to the first: each page's person
+    ids, last page first."""
+    pages = [[int(x) for x in PERSON_LINK.findall(last_page)]]
+    found = PREV_LINK.search(last_page)
+    while found:
+        page = client.get(unescape(found.group(1)))
+        assert page.status_code == 200
+        pages.append([int(x) for x in PERSON_LINK.findall(page.text)])
+        found = PREV_LINK.search(page.text)
+        assert len(pages) < 20
+    return pages
+
+
+@pytest.mark.parametrize("path", ["/staff?lang=en", "/staff/sanctions?lang=en"])
+def test_previous_page_walks_back_over_the_same_pages(client, app, make, path):
+    engine = app.state.portal.engine
+    agency, counsellor = agency_and_counsellor(make)
+    bulk_people(engine, agency.id, 130, app.state.portal.clock.today())
+    sign_in(client, counsellor)
+    _seen, pages = walk(client, path)
+    assert len(pages) >= 2
+    forward = [[int(x) for x in PERSON_LINK.findall(text)] for text in pages]
+    assert "Previous page" not in pages[0] and all("Previous page" in t for t in pages[1:])
+    assert walk_back(client, pages[-1]) == forward[::-1]
+
+
+def test_previous_page_from_a_cursor_near_the_start_shows_the_full_first_page(client, app, make):
+    engine = app.state.portal.engine
+    agency, counsellor = agency_and_counsellor(make)
+    bulk_people(engine, agency.id, 120, app.state.portal.clock.today())
+    sign_in(client, counsellor)
+    first = client.get("/staff?lang=en").text
+    ids = [int(x) for x in PERSON_LINK.findall(first)]
+    with session_scope(engine) as db:
+        line = db.get(m.PersonSummary, ids[3])
+        assert line is not None
+        cursor = f"{line.attention_rank}.{line.person_id}.{line.family_name}"
+    # before the fourth line (as when lines moved since the link was made): that page would
+    # hold three lines, so the full first page is shown instead, without "Previous page"
+    back = client.get("/staff?" + urlencode({"lang": "en", "before": cursor})).text
+    assert [int(x) for x in PERSON_LINK.findall(back)] == ids
+    assert "Previous page" not in back and "Next page" in back
+    for bad in ("before=nonsense", "before=9.9.x", "before=" + "9" * 150):
+        answer = client.get(f"/staff?lang=en&{bad}")
+        assert answer.status_code == 200  # an unknown cursor: the first page
+        assert [int(x) for x in PERSON_LINK.findall(answer.text)] == ids

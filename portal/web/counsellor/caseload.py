@@ -18,9 +18,11 @@ from portal.web.pages import render
 from portal.web.routing import principal_of
 
 
-def page_link(path: str, params: dict[str, str], after: str = "") -> str:
-    """A link to a page of a list: its filters (those given) and the cursor of the page."""
-    given = {name: value for name, value in {**params, "after": after}.items() if value}
+def page_link(path: str, params: dict[str, str], after: str = "", before: str = "") -> str:
+    """A link to a page of a list: its filters (those given) and the cursor of the page (the
+    page after the line `after`, or before the line `before`)."""
+    cursor = {"after": after, "before": before}
+    given = {name: value for name, value in {**params, **cursor}.items() if value}
     return f"{path}?{urlencode(given)}" if given else path
 
 
@@ -32,9 +34,10 @@ def caseload(request: Request) -> Response:
     if kind not in caseload_service.ATTENTION_ORDER:
         kind = ""
     after = request.query_params.get("after", "")[:200]
+    before = request.query_params.get("before", "")[:200]
     with scoped(portal) as db:
         found = caseload_service.caseload(
-            db, principal, query, portal.clock.today(), kind=kind, after=after
+            db, principal, query, portal.clock.today(), kind=kind, after=after, before=before
         )
         unread = conversations.unread_in_inbox(db, principal)
     params = {"q": query, "kind": kind}
@@ -50,8 +53,11 @@ def caseload(request: Request) -> Response:
             "matches": found.matches,
             "more": found.more,
             "up_to_date": found.up_to_date,
-            "paged": bool(after),
+            "paged": bool(found.prev_before),
             "next_url": page_link("/staff", params, found.next_after) if found.next_after else "",
+            "prev_url": (
+                page_link("/staff", params, before=found.prev_before) if found.prev_before else ""
+            ),
             "start_url": page_link("/staff", params),
             "unread_conversations": unread,
         },

@@ -83,8 +83,9 @@ def _list_context(request: Request, db: unit.Db, today: date) -> dict[str, objec
     pillar = params.get("pillar", "")
     pillar = pillar if pillar in PILLAR_VALUES else ""
     after = params.get("after", "")[:200]
+    before = params.get("before", "")[:200]
     page = sanctions_service.agency_sanctions(
-        db, principal, today, query=query, status=status, pillar=pillar, after=after
+        db, principal, today, query=query, status=status, pillar=pillar, after=after, before=before
     )
     filters = {"q": query, "status": status, "pillar": pillar}
     return {
@@ -96,8 +97,9 @@ def _list_context(request: Request, db: unit.Db, today: date) -> dict[str, objec
         "status": status,
         "pillar": pillar,
         "pillars": PILLAR_VALUES,
-        "paged": bool(after),
+        "paged": bool(page.prev_before),
         "next_url": page_link(PATH, filters, page.next_after) if page.next_after else "",
+        "prev_url": page_link(PATH, filters, before=page.prev_before) if page.prev_before else "",
         "start_url": page_link(PATH, filters),
         "export": Form({"from": params.get("from", ""), "to": params.get("to", "")}),
     }
