@@ -44,6 +44,7 @@ _TABLE = WebSession.__table__  # type: ignore[attr-defined]
 _LOOKUP = sa.select(
     _TABLE.c.staff, _TABLE.c.data, _TABLE.c.created_at, _TABLE.c.last_seen_at
 ).where(_TABLE.c.id == sa.bindparam("id"))
+_DELETE = sa.delete(_TABLE).where(_TABLE.c.id == sa.bindparam("id"))
 
 
 def _autocommit(engine: Engine) -> Engine:
@@ -67,7 +68,7 @@ def load(engine: Engine, settings: Settings, raw_id: str, now: datetime) -> Stor
             return None
         found = _judged(settings, row[0], row[1], row[2], row[3], now)
         if found.expired:
-            conn.execute(sa.delete(_TABLE).where(_TABLE.c.id == key))
+            conn.execute(_DELETE, {"id": key})
         return found
 
 
@@ -101,9 +102,7 @@ class AsyncReader:
         self.pools: dict[Any, Any] = {}  # event loop → its pool (a server has one loop)
         dialect = engine.dialect
         self.lookup = str(_LOOKUP.compile(dialect=dialect))
-        self.delete = str(
-            sa.delete(_TABLE).where(_TABLE.c.id == sa.bindparam("id")).compile(dialect=dialect)
-        )
+        self.delete = str(_DELETE.compile(dialect=dialect))
 
     @staticmethod
     def _loop() -> Any:
