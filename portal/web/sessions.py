@@ -182,7 +182,12 @@ class SessionMiddleware:
             return True
         if handle.raw_id is None:
             return bool(handle.data) or bool(handle.extra.get("expired"))
-        stale = handle.last_seen_at is None or self.clock.now() - handle.last_seen_at > TOUCH_EVERY
+        return self._due(handle, self.clock.now())
+
+    @staticmethod
+    def _due(handle: SessionHandle, now: datetime) -> bool:
+        """A kept session is written when its data changed, or to mark it seen (once a minute)."""
+        stale = handle.last_seen_at is None or now - handle.last_seen_at > TOUCH_EVERY
         return handle.data.modified or stale
 
     def _persist(self, handle: SessionHandle) -> str | None:
@@ -208,8 +213,7 @@ class SessionMiddleware:
                 now,
             )
             return self._cookie(handle.raw_id, None)
-        stale = handle.last_seen_at is None or now - handle.last_seen_at > TOUCH_EVERY
-        if handle.data.modified or stale:
+        if self._due(handle, now):
             store.save(self.engine, handle.raw_id, handle.subject, dict(handle.data), now)
         return None
 
