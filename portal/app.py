@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import re
@@ -12,6 +13,7 @@ from typing import Any
 
 import anyio
 import jinja2
+from markupsafe import Markup
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -67,6 +69,19 @@ def make_templates(manifest: dict[str, str]) -> jinja2.Environment:
     def static_url(path: str) -> str:
         return f"/static/{manifest[path]}/{path}"
 
+    sprite = static_url("img/pictograms.svg")
+
+    @functools.lru_cache(maxsize=64)
+    def pictogram(name: str) -> Markup:
+        """A pictogram of the sprite (img/pictograms.svg), beside words and never instead of
+        them: hidden from screen readers, so a link's, button's or label's accessible name
+        stays its words. (A function, not a macro: a macro imported into a page is rendered
+        anew for every page.)"""
+        return Markup(
+            '<svg class="pictogram" width="24" height="24" aria-hidden="true" '
+            'focusable="false"><use href="{}#{}"></use></svg>'
+        ).format(sprite, name)
+
     from datetime import date as _date
 
     env.filters["todate"] = _date.fromisoformat
@@ -74,6 +89,7 @@ def make_templates(manifest: dict[str, str]) -> jinja2.Environment:
     text.install(env)
     env.globals.update(
         static_url=static_url,
+        pictogram=pictogram,
         brussels=BRUSSELS,
         format_date=i18n.format_date,
         format_datetime=i18n.format_datetime,

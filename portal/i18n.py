@@ -6,6 +6,7 @@ handlers run in the thread pool too. Message ids are English.
 
 from __future__ import annotations
 
+import functools
 from contextvars import ContextVar
 from datetime import date, datetime
 from functools import cache
@@ -115,10 +116,22 @@ def negotiate(
 
 
 def _babel_locale(language: str | None = None) -> Locale:
-    return Locale.parse(FORMAT_LOCALES.get(language or current_language(), "nl_BE"))
+    return _parsed_locale(FORMAT_LOCALES.get(language or current_language(), "nl_BE"))
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed_locale(identifier: str) -> Locale:
+    """Babel's locale, parsed once per process (a page formats a dozen dates and sums)."""
+    return Locale.parse(identifier)
 
 
 def format_date(day: date, form: str = "long", language: str | None = None) -> str:
+    return _formatted_date(day, form, language or current_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted_date(day: date, form: str, language: str) -> str:
+    """Babel's words for a day, kept (a page shows a dozen dates, mostly the same ones)."""
     return babel_format_date(day, format=form, locale=_babel_locale(language))
 
 
@@ -159,6 +172,11 @@ def format_time(moment: datetime, form: str = "short", language: str | None = No
 
 def format_money(cents: int, language: str | None = None) -> str:
     """Integer cents as euro in the reader's locale, without passing through a float."""
+    return _formatted_money(cents, language or current_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted_money(cents: int, language: str) -> str:
     from decimal import Decimal
 
     return format_currency(Decimal(cents) / 100, "EUR", locale=_babel_locale(language))
