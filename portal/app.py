@@ -190,6 +190,7 @@ def create_app(
     portal.files = files if files is not None else file_store(settings)
 
     session_reader = web_sessions.AsyncReader(engine)  # the session lookup on the loop
+    portal.reader = session_reader  # and reads of pages that answer on the loop (/my)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -399,9 +400,10 @@ def person_for_staff(db: Session, caller: Principal, person_id: int) -> m.Person
     return person_in_scope(db, caller, person_id)
 
 
-def unread_total(db: Session, person_id: int) -> int:
-    """The person's unread inbox messages and conversations (the badge on "Messages"), in one
-    query (it is on every page of the person's)."""
+def unread_counts(person_id: Any) -> tuple[Any, Any]:
+    """The person's unread inbox messages and unread conversations, as two scalar subqueries:
+    for `unread_total`, or for a query that reads more at once (services.dashboard; its
+    `person_id` may be a bound parameter, a query built once)."""
     post, read = m.ConversationPost, m.ConversationRead
     newest_from_staff = (
         select(func.max(post.id))
@@ -428,5 +430,12 @@ def unread_total(db: Session, person_id: int) -> int:
         .where(m.Message.person_id == person_id, col(m.Message.read_at).is_(None))
         .scalar_subquery()
     )
+    return messages, conversations
+
+
+def unread_total(db: Session, person_id: int) -> int:
+    """The person's unread inbox messages and conversations (the badge on "Messages"), in one
+    query (it is on every page of the person's)."""
+    messages, conversations = unread_counts(person_id)
     found = db.exec(select(messages, conversations)).one()
     return int(found[0] or 0) + int(found[1] or 0)

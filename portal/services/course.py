@@ -231,6 +231,25 @@ def active_modules(db: Session) -> list[m.CourseModule]:
     return list(loaded.modules)
 
 
+def active_key(db: Session) -> str:
+    """The active course version as this process knows it ("" before the first load): the
+    stamp of what is computed from the course (services.dashboard)."""
+    active_modules(db)
+    return _key_text(_LOADED[db.get_bind()].key)
+
+
+def known_key(engine: Any) -> str | None:
+    """`active_key` without a query: None when this process is due to look again."""
+    loaded = _LOADED.get(engine)
+    if loaded is None or time.monotonic() - loaded.checked_at >= VERSION_CHECK_SECONDS:
+        return None
+    return _key_text(loaded.key)
+
+
+def _key_text(key: tuple[str, datetime] | None) -> str:
+    return f"{key[0]}@{key[1].isoformat()}" if key is not None else ""
+
+
 def forget_loaded_course(db: Session) -> None:
     """This process looks up the active version again at its next use (after loading one)."""
     _LOADED.pop(db.get_bind(), None)

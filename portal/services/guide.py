@@ -49,6 +49,9 @@ class Guide:
     course_counts: tuple[int, int] | None  # online MO course: (modules done, required)
     next_module: str | None  # the module id to continue with
     charges: dict[str, Charge]  # the open fees by key, to name them
+    # the first moment after `now` when time alone changes the guide within the day: a held
+    # seat running out (the test bookable again), a booked test starting (no longer to come)
+    changes_at: datetime | None = None
 
     def task(self, pillar: Pillar) -> Task | None:
         return next((t for t in self.tasks if t.pillar is pillar), None)
@@ -76,6 +79,15 @@ def guide_for(
             open_fees.append(OpenFee(pillar, line.key, line.charge.amount_cents))
 
     booked: dict[Pillar, date] = {}
+    changes_at = min(
+        (
+            moment
+            for booking_row, session, _place in owed.bookings
+            for moment in (booking_row.hold_expires_at, session.starts_at)
+            if moment is not None and moment > now
+        ),
+        default=None,
+    )
     for test, day in booking.upcoming_of(owed.bookings, now).items():
         pillar = PILLAR_OF_TEST.get(test)
         if pillar is not None and day < booked.get(pillar, date.max):
@@ -113,4 +125,6 @@ def guide_for(
         ),
     )
     all_tasks = tasks(evaluation.pillars, doings)
-    return Guide(all_tasks, what_now(all_tasks), open_cents, counts, next_module, charges)
+    return Guide(
+        all_tasks, what_now(all_tasks), open_cents, counts, next_module, charges, changes_at
+    )

@@ -89,7 +89,8 @@ class AsyncReader:
     went from a third of an anonymous one's throughput to over half). The app's lifespan opens
     it in its loop and closes it; where it is not open (SQLite, a loop it was not opened in),
     `ready()` is False and callers use `load` in a thread. The statements are the Core ones
-    above, compiled once for PostgreSQL."""
+    above, compiled once for PostgreSQL. Other read-only page queries use it too (`first`:
+    services.dashboard's "My integration")."""
 
     def __init__(self, engine: Engine, size: int = 4) -> None:
         self.conninfo: str | None = None
@@ -101,8 +102,10 @@ class AsyncReader:
         self.size = size
         self.pools: dict[Any, Any] = {}  # event loop → its pool (a server has one loop)
         dialect = engine.dialect
+        self.dialect = dialect
         self.lookup = str(_LOOKUP.compile(dialect=dialect))
         self.delete = str(_DELETE.compile(dialect=dialect))
+        self.compiled: dict[Any, tuple[str, dict[str, Any]]] = {}
 
     @staticmethod
     def _loop() -> Any:
@@ -140,6 +143,25 @@ class AsyncReader:
 
     def ready(self) -> bool:
         return bool(self.pools) and self._loop() in self.pools
+
+    async def first(self, statement: Any, params: dict[str, Any]) -> Any:
+        """The first row of a read-only Core `statement` (built once, compiled here once) with
+        `params`, on the loop; None when there is none."""
+        import psycopg
+
+        found = self.compiled.get(statement)
+        if found is None:
+            compiled = statement.compile(dialect=self.dialect)
+            found = self.compiled[statement] = (str(compiled), dict(compiled.params))
+        sql, fixed = found
+        pool = self.pools[self._loop()]
+        try:
+            async with pool.connection() as conn:
+                cursor = await conn.execute(sql, {**fixed, **params})
+                return await cursor.fetchone()
+        except psycopg.OperationalError:
+            await pool.check()  # as in `load`
+            raise
 
     async def load(self, settings: Settings, raw_id: str, now: datetime) -> Stored | None:
         """As `load`, on the event loop."""

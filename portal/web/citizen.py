@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -17,6 +18,7 @@ from portal.i18n import current_language
 from portal.services import conversations, guide, notify, trajectory, unit
 from portal.services.caller import Principal
 from portal.services.contract_texts import contract_texts
+from portal.services.dashboard import Mine, kept_dashboard, my_dashboard
 from portal.services.dossier import Dossier, dossier_for
 from portal.services.errors import ServiceError
 from portal.web.context import portal_of
@@ -35,42 +37,31 @@ def _own_dossier(db: unit.Db, principal: Principal, *, amendments: bool = True) 
     return dossier
 
 
-def dossier_context(
-    dossier: Dossier, today: Any, evaluation: Evaluation | None = None
+def evaluation_context(
+    evaluation: Evaluation, region: str, today: Any, participation_hours: int
 ) -> dict[str, Any]:
-    """What the dashboard and plan pages show, for the person or their counsellor (with
-    `evaluation`, what another view of the dossier says, e.g. as if signed today)."""
-    evaluation = evaluation or dossier.evaluate(today)
-    region = dossier.municipality.region
-    by_pillar = {c.pillar: c for c in dossier.components}
-    pillars = []
-    for view in evaluation.pillars:
-        pillars.append(
-            {
-                "view": view,
-                "name": labels.pillar_name(view.pillar.value, region),
-                "hint": labels.gettext(labels.PILLAR_HINTS[view.pillar.value]),
-                "status": labels.status_name(view.status.value),
-                "days_left": (view.deadline - today).days if view.deadline else None,
-                "component": by_pillar.get(view.pillar.value),
-            }
-        )
-    alerts = [
+    """What the rules say on `today`, in the reader's words: the pillars, alerts and next
+    deadlines (the dashboard, the plan, the counsellor's view of a person)."""
+    pillars = [
         {
-            "alert": alert,
-            "name": labels.pillar_name(alert.pillar.value, region),
+            "view": view,
+            "name": labels.pillar_name(view.pillar.value, region),
+            "hint": labels.gettext(labels.PILLAR_HINTS[view.pillar.value]),
+            "status": labels.status_name(view.status.value),
+            "days_left": (view.deadline - today).days if view.deadline else None,
         }
+        for view in evaluation.pillars
+    ]
+    alerts = [
+        {"alert": alert, "name": labels.pillar_name(alert.pillar.value, region)}
         for alert in evaluation.alerts
     ]
     upcoming = [
         {"name": labels.pillar_name(p.value, region), "deadline": d, "days_left": (d - today).days}
         for p, d in evaluation.upcoming
     ]
-    signed_on = dossier.contract.signed_on if dossier.contract else None
     return {
-        "participation_hours": rules_on(signed_on or today).participation_hours,
-        "dossier": dossier,
-        "person": dossier.person,
+        "participation_hours": participation_hours,
         "evaluation": evaluation,
         "eligible": evaluation.eligibility in {Eligibility.OBLIGED, Eligibility.VOLUNTARY},
         "obliged": evaluation.eligibility is Eligibility.OBLIGED,
@@ -83,20 +74,64 @@ def dossier_context(
     }
 
 
-def dashboard(request: Request) -> Response:
+def dossier_context(
+    dossier: Dossier, today: Any, evaluation: Evaluation | None = None
+) -> dict[str, Any]:
+    """What the plan pages show, for the person or their counsellor (with `evaluation`, what
+    another view of the dossier says, e.g. as if signed today)."""
+    evaluation = evaluation or dossier.evaluate(today)
+    signed_on = dossier.contract.signed_on if dossier.contract else None
+    context = evaluation_context(
+        evaluation,
+        dossier.municipality.region,
+        today,
+        rules_on(signed_on or today).participation_hours,
+    )
+    by_pillar = {c.pillar: c for c in dossier.components}
+    for item in context["pillars"]:
+        item["component"] = by_pillar.get(item["view"].pillar.value)
+    context.update(
+        dossier=dossier,
+        person=dossier.person,
+        given_name=dossier.person.given_name,
+        agency=dossier.agency,
+    )
+    return context
+
+
+async def dashboard(request: Request) -> Response:
+    """My integration: the page kept for the person (services.dashboard), in their words. It
+    answers on the event loop when the kept page is still true (one query); otherwise the page
+    is computed in a thread."""
     portal = portal_of(request)
-    today = portal.clock.today()
-    with unit.work(portal.engine) as db:
-        dossier = _own_dossier(db, principal_of(request), amendments=False)  # not shown here
-        evaluation = dossier.evaluate(today)  # once, for the page and the guide
-        context = dossier_context(dossier, today, evaluation)
-        context["unread"] = conversations.unread_total(db, dossier.person_id)
-        if context["eligible"]:
-            found = guide.guide_for(db, dossier, portal.clock.now(), evaluation)
-            context.update(guide_context(found, dossier.municipality.region))
-    if not context["eligible"]:
+    principal = principal_of(request)
+    now = portal.clock.now()
+    mine = None
+    if portal.reader is not None:
+        mine = await kept_dashboard(portal.reader, portal.engine, principal, now)
+    if mine is None:
+        mine = await run_in_threadpool(_computed_dashboard, portal.engine, principal, now)
+    if mine is None:
+        raise HTTPException(status_code=404)
+    page = mine.dashboard
+    context = evaluation_context(page.evaluation, page.region, now.date(), page.participation_hours)
+    context.update(
+        given_name=page.given_name,
+        agency=page.agency,
+        has_contract=page.has_contract,
+        signed_on=page.signed_on,
+        attest_issued_on=page.attest_issued_on,
+        unread=mine.unread,
+    )
+    if page.guide is None:
         return render(request, "citizen/not_eligible.html", context, personal=True)
+    context.update(guide_context(page.guide, page.region))
     return render(request, "citizen/dashboard.html", context, personal=True)
+
+
+def _computed_dashboard(engine: unit.Engine, principal: Principal, now: Any) -> Mine | None:
+    with unit.work(engine) as db:
+        return my_dashboard(db, principal, now)
 
 
 def plan(request: Request) -> Response:
@@ -254,7 +289,7 @@ def routes() -> list[Any]:
         route("/my/contract", contract, Audience.CITIZEN, methods=("GET", "POST")),
         route("/my/contract/print", contract_print, Audience.CITIZEN),
         route("/my/attest", attest_page, Audience.CITIZEN),
-        route("/my", dashboard, Audience.CITIZEN),
+        route("/my", dashboard, Audience.CITIZEN, stream=True),
         route("/my/plan", plan, Audience.CITIZEN),
         route("/my/inbox", inbox, Audience.CITIZEN),
         route("/my/inbox/{message_id:id}", message_detail, Audience.CITIZEN),

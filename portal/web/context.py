@@ -28,6 +28,7 @@ class Portal:
     oauth: Any = None
     payments: Any = None
     files: Any = None  # portal.adapters.storage.FileStore (pillar-4 evidence)
+    reader: Any = None  # services.web_sessions.AsyncReader: reads on the event loop (PostgreSQL)
 
 
 def portal_of(request: Request) -> Portal:

@@ -176,8 +176,9 @@ def route(
     name: str | None = None,
     stream: bool = False,
 ) -> AudienceRoute:
-    """`stream=True`: the handler is `async`, reads the body itself (uploads, with limits) and
-    must call `require_csrf` with the token it read, before it changes anything."""
+    """`stream=True`: the handler is `async` and runs on the event loop (it must not block:
+    blocking work goes to a thread); it reads any body itself (uploads, with limits) and must
+    call `require_csrf` with the token it read, before it changes anything."""
 
     async def endpoint(request: Request) -> Response:
         if audience is Audience.API_KEY:

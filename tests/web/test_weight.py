@@ -248,6 +248,47 @@ def test_a_signed_in_ping_costs_one_statement_and_no_transaction(client, app, mo
         assert statements[:2] == ["SELECT", "SELECT"]  # the two pings: a read each
 
 
+def test_a_kept_my_page_is_one_read_and_on_postgresql_answers_on_the_loop(client, app, monkeypatch):
+    """/my shows the page kept for the person (services.dashboard) when nothing changed: one
+    query for the page and the unread counts. On PostgreSQL it runs on the event loop with the
+    session lookup (no thread, nothing through the engine); on SQLite it is one SELECT after
+    the session lookup's."""
+    from portal.services.web_sessions import AsyncReader
+
+    engine = app.state.portal.engine
+    sign_in(client, "demo-gent-new")
+    assert client.get("/my").status_code == 200  # computed and kept
+    statements: list[str] = []
+    on_the_loop: list[str] = []
+    real_load, real_first = AsyncReader.load, AsyncReader.first
+
+    async def counted_load(self, *args):
+        on_the_loop.append("session")
+        return await real_load(self, *args)
+
+    async def counted_first(self, statement, params):
+        on_the_loop.append("page")
+        return await real_first(self, statement, params)
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split()[0].upper())
+
+    monkeypatch.setattr(AsyncReader, "load", counted_load)
+    monkeypatch.setattr(AsyncReader, "first", counted_first)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = client.get("/my")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert page.status_code == 200 and "Amina" in page.text
+    if engine.dialect.name == "postgresql":
+        assert on_the_loop == ["session", "page"]
+        assert statements == []
+    else:
+        assert on_the_loop == []
+        assert [s for s in statements if s not in {"BEGIN", "COMMIT"}] == ["SELECT", "SELECT"]
+
+
 def test_many_requests_at_once_reuse_the_pools_connections(client, app):
     """A worker runs no more threads for blocking work than its pool holds connections: 40
     requests at once open no connection beyond the pool (an overflow connection would be

@@ -54,7 +54,7 @@ from portal.db.models.people import (
     Waiver,
 )
 from portal.db.models.requests import PersonRequest, RequestFile
-from portal.db.models.summaries import PersonSummary, SanctionFactRow
+from portal.db.models.summaries import PersonDashboard, PersonSummary, SanctionFactRow
 from portal.db.models.system import (
     AppMeta,
     AuditLog,
@@ -107,6 +107,7 @@ __all__ = [
     "Payment",
     "PaymentEvent",
     "Person",
+    "PersonDashboard",
     "PersonRequest",
     "PersonSummary",
     "PlanComponent",

@@ -50,3 +50,21 @@ class SanctionFactRow(SQLModel, table=True):
     days_overdue: int | None = None
     reason: str = Field(default="", max_length=500)
     reviewed: bool = False
+
+
+class PersonDashboard(SQLModel, table=True):
+    """A person's "My integration" as computed (services.dashboard): the rules' evaluation and
+    the guide, language-neutral, as JSON. True while `version` is `computed_version` (database
+    triggers add 1 to `version` whenever a record it is computed from is written, whoever
+    writes it: migration 0023), the code and course content are those of `stamp`, and the time
+    is within [`computed_at`, `fresh_until`) (POSIX seconds: midnight in Brussels, a held seat
+    running out or a booked test starting end it)."""
+
+    __tablename__ = "person_dashboard"
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    version: int = 0
+    computed_version: int | None = None  # None: never computed
+    stamp: str = Field(default="", max_length=80)
+    computed_at: int = 0
+    fresh_until: int = 0
+    data: str = Field(default="", sa_type=sa.Text)
