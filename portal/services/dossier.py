@@ -233,17 +233,23 @@ class _OfPerson(Protocol):
 _Row = TypeVar("_Row", bound=_OfPerson)
 
 
-def load_dossiers(db: Session, person_ids: list[int], agency_id: int) -> list[Dossier]:
+def load_dossiers(
+    db: Session, person_ids: list[int], agency_id: int | None, *, modules: bool = False
+) -> list[Dossier]:
     """Many persons' records in a fixed number of queries (for the caseload and the sanction
-    list), only those of `agency_id`, in the order of `person_ids`."""
+    list: only those of `agency_id`; None: anyone's, for the periodic jobs), in the order of
+    `person_ids`. `modules`: with the NT2 modules of their plans (what fees arise from)."""
     if not person_ids:
         return []
-    rows = db.exec(
+    query = (
         select(m.Person, m.Municipality, m.Agency)
         .join(m.Municipality, col(m.Municipality.id) == col(m.Person.municipality_id))
         .join(m.Agency, col(m.Agency.id) == col(m.Person.agency_id))
-        .where(col(m.Person.id).in_(person_ids), m.Person.agency_id == agency_id)
-    ).all()
+        .where(col(m.Person.id).in_(person_ids))
+    )
+    if agency_id is not None:
+        query = query.where(m.Person.agency_id == agency_id)
+    rows = db.exec(query).all()
     ids = [person.id for person, _, _ in rows]
     contracts = {
         c.person_id: c
@@ -273,6 +279,16 @@ def load_dossiers(db: Session, person_ids: list[int], agency_id: int) -> list[Do
         a.person_id: a
         for a in db.exec(select(m.Attest).where(col(m.Attest.person_id).in_(ids))).all()
     }
+    nt2_modules: dict[int | None, list[m.Nt2Module]] = {}
+    if modules:
+        contract_of = {c.id: c.contract_id for found in components.values() for c in found}
+        for module in db.exec(
+            select(m.Nt2Module)
+            .join(m.PlanComponent, col(m.PlanComponent.id) == col(m.Nt2Module.component_id))
+            .where(col(m.PlanComponent.contract_id).in_([c.id for c in contracts.values()]))
+            .order_by(col(m.Nt2Module.position))
+        ).all():
+            nt2_modules.setdefault(contract_of[module.component_id], []).append(module)
     by_id: dict[int, Dossier] = {}
     for person, municipality, agency in rows:
         person_id = person.id
@@ -287,7 +303,7 @@ def load_dossiers(db: Session, person_ids: list[int], agency_id: int) -> list[Do
             tuple(suspensions.get(person_id, [])),
             tuple(exemptions.get(person_id, [])),
             tuple(facts.get(person_id, [])),
-            (),
+            tuple(nt2_modules.get(contract.id, [])) if contract else (),
             (),
             attests.get(person_id),
         )

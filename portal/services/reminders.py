@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -19,17 +19,21 @@ from sqlmodel import Session, col, select
 
 from portal.db import models as m
 from portal.db.engine import session_scope
+from portal.domain.evaluate import Evaluation
 from portal.domain.model import Eligibility
 from portal.domain.reminders import Reminder, ReminderKind, due_reminders
 from portal.domain.rules import rules_on
 from portal.services import booking, notify
-from portal.services.dossier import Dossier, load_dossier
+from portal.services.dossier import Dossier, load_dossier, load_dossiers
 from portal.services.payments import statement
+from portal.services.payments.owed import fee_sources
+from portal.services.seats import CONFIRMED
 from portal.settings import BRUSSELS
 
 log = logging.getLogger("portal.reminders")
 
 IN_PROGRAMME = frozenset({Eligibility.OBLIGED, Eligibility.VOLUNTARY})
+BATCH = 500  # people a round reads at once
 
 
 @dataclass(frozen=True)
@@ -39,20 +43,47 @@ class Due:
     params: dict[str, object]
 
 
-def due_for(db: Session, dossier: Dossier, now: datetime) -> list[Due]:
-    """The reminders due for one person today, with what their message says."""
-    today = now.astimezone(BRUSSELS).date()
+def _in_programme(dossier: Dossier, today: date) -> Evaluation | None:
+    """What the rules say today, for a person in the programme with a signed contract."""
     evaluation = dossier.evaluate(today)
     signed = dossier.contract.signed_on if dossier.contract else None
     if evaluation.eligibility not in IN_PROGRAMME or signed is None:
+        return None
+    return evaluation
+
+
+def _reminders(
+    dossier: Dossier,
+    evaluation: Evaluation,
+    today: date,
+    tests: list[tuple[int, str, date]],
+    fees: list[tuple[str, date]],
+) -> tuple[Reminder, ...]:
+    assert dossier.contract is not None and dossier.contract.signed_on is not None
+    return due_reminders(
+        today,
+        # while suspended the deadlines move: no reminder until the suspension ends
+        deadlines=() if evaluation.suspended_today else evaluation.upcoming,
+        tests=tests,
+        fees=fees,
+        obliged=evaluation.eligibility is Eligibility.OBLIGED,
+        windows=rules_on(dossier.contract.signed_on).reminder_days,
+    )
+
+
+def due_for(db: Session, dossier: Dossier, now: datetime) -> list[Due]:
+    """The reminders due for one person today, with what their message says."""
+    today = now.astimezone(BRUSSELS).date()
+    evaluation = _in_programme(dossier, today)
+    if evaluation is None:
         return []
     seats = booking.upcoming_bookings(db, dossier.person_id, now)
     places = {seat.booking.id: seat for seat in seats}
     lines = {line.key: line for line in statement(db, dossier).lines}
-    reminders = due_reminders(
+    reminders = _reminders(
+        dossier,
+        evaluation,
         today,
-        # while suspended the deadlines move: no reminder until the suspension ends
-        deadlines=() if evaluation.suspended_today else evaluation.upcoming,
         tests=[
             (seat.booking.id, seat.booking.test, seat.session.starts_at.astimezone(BRUSSELS).date())
             for seat in seats
@@ -64,8 +95,6 @@ def due_for(db: Session, dossier: Dossier, now: datetime) -> list[Due]:
             for line in lines.values()
             if line.payable and not line.key.startswith("test:")
         ],
-        obliged=evaluation.eligibility is Eligibility.OBLIGED,
-        windows=rules_on(signed).reminder_days,
     )
     due = []
     for reminder in reminders:
@@ -136,8 +165,70 @@ def send_for(engine: Engine, person_id: int, now: datetime) -> int:
         return 0
 
 
+def maybe_due(db: Session, people: list[int], now: datetime) -> list[int]:
+    """Of `people`, those who may have a reminder due today and not sent yet: everyone
+    `send_for` would send to, and a few more (a fee neither paid nor waived counts as open,
+    also one the rules make free). Read for them all in a fixed number of queries, so that a
+    round does not read every person's records one by one (most have nothing due in an hour)."""
+    today = now.astimezone(BRUSSELS).date()
+    tests: dict[int, list[tuple[int, str, date]]] = {}
+    for booking_id, person_id, test, starts_at in db.exec(
+        select(m.Booking.id, m.Booking.person_id, m.Booking.test, m.TestSession.starts_at)
+        .join(m.TestSession, col(m.TestSession.id) == col(m.Booking.session_id))
+        .where(
+            col(m.Booking.person_id).in_(people),
+            m.Booking.status == CONFIRMED,
+            col(m.TestSession.starts_at) > now,
+        )
+    ).all():
+        assert booking_id is not None
+        tests.setdefault(person_id, []).append(
+            (booking_id, test, starts_at.astimezone(BRUSSELS).date())
+        )
+    sent: dict[int, set[str]] = {}
+    for person_id, key in db.exec(
+        select(m.ReminderSent.person_id, m.ReminderSent.key).where(
+            col(m.ReminderSent.person_id).in_(people)
+        )
+    ).all():
+        sent.setdefault(person_id, set()).add(key)
+    settled: dict[int, set[str]] = {}  # fees paid or waived are not reminded
+    for person_id, key in db.exec(
+        select(m.Payment.person_id, m.Payment.charge_key).where(
+            col(m.Payment.person_id).in_(people), col(m.Payment.settled_at).is_not(None)
+        )
+    ).all():
+        settled.setdefault(person_id, set()).add(key)
+    for person_id, key in db.exec(
+        select(m.Waiver.person_id, m.Waiver.charge_key).where(col(m.Waiver.person_id).in_(people))
+    ).all():
+        settled.setdefault(person_id, set()).add(key)
+    found = []
+    for dossier in load_dossiers(db, people, None, modules=True):
+        evaluation = _in_programme(dossier, today)
+        if evaluation is None:
+            continue
+        paid = settled.get(dossier.person_id, set())
+        fees = [
+            (source.key, source.arose_on)
+            for source in fee_sources(dossier)
+            if not source.key.startswith("test:") and source.key not in paid
+        ]
+        due = _reminders(dossier, evaluation, today, tests.get(dossier.person_id, []), fees)
+        done = sent.get(dossier.person_id, set())
+        if any(reminder.key not in done for reminder in due):
+            found.append(dossier.person_id)
+    return found
+
+
 def send_round(engine: Engine, now: datetime) -> int:
-    """A round over everyone in the programme; how many reminders were sent."""
+    """A round over everyone in the programme, `BATCH` people at a time (their records read
+    together, `maybe_due`); how many reminders were sent."""
     with session_scope(engine) as db:
         people = _people(db)
-    return sum(send_for(engine, person_id, now) for person_id in people)
+    sent = 0
+    for start in range(0, len(people), BATCH):
+        with session_scope(engine) as db:
+            candidates = maybe_due(db, people[start : start + BATCH], now)
+        sent += sum(send_for(engine, person_id, now) for person_id in candidates)
+    return sent

@@ -13,6 +13,8 @@ from portal.db import models as m
 from portal.db.engine import session_scope
 from portal.domain.dates import add_months
 from portal.services import notify, reminders
+from portal.services.dossier import load_dossier
+from portal.services.payments.owed import fee_sources
 from portal.settings import BRUSSELS
 
 
@@ -181,3 +183,67 @@ def test_a_round_over_everyone_and_the_command(app, make, monkeypatch, capsys):
     monkeypatch.setenv("PORTAL_NOW", (today + timedelta(days=7)).isoformat() + "T08:00")
     assert cli.main(["reminders", "send"]) == 0
     assert capsys.readouterr().out.strip() == "0 reminder(s) sent"
+
+
+def test_a_round_sends_what_each_persons_own_round_sends(app, make):
+    """The round reads people in batches and only goes through those who may have a reminder
+    due (reminders.maybe_due): it sends exactly what a round person by person sends — NT2
+    module fees, tests to come and deadlines included — and nothing to someone who paid."""
+    today = app.state.portal.clock.today()
+    engine = app.state.portal.engine
+    paid = make.person(signed=today)
+    make.paid_at_counter(paid, "mo_course:1")
+    open_fees = make.person(signed=today)  # the MO course and the NT2 modules still open
+    with session_scope(engine) as db:
+        dossier = load_dossier(db, open_fees.id)
+        assert dossier is not None
+        module = next(s for s in fee_sources(dossier) if s.key.startswith("nt2_module:"))
+    day = module.arose_on + timedelta(days=7)  # the module's fee a week after it arose
+    open_fees_too = make.person(signed=day - timedelta(days=7))  # and the MO course's
+    tested = make.person(signed=day - timedelta(days=40))
+    make.mo_course_done(tested)
+    make.booking(tested, make.test_session("mo", in_days=(day - today).days + 5))
+    moment = at(day)
+    with session_scope(engine) as db:
+        everyone = [paid.id, open_fees.id, open_fees_too.id, tested.id]
+        candidates = reminders.maybe_due(db, everyone, moment)
+    assert set(candidates) >= {open_fees.id, open_fees_too.id, tested.id}
+    assert reminders.send_round(engine, moment) >= 3
+    assert f"fee:{module.key}:7" in keys(app, open_fees)
+    assert "fee:mo_course:1:7" in keys(app, open_fees_too)
+    assert any(k.startswith("test:") for k in keys(app, tested))
+    assert not [k for k in keys(app, paid) if k.startswith("fee:mo_course")]
+    with session_scope(engine) as db:  # all sent: nobody is left to go through this hour
+        assert not set(reminders.maybe_due(db, everyone, moment)) & set(candidates)
+
+
+def test_a_round_reads_people_in_batches_not_one_by_one(app, make):
+    """People with nothing due cost the round no queries of their own."""
+    from sqlalchemy import event
+
+    engine = app.state.portal.engine
+    today = app.state.portal.clock.today()
+    moment = at(today + timedelta(days=3))  # nothing due yet for people who signed today
+
+    def count_round() -> int:
+        reminders.send_round(engine, moment)  # what is due for the demo's people goes first
+        statements: list[str] = []
+
+        def record(*_args):
+            statements.append("x")
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            reminders.send_round(engine, moment)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        return len(statements)
+
+    for _ in range(3):
+        paid = make.person(signed=today)
+        make.paid_at_counter(paid, "mo_course:1")
+    small = count_round()
+    for _ in range(12):
+        paid = make.person(signed=today)
+        make.paid_at_counter(paid, "mo_course:1")
+    assert count_round() == small
