@@ -101,6 +101,37 @@ def test_the_queue_comes_a_page_at_a_time_each_activity_once(client, app):
     )
 
 
+PREV = re.compile(r'<a href="(/municipality\?[^"#]*)#queue" rel="prev">')
+
+
+def test_previous_page_walks_the_queue_back_over_the_same_pages(client, app):
+    """From the last page, "Previous page" gives the same pages in reverse (also among
+    activities sent at the same second); the first page has no "Previous page"."""
+    engine = app.state.portal.engine
+    fill_queue(engine, 130)
+    sign_in(client, "demo-gent-officer")
+    forward = pages(client, "/municipality?lang=en&q=Wachtrij")
+    assert len(forward) == 3
+    path = "/municipality?lang=en&q=Wachtrij"
+    for _ in range(2):  # to the last page
+        path = NEXT.search(client.get(path).text).group(1).replace("&amp;", "&")
+    back = []
+    while path:
+        queue = client.get(path).text.split('id="queue"', 1)[1].split("<h2", 1)[0]
+        back.append(ROW.findall(queue))
+        found = PREV.search(queue)
+        path = found.group(1).replace("&amp;", "&") if found else ""
+        assert len(back) < 10
+    assert back == forward[::-1]
+    first = client.get("/municipality?lang=en&q=Wachtrij").text
+    assert 'rel="prev"' not in first and "Back to the start" not in first
+    for bad in ("before=abc", "before=" + "9" * 12, "before=999999"):
+        answer = client.get(f"/municipality?lang=en&q=Wachtrij&{bad}")
+        assert answer.status_code == 200  # an unknown cursor: the first page
+        rows = ROW.findall(answer.text.split('id="queue"', 1)[1].split("<h2", 1)[0])
+        assert rows == forward[0]
+
+
 def test_the_queue_can_be_searched_and_filtered(client, app):
     engine = app.state.portal.engine
     fill_queue(engine, 60)

@@ -32,6 +32,7 @@ from portal.services.errors import ServiceError, audit
 from portal.services.notify import notify
 from portal.services.participation.records import ActivityView, add_event, view_of
 from portal.services.people import record_fact
+from portal.services.summaries import window
 from portal.settings import BRUSSELS
 
 QUEUE_PAGE = 50
@@ -41,11 +42,13 @@ WAITING = (SubmissionStatus.SUBMITTED.value, SubmissionStatus.INFO_REQUESTED.val
 @dataclass(frozen=True)
 class QueuePage:
     """One page of the queue (oldest first): its rows, the activity to continue after (None:
-    this is the last page), and how many are waiting with these filters."""
+    this is the last page), the one to go back from (None: this is the first page), and how
+    many are waiting with these filters."""
 
     rows: list[tuple[m.Activity, m.Person]]
     after: int | None
     total: int
+    before: int | None = None
 
 
 def queue(
@@ -53,13 +56,15 @@ def queue(
     municipality_id: int,
     *,
     after: int | None = None,
+    before: int | None = None,
     search: str = "",
     status: str = "",
     limit: int = QUEUE_PAGE,
 ) -> QueuePage:
     """Open submissions of the people who live in the municipality now, oldest first, a page
-    at a time (keyset: the page after activity `after`; an index on status, sending time and
-    id serves it), optionally only those of a person (`search`: part of a name) or a status."""
+    at a time (keyset: the page after activity `after`, or before activity `before`; an index
+    on status, sending time and id serves it), optionally only those of a person (`search`:
+    part of a name) or a status."""
     statuses = [status] if status in WAITING else list(WAITING)
     conditions: list[Any] = [
         m.Person.municipality_id == municipality_id,
@@ -78,26 +83,36 @@ def queue(
         .join(m.Person, col(m.Person.id) == col(m.Activity.person_id))
         .where(*conditions)
     )
-    page = base
-    if after is not None:
-        mark = db.get(m.Activity, after)
-        if mark is not None and mark.submitted_at is not None:
-            page = page.where(
-                sa.tuple_(col(m.Activity.submitted_at), col(m.Activity.id))
-                > sa.tuple_(sa.literal(mark.submitted_at), sa.literal(mark.id))
-            )
-    rows = db.exec(
-        page.order_by(col(m.Activity.submitted_at), col(m.Activity.id)).limit(limit + 1)
-    ).all()
+    order = (col(m.Activity.submitted_at), col(m.Activity.id))
+
+    def position(activity_id: int | None) -> tuple[Any, ...] | None:
+        mark = db.get(m.Activity, activity_id) if activity_id is not None else None
+        if mark is None or mark.submitted_at is None:
+            return None
+        return (mark.submitted_at, mark.id)
+
+    def read(at: tuple[Any, ...] | None, backwards: bool) -> list[Any]:
+        page = base
+        if at is not None:
+            key, mark = sa.tuple_(*order), sa.tuple_(*(sa.literal(v) for v in at))
+            page = page.where(key < mark if backwards else key > mark)
+        ordered = [c.desc() for c in order] if backwards else list(order)
+        return list(db.exec(page.order_by(*ordered).limit(limit + 1)).all())
+
+    found = window(read, position(after), position(before), limit)
     total = db.exec(
         select(sa.func.count())
         .select_from(m.Activity)
         .join(m.Person, col(m.Person.id) == col(m.Activity.person_id))
         .where(*conditions)
     ).one()
-    shown = [(a, p) for a, p in rows[:limit]]
-    more = len(rows) > limit
-    return QueuePage(shown, shown[-1][0].id if more and shown else None, int(total))
+    shown = [(a, p) for a, p in found.lines]
+    return QueuePage(
+        shown,
+        shown[-1][0].id if found.after and shown else None,
+        int(total),
+        shown[0][0].id if found.before and shown else None,
+    )
 
 
 def decided_by(
@@ -176,13 +191,16 @@ def home(
     municipality_id: int,
     *,
     after: int | None = None,
+    before: int | None = None,
     search: str = "",
     status: str = "",
 ) -> Home:
     """A page of the queue, and the last 20 decisions of the municipality."""
     return Home(
         municipality=db.get(m.Municipality, municipality_id),
-        waiting=queue(db, municipality_id, after=after, search=search, status=status),
+        waiting=queue(
+            db, municipality_id, after=after, before=before, search=search, status=status
+        ),
         decided=decided_by(db, municipality_id, limit=20),
     )
 

@@ -36,14 +36,20 @@ DECISION_FIELDS = {
 QUEUE_STATUSES = svc.WAITING  # the statuses of the queue, as the service knows them
 
 
+def _cursor(value: str) -> int | None:
+    """An activity id from a page link; anything else is no cursor (the first page)."""
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
 def municipality_home(
     request: Request, export_form: Form | None = None, status: int = 200
 ) -> Response:
-    """The queue a page at a time (`after`: the last activity of the page before), with a
-    search on names and organisations and a status filter (plain GET: works without
-    JavaScript, and a page can be bookmarked)."""
+    """The queue a page at a time (`after`: the last activity of the page before; `before`:
+    the first of the page after), with a search on names and organisations and a status
+    filter (plain GET: works without JavaScript, and a page can be bookmarked)."""
     params = request.query_params
     after = params.get("after", "")
+    before = params.get("before", "")
     search = params.get("q", "").strip()[:100]
     waiting_status = params.get("status", "")
     if waiting_status not in QUEUE_STATUSES:
@@ -52,7 +58,8 @@ def municipality_home(
         home = svc.home(
             db,
             municipality_id_of(request),
-            after=int(after) if after.isdigit() and len(after) < 10 else None,
+            after=_cursor(after),
+            before=_cursor(before),
             search=search,
             status=waiting_status,
         )
@@ -71,7 +78,14 @@ def municipality_home(
                 if home.waiting.after is not None
                 else ""
             ),
-            "first_page": ("/municipality?" + urlencode(filters)) if after else "",
+            "prev_page": (
+                "/municipality?" + urlencode({**filters, "before": home.waiting.before})
+                if home.waiting.before is not None
+                else ""
+            ),
+            "first_page": (
+                "/municipality?" + urlencode(filters) if home.waiting.before is not None else ""
+            ),
             "search": search,
             "status": waiting_status,
             "status_options": [(s, activity_status_name(s)) for s in QUEUE_STATUSES],
