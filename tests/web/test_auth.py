@@ -234,3 +234,17 @@ def test_after_the_database_drops_its_connections_one_signed_in_request_fails_th
     assert answers.count(500) <= 1
     assert answers[-2:] == [200, 200]
     assert client.get("/my").status_code == 200  # still signed in: the session was kept
+
+
+def test_an_odd_cookie_of_another_site_part_does_not_sign_the_person_out(client, app):
+    """Browsers send every cookie of the domain; one the portal did not set and cannot read
+    (a quote in its name, say) must not hide the session cookie beside it."""
+    sign_in(client, "demo-gent-new")
+    name = app.state.portal.settings.session_cookie_name
+    session = client.cookies.get(name)
+    assert session
+    client.cookies.clear()
+    page = client.get("/my", headers={"Cookie": f'bad"cookie=1; {name}={session}; x=[1'})
+    assert page.status_code == 200 and "Amina" in page.text
+    nobody = client.get("/my", headers={"Cookie": f'bad"cookie=1; {name}=not-a-session-id'})
+    assert nobody.status_code == 303 and nobody.headers["location"].startswith("/login")
