@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -44,6 +45,8 @@ from portal.services.caller import Principal
 from portal.services.dossier import Dossier, load_dossier
 from portal.services.web_sessions import AsyncReader
 from portal.settings import BRUSSELS
+
+log = logging.getLogger("portal.dashboard")
 
 FORMAT = 1  # of the kept JSON: a change of `Dashboard` raises it
 
@@ -178,7 +181,12 @@ def _kept(row: Any, at: int, stamp: str) -> Mine | None:
     version, computed_version, kept_stamp, computed_at, fresh_until, data, messages, talks = row
     if computed_version != version or kept_stamp != stamp or not computed_at <= at < fresh_until:
         return None
-    return Mine(_ADAPTER.validate_json(data), int(messages or 0) + int(talks or 0))
+    try:
+        page = _ADAPTER.validate_json(data)
+    except ValidationError:  # not what this code writes (edited by hand, say): compute it
+        log.warning("the kept page of a person could not be read; computing it again")
+        return None
+    return Mine(page, int(messages or 0) + int(talks or 0))
 
 
 async def kept_dashboard(

@@ -272,3 +272,15 @@ def test_what_the_rules_say_is_kept_exactly(facts):
     today = datetime(2026, 3, 16, tzinfo=BRUSSELS).date()
     evaluation = evaluate(facts, today)
     assert adapter.validate_json(adapter.dump_json(evaluation)) == evaluation
+
+
+def test_a_kept_page_that_cannot_be_read_is_computed_again(app, make):
+    person = make.person()
+    first = page_of(app, person)
+    run(
+        app,
+        "UPDATE person_dashboard SET data = '{\"given_name\": 1}' WHERE person_id = :p",
+        p=person.id,
+    )
+    assert page_of(app, person) == first  # computed again, and kept again
+    assert row_of(app, person).data != '{"given_name": 1}'
