@@ -226,7 +226,7 @@ def my_dashboard(db: Session, caller: Principal, now: datetime) -> Mine | None:
     if dossier is None:
         return None
     page = compute(db, dossier, now)
-    unread = conversations.unread_total(db, person_id)
+    unread = int(row[6] or 0) + int(row[7] or 0)  # read with the version
     db.commit()  # the reads end here (SQLite: the write below starts a transaction of its own)
     db.connection().execute(
         sa.update(_ROW)
