@@ -69,6 +69,15 @@ SERVER_POOL: dict[str, Any] = {
 }
 
 
+def insert_for(bind: Any, table: Any) -> Any:
+    """An INSERT into `table` for the database `bind` (an engine, connection or session) uses,
+    with PostgreSQL's and SQLite's ON CONFLICT clauses (`on_conflict_do_nothing`, `…_update`)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    return (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A unit of work: commits on success, rolls back on error."""

@@ -32,11 +32,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from portal.db import models as m
+from portal.db.engine import insert_for
 from portal.domain.evaluate import Evaluation
 from portal.domain.model import Eligibility
 from portal.domain.rules import rules_on
@@ -166,9 +166,8 @@ def _read(db: Session, person_id: int) -> Any:
 
 
 def _make_row(db: Session, person_id: int) -> None:
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
     db.connection().execute(
-        insert(_ROW)
+        insert_for(db, _ROW)
         .values(person_id=person_id, version=0, stamp="", computed_at=0, fresh_until=0, data="")
         .on_conflict_do_nothing(index_elements=["person_id"])
     )

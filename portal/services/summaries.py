@@ -24,14 +24,13 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import event, func, or_, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, delete, select
 
 from portal import clock
 from portal.db import models as m
-from portal.db.engine import session_scope
+from portal.db.engine import insert_for, session_scope
 from portal.domain.model import Eligibility
 from portal.domain.sanctions import sanction_facts
 from portal.services.dossier import Dossier, load_dossiers
@@ -262,10 +261,7 @@ def _refresh_batch(db: Session, ids: list[int], today: date) -> None:
 
 
 def _upsert_summaries(db: Session) -> Any:
-    table = m.PersonSummary.__table__  # type: ignore[attr-defined]
-    dialect = db.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table)
+    statement = insert_for(db, m.PersonSummary.__table__)  # type: ignore[attr-defined]
     columns = ("agency_id", "family_name", "attention_rank", "attention", "computed_on")
     return statement.on_conflict_do_update(
         index_elements=["person_id"], set_={name: statement.excluded[name] for name in columns}
