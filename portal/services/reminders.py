@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -165,6 +166,14 @@ def send_for(engine: Engine, person_id: int, now: datetime) -> int:
         return 0
 
 
+def _keys_by_person(db: Session, query: Any, model: Any, people: list[int]) -> dict[int, set[str]]:
+    """The keys `query` selects (person id, key) for `people`, as a set per person."""
+    found: dict[int, set[str]] = {}
+    for person_id, key in db.exec(query.where(col(model.person_id).in_(people))).all():
+        found.setdefault(person_id, set()).add(key)
+    return found
+
+
 def maybe_due(db: Session, people: list[int], now: datetime) -> list[int]:
     """Of `people`, those who may have a reminder due today and not sent yet: everyone
     `send_for` would send to, and a few more (a fee neither paid nor waived counts as open,
@@ -185,24 +194,21 @@ def maybe_due(db: Session, people: list[int], now: datetime) -> list[int]:
         tests.setdefault(person_id, []).append(
             (booking_id, test, starts_at.astimezone(BRUSSELS).date())
         )
-    sent: dict[int, set[str]] = {}
-    for person_id, key in db.exec(
-        select(m.ReminderSent.person_id, m.ReminderSent.key).where(
-            col(m.ReminderSent.person_id).in_(people)
-        )
-    ).all():
-        sent.setdefault(person_id, set()).add(key)
-    settled: dict[int, set[str]] = {}  # fees paid or waived are not reminded
-    for person_id, key in db.exec(
+    sent = _keys_by_person(
+        db, select(m.ReminderSent.person_id, m.ReminderSent.key), m.ReminderSent, people
+    )
+    settled = _keys_by_person(  # fees paid or waived are not reminded
+        db,
         select(m.Payment.person_id, m.Payment.charge_key).where(
-            col(m.Payment.person_id).in_(people), col(m.Payment.settled_at).is_not(None)
-        )
-    ).all():
-        settled.setdefault(person_id, set()).add(key)
-    for person_id, key in db.exec(
-        select(m.Waiver.person_id, m.Waiver.charge_key).where(col(m.Waiver.person_id).in_(people))
-    ).all():
-        settled.setdefault(person_id, set()).add(key)
+            col(m.Payment.settled_at).is_not(None)
+        ),
+        m.Payment,
+        people,
+    )
+    for person_id, keys in _keys_by_person(
+        db, select(m.Waiver.person_id, m.Waiver.charge_key), m.Waiver, people
+    ).items():
+        settled.setdefault(person_id, set()).update(keys)
     found = []
     for dossier in load_dossiers(db, people, None, modules=True):
         evaluation = _in_programme(dossier, today)
