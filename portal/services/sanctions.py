@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy import tuple_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -60,17 +62,22 @@ def told_of(db: Session, person_ids: list[int]) -> dict[int, list[Told]]:
     if not person_ids:
         return out
     rows = db.exec(
-        select(m.ReminderSent, m.Message)
+        select(
+            col(m.ReminderSent.person_id),
+            col(m.ReminderSent.key),
+            col(m.ReminderSent.sent_at),
+            col(m.Message.kind),
+        )
         .join(m.Message, col(m.ReminderSent.message_id) == col(m.Message.id))
         .where(col(m.ReminderSent.person_id).in_(person_ids))
         .where(col(m.ReminderSent.key).startswith("deadline:"))
         .order_by(col(m.ReminderSent.sent_at), col(m.ReminderSent.id))
     ).all()
-    for sent, message in rows:
-        parts = sent.key.split(":")  # deadline:<pillar>:<deadline>:<window>
+    for person_id, key, sent_at, kind in rows:
+        parts = key.split(":")  # deadline:<pillar>:<deadline>:<window>
         window = int(parts[3]) if len(parts) > 3 and parts[3].isdigit() else None
-        out.setdefault(sent.person_id, []).append(
-            Told(sent.sent_at, message.kind, parts[1] if len(parts) > 1 else "", window)
+        out.setdefault(person_id, []).append(
+            Told(sent_at, kind, parts[1] if len(parts) > 1 else "", window)
         )
     return out
 
@@ -275,6 +282,46 @@ def agency_sanctions(
     return SanctionPage(items, matches, more, next_after, up_to_date, prev_before)
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewedFact:
+    """One line of the export: a reviewed fact, whose it is, and the decision taken on it."""
+
+    person_id: int
+    national_number: str | None
+    family_name: str
+    given_name: str
+    region: str
+    fact: SanctionFact
+    decision: str | None  # None: the decision is no longer there
+    review_reason: str | None
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    told: tuple[Told, ...]  # the reminders about the fact's pillar, oldest first
+    attendance: tuple[int, int] | None  # irregular participation: (present, taken)
+
+
+_ROW, _REVIEW = m.SanctionFactRow, m.SanctionReview
+# what a line of the export shows, read as plain columns (no records built: an export has many
+# lines), then the list's order (the keyset)
+_REVIEWED_COLUMNS = (
+    col(m.Person.national_number),
+    col(m.Person.family_name),
+    col(m.Person.given_name),
+    col(m.Municipality.region),
+    col(_ROW.kind),
+    col(_ROW.pillar),
+    col(_ROW.deadline),
+    col(_ROW.on),
+    col(_ROW.days_overdue),
+    col(_ROW.reason),
+    col(_REVIEW.decision),
+    col(_REVIEW.reason),
+    col(_REVIEW.reviewed_by),
+    col(_REVIEW.reviewed_at),
+    *_ORDER,
+)
+
+
 def reviewed_sanctions(
     engine: Engine,
     caller: Principal,
@@ -282,7 +329,7 @@ def reviewed_sanctions(
     start: date | None = None,
     end: date | None = None,
     batch: int = EXPORT_BATCH,
-) -> Iterator[SanctionItem]:
+) -> Iterator[ReviewedFact]:
     """The reviewed sanction facts of the caller's agency whose day lies from `start` to `end`
     (either open), for the export: recorded in the audit log at once (personal data leaving
     the portal), then read lazily, `batch` at a time, each batch in a short transaction of its
@@ -306,15 +353,53 @@ def reviewed_sanctions(
 
 def _reviewed_batches(
     engine: Engine, agency_id: int, start: date | None, end: date | None, batch: int
-) -> Iterator[SanctionItem]:
+) -> Iterator[ReviewedFact]:
     conditions = _fact_conditions(agency_id, status="reviewed", start=start, end=end)
-    after = ""
+    query = (
+        sa.select(*_REVIEWED_COLUMNS)
+        .join(m.Person, col(m.Person.id) == col(_ROW.person_id))
+        .join(m.Municipality, col(m.Municipality.id) == col(m.Person.municipality_id))
+        .join(
+            _REVIEW,
+            (col(_REVIEW.person_id) == col(_ROW.person_id))
+            & (col(_REVIEW.kind) == col(_ROW.kind))
+            & (col(_REVIEW.pillar) == col(_ROW.pillar))
+            & (col(_REVIEW.deadline) == col(_ROW.day)),
+            isouter=True,  # a line whose decision is gone still shows (without it)
+        )
+        .order_by(*_ORDER)
+        .limit(batch)
+    )
+    after: tuple[Any, ...] | None = None
     while True:
+        keyset = [] if after is None else [tuple_(*_ORDER) > tuple_(*after)]
         with session_scope(engine) as db:
-            items, after, _ = _page_items(db, conditions, after, batch)
-        yield from items
-        if not after:
+            rows = db.execute(query.where(*conditions, *keyset)).all()
+            ids = sorted({row[-2] for row in rows})
+            told = told_of(db, ids)
+            attendance = attendance_counts(db, ids)
+        for row in rows:
+            number, family, given, region, kind, pillar_code, deadline, on, late, why = row[:10]
+            decision, reason, by, at, _, _, person_id, _ = row[10:]
+            pillar = Pillar(pillar_code) if pillar_code else None
+            fact = SanctionFact(kind, pillar, deadline, on, late, why)
+            yield ReviewedFact(
+                person_id,
+                number,
+                family,
+                given,
+                region,
+                fact,
+                decision,
+                reason,
+                by,
+                at,
+                tuple(t for t in told.get(person_id, ()) if pillar and t.pillar == pillar.value),
+                (attendance.get(person_id) or (0, 0)) if kind == IRREGULAR_PARTICIPATION else None,
+            )
+        if len(rows) < batch:
             return
+        after = tuple(rows[-1][-4:])
 
 
 def review(

@@ -198,7 +198,7 @@ def test_the_export_streams_in_batches_and_keeps_a_period(app):
 
     def exported(**period):
         rows = svc.export_confirmed(engine, ghent.id, actor="t", batch=3, **period)
-        return [a.id for a, _ in rows if a.id in ids]
+        return [line.activity_id for line in rows if line.activity_id in ids]
 
     assert exported() == ids  # 3 + 3 + 2: every row once, in decision order
     from datetime import date

@@ -37,6 +37,10 @@ class Activity(SQLModel, table=True):
         sa.CheckConstraint("hours_confirmed <= hours_claimed", name="confirmed_within_claimed"),
         # the municipality's queue: waiting activities, oldest first, a page at a time
         sa.Index("ix_participation_activity_queue", "status", "submitted_at", "id"),
+        # the municipality's export: its decisions, oldest first, a batch at a time
+        sa.Index(
+            "ix_participation_activity_decided", "decided_municipality_id", "decided_at", "id"
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)

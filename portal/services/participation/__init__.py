@@ -51,6 +51,7 @@ from portal.services.participation.host import (
 from portal.services.participation.municipality import (
     MESSAGE_OF_DECISION,
     WAITING,
+    ConfirmedHours,
     Home,
     OfficerView,
     decide,
@@ -92,6 +93,7 @@ __all__ = [
     "ActivityInput",
     "ActivityProblems",
     "ActivityView",
+    "ConfirmedHours",
     "DraftView",
     "Home",
     "LinkView",

@@ -298,6 +298,41 @@ def decide(
 EXPORT_BATCH = 1000
 
 
+@dataclass(frozen=True, slots=True)
+class ConfirmedHours:
+    """One line of the export: an activity whose hours the municipality confirmed, and whose."""
+
+    family_name: str
+    given_name: str
+    birth_date: date
+    kind: str
+    organisation: str
+    start_on: date | None
+    end_on: date | None
+    hours_claimed: int
+    hours_confirmed: int
+    decided_at: datetime | None
+    decided_by: str
+    activity_id: int  # the keyset's tie-breaker
+
+
+# what a line shows, read as plain columns (no records built: an export has many lines)
+_CONFIRMED_COLUMNS = (
+    col(m.Person.family_name),
+    col(m.Person.given_name),
+    col(m.Person.birth_date),
+    col(m.Activity.kind),
+    col(m.Activity.organisation),
+    col(m.Activity.start_on),
+    col(m.Activity.end_on),
+    col(m.Activity.hours_claimed),
+    col(m.Activity.hours_confirmed),
+    col(m.Activity.decided_at),
+    col(m.Activity.decided_by),
+    col(m.Activity.id),
+)
+
+
 def export_confirmed(
     engine: Engine,
     municipality_id: int,
@@ -306,12 +341,13 @@ def export_confirmed(
     start: date | None = None,
     end: date | None = None,
     batch: int = EXPORT_BATCH,
-) -> Iterator[tuple[m.Activity, m.Person]]:
+) -> Iterator[ConfirmedHours]:
     """The confirmed hours decided by this municipality (decided from `start` to `end`, days in
     Brussels, both included), oldest decision first: the export is recorded in the audit log
-    (personal data leaving the portal) at once, then the rows come `batch` at a time, each
-    batch in a short transaction of its own (keyset on the decision's time and id), so that an
-    export of any size is streamed and holds neither the whole list nor a transaction."""
+    (personal data leaving the portal) at once, then the lines come `batch` at a time, each
+    batch in a short transaction of its own (keyset on the decision's time and id, served by
+    the index ix_participation_activity_decided), so that an export of any size is streamed
+    and holds neither the whole list nor a transaction."""
     with session_scope(engine) as db:
         audit(
             db,
@@ -327,7 +363,7 @@ def export_confirmed(
 
 def _confirmed_batches(
     engine: Engine, municipality_id: int, start: date | None, end: date | None, batch: int
-) -> Iterator[tuple[m.Activity, m.Person]]:
+) -> Iterator[ConfirmedHours]:
     conditions: list[Any] = [
         m.Activity.decided_municipality_id == municipality_id,
         col(m.Activity.hours_confirmed) > 0,
@@ -339,25 +375,24 @@ def _confirmed_batches(
             col(m.Activity.decided_at)
             < datetime.combine(end + timedelta(days=1), time(0), BRUSSELS)
         )
+    order = (col(m.Activity.decided_at), col(m.Activity.id))
     after: tuple[datetime, int] | None = None
     while True:
         query = (
-            select(m.Activity, m.Person)
-            .join(m.Person, col(m.Person.id) == col(m.Activity.person_id))
+            sa.select(*_CONFIRMED_COLUMNS)
+            .join_from(m.Activity, m.Person, col(m.Person.id) == col(m.Activity.person_id))
             .where(*conditions)
         )
         if after is not None:
             query = query.where(
-                sa.tuple_(col(m.Activity.decided_at), col(m.Activity.id))
-                > sa.tuple_(sa.literal(after[0]), sa.literal(after[1]))
+                sa.tuple_(*order) > sa.tuple_(sa.literal(after[0]), sa.literal(after[1]))
             )
-        with session_scope(engine) as db:
-            rows = db.exec(
-                query.order_by(col(m.Activity.decided_at), col(m.Activity.id)).limit(batch)
-            ).all()
-        yield from rows
+        with engine.connect() as connection:
+            rows = connection.execute(query.order_by(*order).limit(batch)).all()
+        for family, given, born, kind, place, first, last, claimed, hours, at, by, key in rows:
+            yield ConfirmedHours(
+                family, given, born, kind, place, first, last, claimed, hours, at, by, key
+            )
         if len(rows) < batch:
             return
-        last = rows[-1][0]
-        assert last.decided_at is not None and last.id is not None
-        after = (last.decided_at, last.id)
+        after = (rows[-1].decided_at, rows[-1].id)

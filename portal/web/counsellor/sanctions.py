@@ -23,11 +23,12 @@ from portal.web.pages import render
 from portal.web.routing import principal_of
 
 Item = sanctions_service.SanctionItem
+Line = sanctions_service.ReviewedFact
 PATH = "/staff/sanctions"
 PILLAR_VALUES = tuple(pillar.value for pillar in PILLARS)
 
 
-def _told(item: Item) -> str:
+def _told(item: Item | Line) -> str:
     """What the portal told the person, oldest first, as the list of sanction facts says it:
     "<sent at>: <message> (<n> days before the deadline)"; ..."""
     return "; ".join(_told_one(told) for told in item.told)
@@ -44,20 +45,20 @@ def _told_one(told: sanctions_service.Told) -> str:
 
 
 # The export of the reviewed sanction facts, in the reader's language (see portal.web.exports).
-CSV_COLUMNS: tuple[Column[Item], ...] = (
-    Column(N_("National register number"), lambda i: i.person.national_number),
-    Column(N_("Last name"), lambda i: i.person.family_name),
-    Column(N_("First name"), lambda i: i.person.given_name),
+CSV_COLUMNS: tuple[Column[Line], ...] = (
+    Column(N_("National register number"), lambda i: i.national_number),
+    Column(N_("Last name"), lambda i: i.family_name),
+    Column(N_("First name"), lambda i: i.given_name),
     Column(N_("Fact"), lambda i: sanction_kind_name(i.fact.kind)),
     Column(
         N_("Part of the programme"),
         lambda i: pillar_name(i.fact.pillar.value, i.region) if i.fact.pillar else None,
     ),
     Column(N_("Deadline"), lambda i: iso_date(i.fact.deadline)),
-    Column(N_("Decision"), lambda i: review_decision_name(i.review.decision) if i.review else None),
-    Column(N_("Reason"), lambda i: i.review.reason if i.review else None),
-    Column(N_("Reviewed by"), lambda i: i.review.reviewed_by if i.review else None),
-    Column(N_("Reviewed on"), lambda i: iso_moment(i.review.reviewed_at) if i.review else None),
+    Column(N_("Decision"), lambda i: review_decision_name(i.decision) if i.decision else None),
+    Column(N_("Reason"), lambda i: i.review_reason),
+    Column(N_("Reviewed by"), lambda i: i.reviewed_by),
+    Column(N_("Reviewed on"), lambda i: iso_moment(i.reviewed_at)),
     Column(N_("Happened on"), lambda i: iso_date(i.fact.on)),
     Column(N_("Days after the term"), lambda i: i.fact.days_overdue),
     Column(N_("Reason recorded"), lambda i: i.fact.reason),

@@ -169,22 +169,22 @@ def decide(request: Request) -> Response:
     return render(request, "staff/municipality_activity.html", context, status=400, personal=True)
 
 
-Row = tuple[Any, Any]  # (activity, person), as `svc.export_confirmed` gives them
+Line = svc.ConfirmedHours
 
 # The export of the hours the municipality confirmed, in the reader's language (see
 # portal.web.exports).
-CSV_COLUMNS: tuple[Column[Row], ...] = (
-    Column(N_("Last name"), lambda row: row[1].family_name),
-    Column(N_("First name"), lambda row: row[1].given_name),
-    Column(N_("Date of birth"), lambda row: iso_date(row[1].birth_date)),
-    Column(N_("Kind of activity"), lambda row: activity_kind_name(row[0].kind)),
-    Column(N_("Organisation"), lambda row: row[0].organisation),
-    Column(N_("First day"), lambda row: iso_date(row[0].start_on)),
-    Column(N_("Last day"), lambda row: iso_date(row[0].end_on)),
-    Column(N_("Hours claimed"), lambda row: row[0].hours_claimed),
-    Column(N_("Hours confirmed"), lambda row: row[0].hours_confirmed),
-    Column(N_("Decided on"), lambda row: iso_date(row[0].decided_at)),
-    Column(N_("Decided by"), lambda row: row[0].decided_by),
+CSV_COLUMNS: tuple[Column[Line], ...] = (
+    Column(N_("Last name"), lambda line: line.family_name),
+    Column(N_("First name"), lambda line: line.given_name),
+    Column(N_("Date of birth"), lambda line: iso_date(line.birth_date)),
+    Column(N_("Kind of activity"), lambda line: activity_kind_name(line.kind)),
+    Column(N_("Organisation"), lambda line: line.organisation),
+    Column(N_("First day"), lambda line: iso_date(line.start_on)),
+    Column(N_("Last day"), lambda line: iso_date(line.end_on)),
+    Column(N_("Hours claimed"), lambda line: line.hours_claimed),
+    Column(N_("Hours confirmed"), lambda line: line.hours_confirmed),
+    Column(N_("Decided on"), lambda line: iso_date(line.decided_at)),
+    Column(N_("Decided by"), lambda line: line.decided_by),
 )
 
 
