@@ -5,7 +5,14 @@ each call in its own unit of work."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +25,8 @@ from sqlmodel import col
 from portal.db.engine import SERVER_POOL, session_scope
 from portal.db.models import WebSession
 from portal.settings import Settings
+
+log = logging.getLogger("portal.sessions")
 
 
 def digest(raw_id: str) -> str:
@@ -82,6 +91,79 @@ def _judged(
     return Stored(dict(data), created, seen)
 
 
+# PostgreSQL tells every worker which sessions changed (migration 0025: a trigger on web_session
+# sends the changed row's id on this channel, "*" when the table is emptied)
+CHANNEL = "portal_web_session"
+CACHE_SECONDS = 30.0  # the longest a worker trusts a kept lookup (the listener's heartbeat, too)
+CACHE_SIZE = 5000  # sessions kept per worker, the least recently used dropped first
+LISTEN_RETRY_SECONDS = 2.0
+
+
+class SessionCache:
+    """The session lookups a worker keeps, so that a signed-in request need not ask the
+    database (PostgreSQL only: `AsyncReader`). Only kept while the worker listens for changes:
+    every change to a session row (a sign-out, new data, the minute's "seen", an expiry, on any
+    server) reaches every worker by LISTEN/NOTIFY and drops the row here; the worker that makes
+    the change drops it at once, before its answer leaves. Without a listening connection
+    nothing is kept (every request asks the database). A kept lookup is trusted for
+    `CACHE_SECONDS` at most (bounding what a notification lost without a broken connection
+    could cost), at most `size` are kept, and a request gets its own copy of the data.
+
+    A lookup that was running while a change arrived is not kept: `generation` changes with
+    every drop, and a lookup is kept only if it did not change while the lookup ran."""
+
+    def __init__(self, size: int = CACHE_SIZE, seconds: float = CACHE_SECONDS) -> None:
+        self.size = size
+        self.seconds = seconds
+        self.live = False  # a listening connection is up: lookups may be kept
+        self.generation = 0
+        self._ticks = itertools.count(1)
+        self._rows: OrderedDict[str, tuple[float, bool, str, datetime, datetime]] = OrderedDict()
+        self._lock = threading.Lock()  # drops come from threads too (the middleware's writes)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def get(self, key: str) -> tuple[bool, dict[str, Any], datetime, datetime] | None:
+        """(staff, a copy of the data, created, seen) of a kept lookup; None when not kept."""
+        with self._lock:
+            entry = self._rows.get(key)
+            if entry is None:
+                return None
+            if not self.live or time.monotonic() - entry[0] > self.seconds:
+                del self._rows[key]
+                return None
+            self._rows.move_to_end(key)
+        return entry[1], json.loads(entry[2]), entry[3], entry[4]
+
+    def keep(self, key: str, generation: int, row: Any) -> None:
+        """Keep a lookup's row (staff, data, created, seen) read while `generation` held."""
+        text = json.dumps(row[1])
+        with self._lock:
+            if not self.live or generation != self.generation:
+                return
+            self._rows[key] = (time.monotonic(), bool(row[0]), text, row[2], row[3])
+            self._rows.move_to_end(key)
+            while len(self._rows) > self.size:
+                self._rows.popitem(last=False)
+
+    def drop(self, key: str | None = None) -> None:
+        """Forget a session's lookup (None or "*": every lookup)."""
+        with self._lock:
+            self.generation = next(self._ticks)
+            if key is None or key == "*":
+                self._rows.clear()
+            else:
+                self._rows.pop(key, None)
+
+    def going(self, live: bool) -> None:
+        """The listening connection is up (keep from now on) or down (keep nothing)."""
+        with self._lock:
+            self.generation = next(self._ticks)
+            self._rows.clear()
+            self.live = live
+
+
 class AsyncReader:
     """The session lookup on PostgreSQL without a thread: psycopg's asyncio driver with a small
     pool of its own (psycopg_pool), on the worker's event loop. A signed-in request then costs
@@ -92,7 +174,9 @@ class AsyncReader:
     above, compiled once for PostgreSQL. Other read-only page queries use it too (`first`:
     services.dashboard's "My integration")."""
 
-    def __init__(self, engine: Engine, size: int = 4) -> None:
+    def __init__(self, engine: Engine, size: int = 4, cache: SessionCache | None = None) -> None:
+        self.cache = cache if cache is not None else SessionCache()
+        self.listener: Any = None  # the task that keeps the cache true (LISTEN)
         self.conninfo: str | None = None
         self.connect_args: dict[str, Any] = {}
         if engine.dialect.name == "postgresql":
@@ -134,12 +218,54 @@ class AsyncReader:
         )
         await pool.open(wait=False)  # a database that is not up yet does not stop start-up
         self.pools[self._loop()] = pool
+        if self.listener is None:
+            import asyncio
+
+            self.listener = asyncio.get_running_loop().create_task(self._listen())
 
     async def close(self) -> None:
-        """Close the running loop's pool."""
+        """Close the running loop's pool (and stop listening)."""
+        if self.listener is not None:
+            import asyncio
+
+            self.listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.listener
+            self.listener = None
         pool = self.pools.pop(self._loop(), None)
         if pool is not None:
             await pool.close()
+
+    async def _listen(self) -> None:
+        """Keep the cache true: LISTEN on its own connection, drop what each notification names,
+        and check the connection every `CACHE_SECONDS` (a query on a dead one fails). While
+        there is no listening connection nothing is kept; it reconnects after a pause."""
+        import asyncio
+
+        import psycopg
+
+        assert self.conninfo is not None
+        while True:
+            try:
+                connection = await psycopg.AsyncConnection.connect(
+                    self.conninfo, autocommit=True, **self.connect_args
+                )
+                async with connection:
+                    await connection.execute(f"LISTEN {CHANNEL}")
+                    self.cache.going(live=True)
+                    while True:
+                        async for note in connection.notifies(timeout=self.cache.seconds):
+                            self.cache.drop(note.payload)
+                        await connection.execute("SELECT 1")
+            except (psycopg.Error, OSError) as error:
+                log.warning("session changes: not listening (%s); every lookup asks", error)
+            finally:
+                self.cache.going(live=False)
+            await asyncio.sleep(LISTEN_RETRY_SECONDS)
+
+    def forget(self, raw_id: str) -> None:
+        """Drop a session's kept lookup: this worker just changed or deleted it (any thread)."""
+        self.cache.drop(digest(raw_id))
 
     def ready(self) -> bool:
         return bool(self.pools) and self._loop() in self.pools
@@ -164,10 +290,16 @@ class AsyncReader:
             raise
 
     async def load(self, settings: Settings, raw_id: str, now: datetime) -> Stored | None:
-        """As `load`, on the event loop."""
+        """As `load`, on the event loop; from the cache when it keeps the session."""
         import psycopg
 
         key = {"id": digest(raw_id)}
+        kept = self.cache.get(key["id"])
+        if kept is not None:
+            found = _judged(settings, *kept, now)
+            if not found.expired:
+                return found
+        generation = self.cache.generation
         pool = self.pools[self._loop()]
         try:
             async with pool.connection() as conn:
@@ -178,6 +310,8 @@ class AsyncReader:
                 found = _judged(settings, row[0], row[1], row[2], row[3], now)
                 if found.expired:
                     await conn.execute(self.delete, key)
+                else:
+                    self.cache.keep(key["id"], generation, row)
                 return found
         except psycopg.OperationalError:
             # the server dropped the connection (a restart, a failover): this request fails,

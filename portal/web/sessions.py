@@ -192,9 +192,11 @@ class SessionMiddleware:
         if handle.destroyed:
             if handle.raw_id is not None:
                 store.drop(self.engine, handle.raw_id)
+                self._forget(handle.raw_id)
             return self._cookie("", 0)
         if handle.regenerate and handle.raw_id is not None:
             store.drop(self.engine, handle.raw_id)
+            self._forget(handle.raw_id)
             handle.raw_id = None
         if handle.raw_id is None:
             if not handle.data:
@@ -211,7 +213,14 @@ class SessionMiddleware:
             return self._cookie(handle.raw_id, None)
         if self._due(handle, now):
             store.save(self.engine, handle.raw_id, handle.subject, dict(handle.data), now)
+            self._forget(handle.raw_id)
         return None
+
+    def _forget(self, raw_id: str) -> None:
+        """This worker's kept lookup of the session is no longer true: dropped before the answer
+        leaves (the other workers hear of it from the database: store.SessionCache)."""
+        if self.reader is not None:
+            self.reader.forget(raw_id)
 
 
 def delete_expired_sessions(engine: store.Engine, settings: Settings, now: datetime) -> int:
