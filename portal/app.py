@@ -25,7 +25,7 @@ from portal.adapters.mail import Mailer, make_mailer
 from portal.clock import Clock
 from portal.clock import install as install_clock
 from portal.db.engine import make_engine, threads_for
-from portal.services import web_sessions
+from portal.services import dashboard, web_sessions
 from portal.settings import BRUSSELS, ROOT, STATIC_DIR, Settings
 from portal.web import text
 from portal.web.context import Portal
@@ -189,7 +189,8 @@ def create_app(
     portal.payments = payments
     portal.files = files if files is not None else file_store(settings)
 
-    session_reader = web_sessions.AsyncReader(engine)  # the session lookup on the loop
+    # the session lookup on the loop, and the kept pages of "My integration" (services.dashboard)
+    session_reader = web_sessions.AsyncReader(engine, watch=(dashboard.CHANNEL,))
     portal.reader = session_reader  # and reads of pages that answer on the loop (/my)
 
     @contextlib.asynccontextmanager

@@ -18,7 +18,12 @@ A kept page is shown only while it is still true:
 
 Computing again does not race with writers: the row exists first (so the triggers can mark
 it), its version is read before the records, and the page is stored only if the version is
-still that one (`UPDATE … WHERE version = :read`) — a write in between leaves it unstored."""
+still that one (`UPDATE … WHERE version = :read`) — a write in between leaves it unstored.
+
+On PostgreSQL each worker also keeps the rows it read (web_sessions.Kept, `CHANNEL`): every
+change to a person's row (a record written, a page stored) or to their unread counts (a
+message, a post, a conversation read) tells every worker, by a trigger and LISTEN/NOTIFY
+(migration 0026), to drop it. A page view then usually asks the database nothing."""
 
 from __future__ import annotations
 
@@ -30,13 +35,14 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import sqlalchemy as sa
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from portal.db import models as m
-from portal.db.engine import insert_for
+from portal.db.engine import insert_for, session_scope
 from portal.domain.evaluate import Evaluation
 from portal.domain.model import Eligibility
 from portal.domain.rules import rules_on
@@ -77,10 +83,17 @@ class Dashboard:
         return self.evaluation.eligibility in {Eligibility.OBLIGED, Eligibility.VOLUNTARY}
 
 
+# the channel that tells the workers whose row changed (migration 0026 sends the person's id)
+CHANNEL = "portal_person_page"
+
+
 @dataclass(frozen=True)
 class Mine:
     dashboard: Dashboard
-    unread: int  # the inbox badge: read with the page, never kept
+    unread: int  # the inbox badge: read with the page, not stored with it
+    # which kept page this is (person, version, computed at, stamp, the data's hash): the same
+    # for as long as the page is; None for a page just computed
+    kept: tuple[Any, ...] | None = None
 
 
 _ADAPTER = TypeAdapter(Dashboard)
@@ -173,7 +186,7 @@ def _make_row(db: Session, person_id: int) -> None:
     )
 
 
-def _kept(row: Any, at: int, stamp: str) -> Mine | None:
+def _kept(row: Any, at: int, stamp: str, person_id: int) -> Mine | None:
     """The page in `row` (as `_READ` reads it) when it is still true at `at`, else None."""
     if row is None:
         return None
@@ -185,7 +198,8 @@ def _kept(row: Any, at: int, stamp: str) -> Mine | None:
     except ValidationError:  # not what this code writes (edited by hand, say): compute it
         log.warning("the kept page of a person could not be read; computing it again")
         return None
-    return Mine(page, int(messages or 0) + int(talks or 0))
+    kept = (person_id, version, computed_at, kept_stamp, hash(data))
+    return Mine(page, int(messages or 0) + int(talks or 0), kept)
 
 
 async def kept_dashboard(
@@ -199,8 +213,38 @@ async def kept_dashboard(
         return None
     if not reader.ready():
         return None
-    row = await reader.first(_READ, {"person_id": caller.person_id})
-    return _kept(row, _seconds(now), _stamp(course_key))
+    rows = reader.kept.get(CHANNEL)
+    key = str(caller.person_id)
+    row = rows.value(key) if rows is not None else None
+    if row is None:
+        generation = rows.generation if rows is not None else 0
+        row = await reader.first(_READ, {"person_id": caller.person_id})
+        if row is not None and rows is not None:
+            rows.keep_value(key, generation, tuple(row))
+    return _kept(row, _seconds(now), _stamp(course_key), caller.person_id)
+
+
+async def dashboard_for(
+    reader: AsyncReader | None, engine: Engine, caller: Principal, now: datetime
+) -> Mine | None:
+    """The signed-in person's page for `now`: the kept one, read on the event loop when it can
+    be (`kept_dashboard`), else `my_dashboard` in a thread; None for a caller who is not a
+    person with a record."""
+    if reader is not None:
+        mine = await kept_dashboard(reader, engine, caller, now)
+        if mine is not None:
+            return mine
+    mine = await anyio.to_thread.run_sync(_computed, engine, caller, now)
+    if reader is not None and caller.person_id is not None:
+        rows = reader.kept.get(CHANNEL)
+        if rows is not None:  # this worker's copy is older than what it just stored
+            rows.drop(str(caller.person_id))
+    return mine
+
+
+def _computed(engine: Engine, caller: Principal, now: datetime) -> Mine | None:
+    with session_scope(engine) as db:
+        return my_dashboard(db, caller, now)
 
 
 def my_dashboard(db: Session, caller: Principal, now: datetime) -> Mine | None:
@@ -212,7 +256,7 @@ def my_dashboard(db: Session, caller: Principal, now: datetime) -> Mine | None:
     row = _read(db, person_id)
     at = _seconds(now)
     stamp = _stamp(course.active_key(db))
-    if (mine := _kept(row, at, stamp)) is not None:
+    if (mine := _kept(row, at, stamp, person_id)) is not None:
         return mine
     if row is None:
         if db.get(m.Person, person_id) is None:

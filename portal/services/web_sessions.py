@@ -95,19 +95,19 @@ def _judged(
 # sends the changed row's id on this channel, "*" when the table is emptied)
 CHANNEL = "portal_web_session"
 CACHE_SECONDS = 30.0  # the longest a worker trusts a kept lookup (the listener's heartbeat, too)
-CACHE_SIZE = 5000  # sessions kept per worker, the least recently used dropped first
+CACHE_SIZE = 5000  # lookups kept per worker and kind, the least recently used dropped first
 LISTEN_RETRY_SECONDS = 2.0
 
 
-class SessionCache:
-    """The session lookups a worker keeps, so that a signed-in request need not ask the
-    database (PostgreSQL only: `AsyncReader`). Only kept while the worker listens for changes:
-    every change to a session row (a sign-out, new data, the minute's "seen", an expiry, on any
-    server) reaches every worker by LISTEN/NOTIFY and drops the row here; the worker that makes
-    the change drops it at once, before its answer leaves. Without a listening connection
-    nothing is kept (every request asks the database). A kept lookup is trusted for
-    `CACHE_SECONDS` at most (bounding what a notification lost without a broken connection
-    could cost), at most `size` are kept, and a request gets its own copy of the data.
+class Kept:
+    """Rows a worker keeps by key, so that a request need not ask the database (PostgreSQL
+    only: `AsyncReader`), for one kind of row told of on one channel. Only kept while the worker
+    listens for changes: every change to a row, on any server, reaches every worker by
+    LISTEN/NOTIFY (a trigger sends the row's key, "*" for all) and drops the row here; the
+    worker that makes a change drops it at once, before its answer leaves. Without a listening
+    connection nothing is kept (every request asks the database). A kept row is trusted for
+    `CACHE_SECONDS` at most (bounding what a notification lost without a broken connection could
+    cost), and at most `size` are kept. Values are kept as given: immutable ones only.
 
     A lookup that was running while a change arrived is not kept: `generation` changes with
     every drop, and a lookup is kept only if it did not change while the lookup ran."""
@@ -118,14 +118,14 @@ class SessionCache:
         self.live = False  # a listening connection is up: lookups may be kept
         self.generation = 0
         self._ticks = itertools.count(1)
-        self._rows: OrderedDict[str, tuple[float, bool, str, datetime, datetime]] = OrderedDict()
+        self._rows: OrderedDict[str, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()  # drops come from threads too (the middleware's writes)
 
     def __len__(self) -> int:
         return len(self._rows)
 
-    def get(self, key: str) -> tuple[bool, dict[str, Any], datetime, datetime] | None:
-        """(staff, a copy of the data, created, seen) of a kept lookup; None when not kept."""
+    def value(self, key: str) -> Any:
+        """The kept value of `key`; None when not kept."""
         with self._lock:
             entry = self._rows.get(key)
             if entry is None:
@@ -134,21 +134,20 @@ class SessionCache:
                 del self._rows[key]
                 return None
             self._rows.move_to_end(key)
-        return entry[1], json.loads(entry[2]), entry[3], entry[4]
+        return entry[1]
 
-    def keep(self, key: str, generation: int, row: Any) -> None:
-        """Keep a lookup's row (staff, data, created, seen) read while `generation` held."""
-        text = json.dumps(row[1])
+    def keep_value(self, key: str, generation: int, value: Any) -> None:
+        """Keep a lookup's `value`, read while `generation` held."""
         with self._lock:
             if not self.live or generation != self.generation:
                 return
-            self._rows[key] = (time.monotonic(), bool(row[0]), text, row[2], row[3])
+            self._rows[key] = (time.monotonic(), value)
             self._rows.move_to_end(key)
             while len(self._rows) > self.size:
                 self._rows.popitem(last=False)
 
     def drop(self, key: str | None = None) -> None:
-        """Forget a session's lookup (None or "*": every lookup)."""
+        """Forget a row (None or "*": every row)."""
         with self._lock:
             self.generation = next(self._ticks)
             if key is None or key == "*":
@@ -164,6 +163,23 @@ class SessionCache:
             self.live = live
 
 
+class SessionCache(Kept):
+    """The session lookups a worker keeps: a signed-in request usually asks the database
+    nothing. Every change to a session row (a sign-out, new data, the minute's "seen", an
+    expiry) drops it (`CHANNEL`); a request gets its own copy of the data."""
+
+    def get(self, key: str) -> tuple[bool, dict[str, Any], datetime, datetime] | None:
+        """(staff, a copy of the data, created, seen) of a kept lookup; None when not kept."""
+        entry = self.value(key)
+        if entry is None:
+            return None
+        return entry[0], json.loads(entry[1]), entry[2], entry[3]
+
+    def keep(self, key: str, generation: int, row: Any) -> None:
+        """Keep a lookup's row (staff, data, created, seen) read while `generation` held."""
+        self.keep_value(key, generation, (bool(row[0]), json.dumps(row[1]), row[2], row[3]))
+
+
 class AsyncReader:
     """The session lookup on PostgreSQL without a thread: psycopg's asyncio driver with a small
     pool of its own (psycopg_pool), on the worker's event loop. A signed-in request then costs
@@ -174,8 +190,17 @@ class AsyncReader:
     above, compiled once for PostgreSQL. Other read-only page queries use it too (`first`:
     services.dashboard's "My integration")."""
 
-    def __init__(self, engine: Engine, size: int = 4, cache: SessionCache | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        size: int = 4,
+        cache: SessionCache | None = None,
+        watch: tuple[str, ...] = (),
+    ) -> None:
         self.cache = cache if cache is not None else SessionCache()
+        # what the worker keeps, by the channel that tells of changes: the sessions, and the
+        # rows of each channel in `watch` (services.dashboard's kept pages: `kept[channel]`)
+        self.kept: dict[str, Kept] = {CHANNEL: self.cache, **{c: Kept() for c in watch}}
         self.listener: Any = None  # the task that keeps the cache true (LISTEN)
         self.conninfo: str | None = None
         self.connect_args: dict[str, Any] = {}
@@ -236,31 +261,40 @@ class AsyncReader:
         if pool is not None:
             await pool.close()
 
+    def _going(self, live: bool) -> None:
+        for kept in self.kept.values():
+            kept.going(live)
+
     async def _listen(self) -> None:
-        """Keep the cache true: LISTEN on its own connection, drop what each notification names,
-        and check the connection every `CACHE_SECONDS` (a query on a dead one fails). While
-        there is no listening connection nothing is kept; it reconnects after a pause."""
+        """Keep what the worker keeps true: LISTEN on its own connection to every channel, drop
+        what each notification names, and check the connection every `CACHE_SECONDS` (a query
+        on a dead one fails). While there is no listening connection nothing is kept; it
+        reconnects after a pause."""
         import asyncio
 
         import psycopg
 
         assert self.conninfo is not None
+        beat = min(kept.seconds for kept in self.kept.values())
         while True:
             try:
                 connection = await psycopg.AsyncConnection.connect(
                     self.conninfo, autocommit=True, **self.connect_args
                 )
                 async with connection:
-                    await connection.execute(f"LISTEN {CHANNEL}")
-                    self.cache.going(live=True)
+                    for channel in self.kept:
+                        await connection.execute(f"LISTEN {channel}")
+                    self._going(live=True)
                     while True:
-                        async for note in connection.notifies(timeout=self.cache.seconds):
-                            self.cache.drop(note.payload)
+                        async for note in connection.notifies(timeout=beat):
+                            kept = self.kept.get(note.channel)
+                            if kept is not None:
+                                kept.drop(note.payload)
                         await connection.execute("SELECT 1")
             except (psycopg.Error, OSError) as error:
-                log.warning("session changes: not listening (%s); every lookup asks", error)
+                log.warning("changes: not listening (%s); every lookup asks", error)
             finally:
-                self.cache.going(live=False)
+                self._going(live=False)
             await asyncio.sleep(LISTEN_RETRY_SECONDS)
 
     def forget(self, raw_id: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -18,13 +17,13 @@ from portal.i18n import current_language
 from portal.services import conversations, guide, notify, trajectory, unit
 from portal.services.caller import Principal
 from portal.services.contract_texts import contract_texts
-from portal.services.dashboard import Mine, kept_dashboard, my_dashboard
+from portal.services.dashboard import dashboard_for
 from portal.services.dossier import Dossier, dossier_for
 from portal.services.errors import ServiceError
 from portal.web.context import portal_of
 from portal.web.forms import Form
 from portal.web.guide import guide_context
-from portal.web.pages import render
+from portal.web.pages import render, render_kept
 from portal.web.routing import Audience, principal_of, route
 
 INBOX_PAGE = 50
@@ -101,37 +100,36 @@ def dossier_context(
 
 async def dashboard(request: Request) -> Response:
     """My integration: the page kept for the person (services.dashboard), in their words. It
-    answers on the event loop when the kept page is still true (one query); otherwise the page
-    is computed in a thread."""
+    answers on the event loop when the kept page is still true (usually without a query: the
+    worker keeps it too), and from the page this worker rendered for it when it has one;
+    otherwise the page is computed in a thread."""
     portal = portal_of(request)
-    principal = principal_of(request)
     now = portal.clock.now()
-    mine = None
-    if portal.reader is not None:
-        mine = await kept_dashboard(portal.reader, portal.engine, principal, now)
-    if mine is None:
-        mine = await run_in_threadpool(_computed_dashboard, portal.engine, principal, now)
+    mine = await dashboard_for(portal.reader, portal.engine, principal_of(request), now)
     if mine is None:
         raise HTTPException(status_code=404)
     page = mine.dashboard
-    context = evaluation_context(page.evaluation, page.region, now.date(), page.participation_hours)
-    context.update(
-        given_name=page.given_name,
-        agency=page.agency,
-        has_contract=page.has_contract,
-        signed_on=page.signed_on,
-        attest_issued_on=page.attest_issued_on,
-        unread=mine.unread,
-    )
-    if page.guide is None:
-        return render(request, "citizen/not_eligible.html", context, personal=True)
-    context.update(guide_context(page.guide, page.region))
-    return render(request, "citizen/dashboard.html", context, personal=True)
 
+    def context() -> dict[str, Any]:
+        values = evaluation_context(
+            page.evaluation, page.region, now.date(), page.participation_hours
+        )
+        values.update(
+            given_name=page.given_name,
+            agency=page.agency,
+            has_contract=page.has_contract,
+            signed_on=page.signed_on,
+            attest_issued_on=page.attest_issued_on,
+            unread=mine.unread,
+        )
+        if page.guide is not None:
+            values.update(guide_context(page.guide, page.region))
+        return values
 
-def _computed_dashboard(engine: unit.Engine, principal: Principal, now: Any) -> Mine | None:
-    with unit.work(engine) as db:
-        return my_dashboard(db, principal, now)
+    template = "citizen/dashboard.html" if page.guide is not None else "citizen/not_eligible.html"
+    if mine.kept is None:
+        return render(request, template, context(), personal=True)
+    return render_kept(request, template, (mine.kept, mine.unread), context)
 
 
 def plan(request: Request) -> Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable, Hashable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,6 +32,24 @@ def language_links(request: Request) -> list[dict[str, str]]:
     return links
 
 
+def _values(request: Request, context: dict[str, Any], csrf_token: Callable[[], str]) -> Any:
+    """What every page template gets, then the handler's `context`."""
+    portal = request.app.state.portal
+    language = i18n.current_language()
+    return {
+        "request": request,
+        "lang": language,
+        "dir": i18n.text_direction(language),
+        "principal": getattr(request.state, "principal", None),
+        "csrf_token": csrf_token,
+        "language_links": language_links(request),
+        "settings": portal.settings,
+        "today": portal.clock.today(),
+        "unread": 0,
+        **context,
+    }
+
+
 def render(
     request: Request,
     template: str,
@@ -40,7 +60,6 @@ def render(
     partial: str | None = None,
 ) -> HTMLResponse:
     portal = request.app.state.portal
-    language = i18n.current_language()
     session = request.scope.get("session")
     principal = getattr(request.state, "principal", None)
 
@@ -48,18 +67,7 @@ def render(
         return masked_token(session) if session is not None else ""
 
     is_htmx = request.headers.get("HX-Request") == "true" and partial is not None
-    values = {
-        "request": request,
-        "lang": language,
-        "dir": i18n.text_direction(language),
-        "principal": principal,
-        "csrf_token": csrf_token,
-        "language_links": language_links(request),
-        "settings": portal.settings,
-        "today": portal.clock.today(),
-        "unread": 0,
-        **context,
-    }
+    values = _values(request, context, csrf_token)
     page = portal.templates.get_template(partial if is_htmx else template)
     if any(isinstance(v, Form) and v.errors and not v.labels for v in values.values()):
         # The error summary comes before the fields, but names them by their labels, which
@@ -70,4 +78,43 @@ def render(
     response.headers["Vary"] = "HX-Request, Accept-Language, Cookie"
     if personal or principal is not None:
         response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# Where a kept page's form tokens go: each answer gets its own masking (security.masked_token)
+_TOKEN_MARK = f"csrf-{secrets.token_hex(16)}"
+
+
+def render_kept(
+    request: Request,
+    template: str,
+    kept: Hashable,
+    context: Callable[[], dict[str, Any]],
+) -> HTMLResponse:
+    """`render` a personal page kept by this worker (Portal.rendered): `kept` must name all the
+    handler's context says — the records and their version, the unread count; the language, the
+    day, the person's role and the address are added here — and `context()` is only called when
+    the page is not kept. Each answer gets a fresh masking of the session's form token."""
+    portal = request.app.state.portal
+    principal = getattr(request.state, "principal", None)
+    key = (
+        template,
+        kept,
+        i18n.current_language(),
+        portal.clock.today(),
+        getattr(principal, "role", None),
+        request.url.path,
+        request.url.query,
+    )
+    body = portal.rendered.get(key)
+    if body is None:
+        values = _values(request, context(), lambda: _TOKEN_MARK)
+        body = portal.templates.get_template(template).render(values)
+        portal.rendered.put(key, body)
+    if _TOKEN_MARK in body:
+        session = request.scope.get("session")
+        body = body.replace(_TOKEN_MARK, masked_token(session) if session is not None else "")
+    response = HTMLResponse(body)
+    response.headers["Vary"] = "HX-Request, Accept-Language, Cookie"
+    response.headers["Cache-Control"] = "no-store"
     return response
