@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlparse
@@ -84,3 +85,14 @@ def check_page(html: str) -> _PageParser:
         assert field.get("id") in parser.label_for or field.get("aria-label"), field
     assert parser.html_attrs.get("lang") and parser.html_attrs.get("dir") in {"ltr", "rtl"}
     return parser
+
+
+def wait_for(condition: Any, seconds: float = 5.0) -> bool:
+    """True once `condition()` is (polled every 20 ms), False after `seconds`: for what another
+    process or connection does in its own time (a notification, a job)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()

@@ -6,7 +6,6 @@ has its own form token, and one person's page is never another's."""
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import psycopg
@@ -16,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal.web.context import Rendered
-from tests.support.web import csrf_token, sign_in
+from tests.support.web import csrf_token, sign_in, wait_for
 
 # ---------------------------------------------------------------- the rendered pages on their own
 
@@ -34,15 +33,6 @@ def test_rendered_pages_keep_the_most_recently_used(keys: list[int], size: int):
 
 
 # ---------------------------------------------------------------- on PostgreSQL, in the app
-
-
-def wait_for(condition: Any, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 @pytest.fixture

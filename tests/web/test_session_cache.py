@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal.services.web_sessions import SessionCache
-from tests.support.web import csrf_token, sign_in
+from tests.support.web import csrf_token, sign_in, wait_for
 
 SEEN = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 
@@ -94,15 +94,6 @@ def test_at_most_size_lookups_are_kept_the_most_recently_used(keys, size):
 
 
 # ---------------------------------------------------------------- on PostgreSQL, in the app
-
-
-def wait_for(condition: Any, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 @pytest.fixture
