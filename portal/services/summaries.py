@@ -127,19 +127,31 @@ def keyset_page(
     `position` in `order` (keyset paging: the index serves any page at the same cost), each
     with its person and municipality; one more than asked says whether a next page exists.
     `backwards`: the lines before `position`, nearest first (one more: a page before them)."""
+    statement = (
+        select(line, m.Person, m.Municipality)
+        .join(m.Person, col(m.Person.id) == col(line.person_id))
+        .join(m.Municipality, col(m.Municipality.id) == col(m.Person.municipality_id))
+        .where(*conditions)
+    )
+    return list(db.exec(keyset(statement, order, position, size, backwards=backwards)).all())
+
+
+def keyset(
+    statement: Any,
+    order: tuple[Any, ...],
+    position: tuple[Any, ...] | None,
+    size: int,
+    *,
+    backwards: bool = False,
+) -> Any:
+    """`statement` narrowed to the rows after `position` in `order` (or before it, nearest
+    first, when `backwards`), at most `size` + 1 of them: one more than a page says whether a
+    page lies beyond. `order` must end in a unique column, so that every row has one place."""
     if position is not None:
         key, mark = tuple_(*order), tuple_(*position)
-        conditions = [*conditions, key < mark if backwards else key > mark]
-    return list(
-        db.exec(
-            select(line, m.Person, m.Municipality)
-            .join(m.Person, col(m.Person.id) == col(line.person_id))
-            .join(m.Municipality, col(m.Municipality.id) == col(m.Person.municipality_id))
-            .where(*conditions)
-            .order_by(*(c.desc() for c in order) if backwards else order)
-            .limit(size + 1)
-        ).all()
-    )
+        statement = statement.where(key < mark if backwards else key > mark)
+    ordered = [c.desc() for c in order] if backwards else list(order)
+    return statement.order_by(*ordered).limit(size + 1)
 
 
 @dataclass(frozen=True)

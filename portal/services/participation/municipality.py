@@ -32,7 +32,7 @@ from portal.services.errors import ServiceError, audit
 from portal.services.notify import notify
 from portal.services.participation.records import ActivityView, add_event, view_of
 from portal.services.people import record_fact
-from portal.services.summaries import window
+from portal.services.summaries import keyset, window
 from portal.settings import BRUSSELS
 
 QUEUE_PAGE = 50
@@ -92,12 +92,7 @@ def queue(
         return (mark.submitted_at, mark.id)
 
     def read(at: tuple[Any, ...] | None, backwards: bool) -> list[Any]:
-        page = base
-        if at is not None:
-            key, mark = sa.tuple_(*order), sa.tuple_(*(sa.literal(v) for v in at))
-            page = page.where(key < mark if backwards else key > mark)
-        ordered = [c.desc() for c in order] if backwards else list(order)
-        return list(db.exec(page.order_by(*ordered).limit(limit + 1)).all())
+        return list(db.exec(keyset(base, order, at, limit, backwards=backwards)).all())
 
     found = window(read, position(after), position(before), limit)
     total = db.exec(
