@@ -13,7 +13,14 @@ Then:
 - citizen pages, in rounds: each round plays a slice of every target in turn (the anonymous
   /ping, the signed-in /ping, /my, /my/plan, ...), so that every page is compared with the same
   server's /ping under the same load in the same run. Throughput, p50/p95/p99 and errors per
-  target, and each page's throughput as a share of the signed-in /ping's;
+  target, and each page's throughput as a share of the signed-in /ping's. One person asking
+  again and again is what a worker's caches serve best, so the signed-in /ping and /my are also
+  played by a crowd: BENCH_CROWD bench people (12,000, at most BENCH_PEOPLE), each with a
+  session (one signs in through the provider, the others get a session made as that one was)
+  and their page of "My integration" kept (one view each before the rounds), one request each
+  in turn: more people than two workers keep sessions and pages of, so that every request asks
+  the database, as for a person coming back after a while. The two ratio goals are judged on
+  both (wrk and the Python client play a crowd; oha and hey cannot);
 - the load generator: oha, wrk or hey when on PATH (BENCH_CLIENT=python forces ours), otherwise
   benchmarks/loadclient.py in a process of its own (uvloop, httpx, at most BENCH_CONCURRENCY
   connections); its CPU time is reported next to the workers' so a reader can judge whether it
@@ -28,7 +35,8 @@ Prints the tables and the goals with PASS / FAIL (PARTIAL when measured on less 
 names, NOT RUN when not measured); exits 1 when a goal fails. Traffic goes to 127.0.0.1 only.
 Settings (environment): BENCH_PEOPLE (10000), BENCH_REQUESTS (requests per target, 2000),
 BENCH_ROUNDS (5), BENCH_CONCURRENCY (64), BENCH_WORKERS (2), BENCH_TIMEOUT (30 s),
-BENCH_CLIENT (auto | python | oha | wrk | hey), BENCH_STAFF_SAMPLES (10), BENCH_EXPORT_ROWS (10000),
+BENCH_CLIENT (auto | python | oha | wrk | hey), BENCH_CROWD (12000; 0: no crowd),
+BENCH_STAFF_SAMPLES (10), BENCH_EXPORT_ROWS (10000),
 BENCH_EXPORT_SAMPLES (3), BENCH_MEMORY (1), BENCH_MEMORY_REQUESTS (100000),
 BENCH_MEMORY_FLAT_MB (10), BENCH_REPORT (also write the report as JSON to this path).
 """
@@ -78,8 +86,13 @@ EXPORT_ROWS = 10_000
 EXPORT_SECONDS = 2.0
 MEMORY_REQUESTS = 100_000
 
-ANONYMOUS, SIGNED_IN = "anonymous", "citizen"
+ANONYMOUS, SIGNED_IN, CROWD = "anonymous", "citizen", "crowd"
 PING, SIGNED_PING = "/ping (anonymous)", "/ping (signed in)"
+CROWD_PING, CROWD_MY = "/ping (signed in, crowd)", "/my (crowd)"
+# More people than two workers keep (web_sessions.CACHE_SIZE: 5,000 sessions and 5,000 pages
+# each), so that, played in turn, none of them is kept when their turn comes again.
+CROWD_SIZE = 12_000
+CROWD_SUBJECT = "bench-citizen-{:06d}"  # the subjects the bench gives its first people
 # (name in the report, path, identity): the citizen's pages, played in this order every round
 TARGETS: tuple[tuple[str, str, str], ...] = (
     (PING, "/ping", ANONYMOUS),
@@ -88,7 +101,11 @@ TARGETS: tuple[tuple[str, str, str], ...] = (
     ("/my/plan", "/my/plan", SIGNED_IN),
     ("/my/participation", "/my/participation", SIGNED_IN),
     ("/my/interpreting", "/my/interpreting", SIGNED_IN),
+    (CROWD_PING, "/ping", CROWD),
+    (CROWD_MY, "/my", CROWD),
 )
+# the load generators that send each request with another person's cookie
+CROWD_CLIENTS = ("wrk", "python")
 # (persona, path): the staff pages, measured one request at a time
 STAFF_PAGES: tuple[tuple[str, str], ...] = (
     (COUNSELLOR, "/staff"),
@@ -255,20 +272,28 @@ def kb(size: int | None) -> str:
 
 
 def ratio_goal(
-    name: str, part: PageResult | None, whole: PageResult | None, at_least: float
+    name: str, pairs: Sequence[tuple[PageResult | None, PageResult | None]], at_least: float
 ) -> Goal:
+    """`part` ÷ `whole` ≥ `at_least` for every (part, whole) pair measured (one person, the
+    crowd): FAIL when one misses it; PARTIAL when a pair was not measured; NOT RUN when none."""
     goal = Goal(name, PASS)
-    found = share(part, whole)
-    if found is None or part is None or whole is None:
-        goal.status = NOT_RUN
-        goal.detail = ["not measured"]
-        return goal
-    goal.detail = [
-        f"{part.name} {part.throughput:.0f} req/s, {whole.name} {whole.throughput:.0f} req/s: "
-        f"{found:.2f} (goal ≥ {at_least:.2f})"
-    ]
-    if found < at_least:
-        goal.status = FAIL
+    missing = 0
+    for part, whole in pairs:
+        found = share(part, whole)
+        if found is None or part is None or whole is None:
+            missing += 1
+            continue
+        goal.detail.append(
+            f"{part.name} {part.throughput:.0f} req/s, {whole.name} {whole.throughput:.0f} "
+            f"req/s: {found:.2f} (goal ≥ {at_least:.2f})"
+        )
+        if found < at_least:
+            goal.status = FAIL
+    if missing == len(pairs):
+        goal.status, goal.detail = NOT_RUN, ["not measured"]
+    elif missing and goal.status == PASS:
+        goal.status = PARTIAL
+        goal.detail.append("not measured by a crowd (BENCH_CROWD, wrk or the Python client)")
     return goal
 
 
@@ -289,14 +314,18 @@ def evaluate(
     goals = [
         ratio_goal(
             f"/my ≥ {MY_SHARE:.2f} of the signed-in /ping's throughput",
-            found.get("/my"),
-            found.get(SIGNED_PING),
+            [
+                (found.get("/my"), found.get(SIGNED_PING)),
+                (found.get(CROWD_MY), found.get(CROWD_PING)),
+            ],
             MY_SHARE,
         ),
         ratio_goal(
             f"signed-in /ping ≥ {SESSION_SHARE:.2f} of the anonymous /ping's throughput",
-            found.get(SIGNED_PING),
-            found.get(PING),
+            [
+                (found.get(SIGNED_PING), found.get(PING)),
+                (found.get(CROWD_PING), found.get(PING)),
+            ],
             SESSION_SHARE,
         ),
     ]
@@ -395,17 +424,19 @@ def fmt_ms(value: float | None) -> str:
 
 
 def pages_table(pages: Sequence[PageResult]) -> list[str]:
-    base = by_name(pages).get(SIGNED_PING)
+    """A line per target; each signed-in page against the signed-in /ping of the same people."""
+    found = by_name(pages)
+    bases = {SIGNED_IN: found.get(SIGNED_PING), CROWD: found.get(CROWD_PING)}
     head = (
-        f"{'page':<22} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+        f"{'page':<25} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
         f"{'errors':>7} {'÷ signed-in /ping':>18}"
     )
     lines = [head, "-" * len(head)]
     for page in pages:
-        ratio = share(page, base)
+        ratio = share(page, bases.get(page.identity, bases[SIGNED_IN]))
         mark = "≈" if page.approximate else " "
         lines.append(
-            f"{page.name:<22} {page.throughput:8.0f} "
+            f"{page.name:<25} {page.throughput:8.0f} "
             + " ".join(f"{mark}{fmt_ms(ms(page.percentile(q))):>7}" for q in (50, 95, 99))
             + f" {page.error_count:>7} {'?' if ratio is None else f'{ratio:.2f}':>18}"
         )
@@ -479,9 +510,10 @@ def memory_lines(memory: Memory) -> list[str]:
 # ---------------------------------------------------------------- seeding
 
 
-def seed(url: str, people: int, export_rows: int) -> dict[str, int]:
+def seed(url: str, people: int, export_rows: int, crowd: int = 0) -> dict[str, int]:
     """The demo data, then `people` people of the demo citizen's agency, municipality and
-    counsellor in bulk: a contract and a plan each; every other person's participation deadline
+    counsellor in bulk, the first `crowd` of them with a subject to sign in with
+    (CROWD_SUBJECT): a contract and a plan each; every other person's participation deadline
     has passed (a sanction fact) and up to `export_rows` of those facts are reviewed; then
     `export_rows` confirmed activities decided by the demo officer's municipality and a queue of
     waiting ones (one per 20 people)."""
@@ -513,6 +545,7 @@ def seed(url: str, people: int, export_rows: int) -> dict[str, int]:
                     agency_id=template.agency_id,
                     counsellor_grant_id=template.counsellor_grant_id,
                     created_at=template.created_at,
+                    subject=CROWD_SUBJECT.format(i) if i < crowd else None,
                 )
                 for i in range(start, min(people, start + 10_000))
             ]
@@ -748,6 +781,77 @@ def serving(url: str, issuer: str, workers: int) -> Iterator[tuple[str, subproce
             process.kill()
 
 
+def kept_per_worker() -> int:
+    """How many sessions (and pages of "My integration") a worker keeps."""
+    from portal.services import web_sessions
+
+    return web_sessions.CACHE_SIZE
+
+
+def sign_in_crowd(base: str, url: str, crowd: int, threads: int = 16) -> list[str]:
+    """The Cookie headers of the crowd's first `crowd` people. The first signs in through the
+    provider; each other gets a session made as that one was (the portal's own session store,
+    the same data but for their subject, person and name): 12,000 sign-ins through the local
+    provider would take the better part of an hour. Then each one's "My integration" is viewed
+    once, so that their page is kept, as for someone who came back later the same day; a view
+    that does not answer 200 stops the bench."""
+    import re
+    import secrets
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+    import sqlalchemy as sa
+
+    from portal.db import models as m
+    from portal.db.engine import make_engine
+    from portal.services import web_sessions
+
+    first = sign_in(base, CROWD_SUBJECT.format(0))
+    name, raw = next(
+        (k, v) for k, v in (part.split("=", 1) for part in first.split("; ")) if len(v) >= 20
+    )
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            model = connection.execute(
+                sa.select(m.WebSession).where(
+                    m.WebSession.id == web_sessions.digest(raw)  # type: ignore[arg-type]
+                )
+            ).one()
+            people = connection.execute(
+                sa.select(m.Person.subject, m.Person.id, m.Person.given_name, m.Person.family_name)
+                .where(
+                    m.Person.subject.in_(  # type: ignore[union-attr]
+                        [CROWD_SUBJECT.format(i) for i in range(1, crowd)]
+                    )
+                )
+                .order_by(m.Person.subject)
+            ).all()
+        cookies, names = [first], ["Bench0"]
+        for subject, person_id, given, family in people:
+            raw_id = secrets.token_urlsafe(32)
+            auth = {**model.data["auth"], "person_id": person_id, "name": f"{given} {family}"}
+            data = {**model.data, "subject": subject, "auth": auth}
+            web_sessions.create(engine, raw_id, subject, False, data, model.created_at)
+            cookies.append(first.replace(f"{name}={raw}", f"{name}={raw_id}"))
+            names.append(given)
+    finally:
+        engine.dispose()
+
+    with httpx.Client(
+        base_url=base, timeout=120, limits=httpx.Limits(max_connections=threads)
+    ) as client:
+
+        def view(cookie: str, given: str) -> None:
+            found = client.get("/my", headers={"Cookie": cookie})
+            if found.status_code != 200 or not re.search(rf"\b{given}\b", found.text):
+                raise RuntimeError(f"/my of {given} of the crowd: {found.status_code}, not theirs")
+
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(view, cookies, names))
+    return cookies
+
+
 def sign_in(base: str, subject: str) -> str:
     """The Cookie header of a session of `subject`, signed in through the local provider."""
     import httpx
@@ -771,7 +875,7 @@ NATIVE_CLIENTS = ("oha", "wrk", "hey")
 # counts statuses above 399, and a redirect must count too).
 WRK_SCRIPT = """
 local threads = {}
-function setup(thread) table.insert(threads, thread) end
+function setup(thread) thread:set("id", #threads); table.insert(threads, thread) end
 function init(args) not_ok = 0 end
 function response(status, headers, body)
   if status ~= 200 then not_ok = not_ok + 1 end
@@ -787,6 +891,24 @@ function done(summary, latency, requests)
     latency:percentile(50), latency:percentile(95), latency:percentile(99)))
 end
 """
+# A crowd: each request with the next person's cookie (the file named by the first argument, one
+# Cookie header a line); thread `id` of `stride` (the second argument) takes every stride-th
+# person from the person `start` (the third argument: where the last run of the target stopped),
+# so that each person is asked once per turn of the whole crowd.
+WRK_CROWD_SCRIPT = """
+function init(args)
+  not_ok = 0
+  cookies = {}
+  for line in io.lines(args[1]) do cookies[#cookies + 1] = line end
+  stride = tonumber(args[2])
+  at = tonumber(args[3]) + id - stride
+end
+function request()
+  at = (at + stride) % #cookies
+  return wrk.format(nil, nil, {Cookie = cookies[at + 1]})
+end
+"""
+WRK_THREADS = 2
 
 
 def native_client() -> str:
@@ -888,32 +1010,45 @@ def parse_wrk(text: str) -> tuple[float, int, dict[str, float], dict[str, int]]:
 # the rate wrk's first slice of a target assumes, to turn a number of requests into seconds
 WRK_FIRST_RATE = 200.0
 wrk_rates: dict[str, float] = {}
+# where each crowd target's next run starts in its crowd (the person after the last one asked)
+crowd_turns: dict[str, int] = {}
 
 
 def run_wrk(
-    base: str, path: str, cookie: str, count: int, concurrency: int, timeout: int
+    base: str, path: str, cookie: str | list[str], count: int, concurrency: int, timeout: int
 ) -> dict[str, Any]:
     """About `count` requests with wrk: it runs for a duration, so each run lasts what the
-    target's last rate predicts (1-30 s), and runs follow until `count` answers are in."""
+    target's last rate predicts (1-30 s), and runs follow until `count` answers are in. A list
+    of cookies is a crowd: each request is the next person's."""
     import tempfile
 
-    key = f"{path} {bool(cookie)}"
+    crowd = isinstance(cookie, list)
+    key = f"{path} {'crowd' if crowd else bool(cookie)}"
     played, elapsed, weighted, errors = 0, 0.0, {"p50": 0.0, "p95": 0.0, "p99": 0.0}, {}
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT)
-    try:
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder:
+        script = Path(folder) / "count.lua"
+        script.write_text(WRK_SCRIPT + (WRK_CROWD_SCRIPT if crowd else ""), encoding="utf-8")
+        people = Path(folder) / "cookies.txt"
+        if isinstance(cookie, list):
+            people.write_text("".join(f"{c}\n" for c in cookie), encoding="utf-8")
         while played < count:
+            who = []
+            if isinstance(cookie, list):
+                who = ["--", str(people), str(WRK_THREADS), str(crowd_turns.get(key, 0))]
             rate = wrk_rates.get(key, WRK_FIRST_RATE)
             seconds = min(30, max(1, math.ceil((count - played) / rate)))
-            command = [shutil.which("wrk") or "wrk", "-t", "2", "-c", str(concurrency)]
-            command += ["-d", f"{seconds}s", "--timeout", f"{timeout}s", "-s", script.name]
-            command += [*(["-H", f"Cookie: {cookie}"] if cookie else []), base + path]
+            command = [shutil.which("wrk") or "wrk", "-t", str(WRK_THREADS), "-c", str(concurrency)]
+            command += ["-d", f"{seconds}s", "--timeout", f"{timeout}s", "-s", str(script)]
+            command += ["-H", f"Cookie: {cookie}"] if cookie and not crowd else []
+            command += [base + path, *who]
             done = subprocess.run(command, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 raise RuntimeError(f"wrk failed: {done.stderr.strip()[-500:]}")
             took, answered, percentiles, found = parse_wrk(done.stdout)
             played += answered
             elapsed += took
+            if isinstance(cookie, list):
+                crowd_turns[key] = (crowd_turns.get(key, 0) + answered) % len(cookie)
             for name, value in percentiles.items():
                 weighted[name] += value * answered
             for kind, number in found.items():
@@ -921,8 +1056,6 @@ def run_wrk(
             wrk_rates[key] = max(answered / took, 1.0) if took else rate
             if answered == 0:
                 break
-    finally:
-        os.unlink(script.name)
     return {
         "elapsed": elapsed,
         "percentiles": {k: v / played for k, v in weighted.items()} if played else {},
@@ -932,10 +1065,18 @@ def run_wrk(
 
 
 def run_native(
-    tool: str, base: str, path: str, cookie: str, count: int, concurrency: int, timeout: int
+    tool: str,
+    base: str,
+    path: str,
+    cookie: str | list[str],
+    count: int,
+    concurrency: int,
+    timeout: int,
 ) -> dict[str, Any]:
     if tool == "wrk":
         return run_wrk(base, path, cookie, count, concurrency, timeout)
+    if isinstance(cookie, list):
+        raise RuntimeError(f"{tool} sends one cookie: it cannot play a crowd")
     headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     program = shutil.which(tool) or tool
     if tool == "hey":
@@ -980,15 +1121,17 @@ def plan(rounds: int, requests: int, targets: int) -> list[tuple[int, int]]:
 def play_rounds(
     tool: str,
     base: str,
-    cookies: dict[str, str],
+    cookies: dict[str, str | list[str]],
     slices: Sequence[tuple[int, int]],
     concurrency: int,
     timeout: int,
     workers: Callable[[], list[int]],
     results: Sequence[PageResult] | None = None,
+    played: Sequence[tuple[str, str, str]] = TARGETS,
 ) -> Cpu:
-    """Play the slices; add them to `results` (one per target) when given; the CPU used."""
-    targets = [{"path": path, "identity": who} for _, path, who in TARGETS]
+    """Play the slices (indices into `played`); add them to `results` (one per target) when
+    given; the CPU used."""
+    targets = [{"path": path, "identity": who} for _, path, who in played]
     pids = workers()
     server_before = cpu_of(pids)
     began = time.perf_counter()
@@ -1117,10 +1260,14 @@ def main() -> int:
     workers = setting("BENCH_WORKERS", 2)
     timeout = setting("BENCH_TIMEOUT", 30)
     export_rows = setting("BENCH_EXPORT_ROWS", EXPORT_ROWS)
+    crowd = min(setting("BENCH_CROWD", CROWD_SIZE), people)
     memory_on = os.environ.get("BENCH_MEMORY", "1") != "0"
     memory_requests = setting("BENCH_MEMORY_REQUESTS", MEMORY_REQUESTS)
     flat_kb = setting("BENCH_MEMORY_FLAT_MB", 10) * 1024
     tool = native_client()
+    if tool not in CROWD_CLIENTS:
+        crowd = 0
+    played = [t for t in TARGETS if crowd or t[2] != CROWD]
     cores = os.cpu_count() or 1
     timings: dict[str, float] = {}
 
@@ -1136,7 +1283,7 @@ def main() -> int:
         env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_NOW": NOW}
         began = time.monotonic()
         print(f"seeding {people:,} people, {export_rows:,} confirmed activities …", flush=True)
-        counts = seed(url, people, export_rows)
+        counts = seed(url, people, export_rows, crowd)
         timings["seed"] = time.monotonic() - began
         began = time.monotonic()
         print(f"  {portal_command(env, 'course', 'load')}", flush=True)
@@ -1167,14 +1314,29 @@ def main() -> int:
         ):
             pids = workers_of(process.pid)
             started = {pid: rss_kb(pid) for pid in pids}
-            cookies = {ANONYMOUS: "", SIGNED_IN: sign_in(base, CITIZEN)}
+            cookies: dict[str, str | list[str]] = {ANONYMOUS: "", SIGNED_IN: sign_in(base, CITIZEN)}
             staff_cookies = {who: sign_in(base, who) for who in (COUNSELLOR, OFFICER)}
-            results = [PageResult(name, path, who) for name, path, who in TARGETS]
+            if crowd:
+                began = time.monotonic()
+                print(f"signing in a crowd of {crowd:,} people …", flush=True)
+                if crowd <= kept_per_worker() * workers:
+                    print(
+                        f"  note: {workers} workers keep up to {kept_per_worker() * workers:,} "
+                        "sessions and pages: some of the crowd may be kept (BENCH_PEOPLE and "
+                        f"BENCH_CROWD above that for a crowd that is not)",
+                        flush=True,
+                    )
+                cookies[CROWD] = sign_in_crowd(base, url, crowd)
+                timings["crowd"] = time.monotonic() - began
+            else:
+                print(f"  no crowd (BENCH_CROWD=0, or {tool} sends one cookie)", flush=True)
+            results = [PageResult(name, path, who) for name, path, who in played]
             per_slice = requests // rounds
             print(
                 f"{requests:,} requests per target in {rounds} interleaved rounds "
                 f"({per_slice:,} a slice), {concurrency} connections, {workers} workers, "
-                f"{cores} cores, PostgreSQL, {people:,} people; client: {tool}",
+                f"{cores} cores, PostgreSQL, {people:,} people; client: {tool}"
+                + (f"; crowd: {crowd:,} people in turn" if crowd else ""),
                 flush=True,
             )
             if per_slice < 2 * concurrency:
@@ -1189,17 +1351,25 @@ def main() -> int:
             began = time.monotonic()
             warm = max(concurrency, 50)
             play_rounds(
-                tool, base, cookies, plan(1, warm, len(TARGETS)), concurrency, timeout, current
+                tool,
+                base,
+                cookies,
+                plan(1, warm, len(played)),
+                concurrency,
+                timeout,
+                current,
+                played=played,
             )
             cpu = play_rounds(
                 tool,
                 base,
                 cookies,
-                plan(rounds, requests, len(TARGETS)),
+                plan(rounds, requests, len(played)),
                 concurrency,
                 timeout,
                 current,
                 results,
+                played,
             )
             timings["rounds"] = time.monotonic() - began
             began = time.monotonic()
@@ -1217,11 +1387,13 @@ def main() -> int:
                 before = {pid: rss_kb(pid) for pid in before_pids}
                 chunk = max(concurrency * 10, 1000)
                 slices = [
-                    (i % len(TARGETS), min(chunk, memory_requests - n))
+                    (i % len(played), min(chunk, memory_requests - n))
                     for i, n in enumerate(range(0, memory_requests, chunk))
                 ]
                 memory.requests = sum(count for _, count in slices)
-                play_rounds(tool, base, cookies, slices, concurrency, timeout, current)
+                play_rounds(
+                    tool, base, cookies, slices, concurrency, timeout, current, played=played
+                )
                 after_pids = current()
                 for pid in before_pids:
                     memory.workers[str(pid)] = {
@@ -1260,6 +1432,7 @@ def main() -> int:
                 "workers": workers,
                 "cores": cores,
                 "client": tool,
+                "crowd": crowd,
                 "memory_requests": memory.requests,
             },
             "seeded": counts,

@@ -2,7 +2,8 @@
 (oha, hey) is on PATH: a separate process, so that the benchmark's bookkeeping does not run on
 the server's cores, with uvloop and httpx holding at most `concurrency` connections per identity.
 
-It reads a job (JSON) on stdin: the base URL, the Cookie header of each identity, the targets
+It reads a job (JSON) on stdin: the base URL, the Cookie header of each identity (a list of them
+for a crowd: each request is the next person's), the targets
 (path and identity), the slices to play in order ([target, requests], ...) and the concurrency;
 it writes on stdout, per slice, the wall time, every request's latency and the errors, and its
 own CPU time. No request is retried: any status other than the one expected (200), a timeout or
@@ -13,10 +14,12 @@ a broken connection is an error, counted under its kind. Cookies the server sets
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import resource
 import sys
 import time
+from collections.abc import Iterator
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
@@ -45,13 +48,23 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def play_slice(client: Any, path: str, count: int, concurrency: int) -> dict[str, Any]:
-    """`count` GETs of `path` on at most `concurrency` connections at once; never retried."""
+async def play_slice(
+    client: Any,
+    path: str,
+    count: int,
+    concurrency: int,
+    crowd: list[str] | None = None,
+    turn: Iterator[int] | None = None,
+) -> dict[str, Any]:
+    """`count` GETs of `path` on at most `concurrency` connections at once; never retried. With
+    a `crowd` (Cookie headers), each request is the next person's: the next of `turn`, which
+    goes on from slice to slice."""
     import httpx
 
     latencies: list[float] = []
     errors: dict[str, int] = {}
     left = count
+    turn = turn if turn is not None else itertools.count()
 
     async def worker() -> None:
         nonlocal left
@@ -59,7 +72,8 @@ async def play_slice(client: Any, path: str, count: int, concurrency: int) -> di
             left -= 1
             start = time.perf_counter()
             try:
-                response = await client.get(path)
+                headers = {"Cookie": crowd[next(turn) % len(crowd)]} if crowd else None
+                response = await client.get(path, headers=headers)
                 kind = classify(response.status_code)
             except httpx.HTTPError as error:
                 kind = classify(None, error)
@@ -82,20 +96,27 @@ async def play(job: dict[str, Any]) -> dict[str, Any]:
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         clients[identity] = httpx.AsyncClient(
             base_url=job["base"],
-            headers={"Cookie": cookie} if cookie else {},
+            headers={"Cookie": cookie} if isinstance(cookie, str) and cookie else {},
             cookies=httpx.Cookies(CookieJar(DefaultCookiePolicy(allowed_domains=[]))),
             transport=httpx.AsyncHTTPTransport(limits=limits, retries=0),
             timeout=timeout,
             follow_redirects=False,
         )
     targets = job["targets"]
+    turns = [itertools.count() for _ in targets]  # where each target is in its crowd
     slices = []
     began_cpu, began = cpu_seconds(), time.perf_counter()
     try:
         for index, count in job["slices"]:
             target = targets[index]
+            cookie = job["cookies"][target["identity"]]
             found = await play_slice(
-                clients[target["identity"]], target["path"], int(count), concurrency
+                clients[target["identity"]],
+                target["path"],
+                int(count),
+                concurrency,
+                cookie if isinstance(cookie, list) else None,
+                turns[index],
             )
             slices.append({"target": index, **found})
     finally:

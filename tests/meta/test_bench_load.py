@@ -9,6 +9,9 @@ import httpx
 import pytest
 
 from benchmarks.load import (
+    CROWD,
+    CROWD_MY,
+    CROWD_PING,
     GOAL_PEOPLE,
     PING,
     SIGNED_PING,
@@ -30,15 +33,24 @@ from benchmarks.pages import FAIL, NOT_RUN, PARTIAL, PASS, exit_status, goal_lin
 MB = 1024  # in KB
 
 
-def page(name: str, rps: float, errors: dict[str, int] | None = None) -> PageResult:
+def page(
+    name: str, rps: float, errors: dict[str, int] | None = None, identity: str = "citizen"
+) -> PageResult:
     """A target that answered `rps` requests a second over 10 s (1 ms each)."""
-    result = PageResult(name, name.split(" ")[0], "citizen")
+    result = PageResult(name, name.split(" ")[0], identity)
     result.add(int(rps * 10), 10.0, [0.001] * int(rps * 10), errors)
     return result
 
 
-def pages(anonymous=1000.0, signed=600.0, my=250.0, errors=None):
-    return [page(PING, anonymous), page(SIGNED_PING, signed), page("/my", my, errors)]
+def pages(anonymous=1000.0, signed=600.0, my=250.0, errors=None, crowd=(550.0, 200.0)):
+    """The targets; `crowd`: the crowd's signed-in /ping and /my (None: no crowd played)."""
+    found = [page(PING, anonymous), page(SIGNED_PING, signed), page("/my", my, errors)]
+    if crowd is not None:
+        found += [
+            page(CROWD_PING, crowd[0], identity=CROWD),
+            page(CROWD_MY, crowd[1], identity=CROWD),
+        ]
+    return found
 
 
 def staff(ms=120.0, size=40 * 1024, error=""):
@@ -84,6 +96,24 @@ CASES = [
         ["0.32 (goal ≥ 0.33)"],
     ),
     ("/my at exactly a third", run(p=pages(signed=600.0, my=200.0)), [PASS] * 6, []),
+    (
+        "/my fast for one person, not for a crowd",
+        run(p=pages(my=500.0, crowd=(550.0, 150.0))),
+        [FAIL, PASS, PASS, PASS, PASS, PASS],
+        ["/my 500 req/s", "/my (crowd) 150 req/s, /ping (signed in, crowd) 550 req/s: 0.27"],
+    ),
+    (
+        "the session cheap for one person, not for a crowd",
+        run(p=pages(crowd=(400.0, 150.0))),
+        [PASS, FAIL, PASS, PASS, PASS, PASS],
+        ["/ping (signed in, crowd) 400 req/s, /ping (anonymous) 1000 req/s: 0.40"],
+    ),
+    (
+        "no crowd played",
+        run(p=pages(crowd=None)),
+        [PARTIAL, PARTIAL, PASS, PASS, PASS, PASS],
+        ["not measured by a crowd"],
+    ),
     (
         "the session costs more than half",
         run(p=pages(anonymous=1000.0, signed=450.0, my=200.0)),
@@ -282,3 +312,92 @@ def test_wrk_plays_at_least_the_requests_asked_and_counts_a_redirect_as_an_error
     assert found["requests"] >= 300
     assert found["errors"]["status other than 200"] == pytest.approx(found["requests"] / 10, abs=8)
     assert found["elapsed"] >= 1
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not on this machine")
+def test_wrk_plays_a_crowd_each_person_in_turn():
+    import http.server
+    import threading
+    from collections import Counter
+
+    seen: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            with lock:
+                seen[self.headers.get("Cookie", "")] += 1
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    crowd = [f"portal_session=person-{i}; lang=nl" for i in range(50)]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        found = run_wrk(
+            f"http://127.0.0.1:{server.server_port}",
+            "/",
+            crowd,
+            count=500,
+            concurrency=4,
+            timeout=5,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert found["requests"] >= 500
+    assert set(seen) == set(crowd)  # every person, and nobody else (no request without a cookie)
+    # in turn, not at random: each thread walks its share of the crowd, so nobody is asked
+    # twice as often as anybody else
+    assert max(seen.values()) <= 2 * min(seen.values())
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not on this machine")
+def test_wrk_goes_on_through_the_crowd_from_one_run_to_the_next():
+    """A target's slices are separate wrk runs: each starts where the last one stopped, so a
+    crowd larger than a slice is asked in turn across the rounds, not its first few each time."""
+    import http.server
+    import threading
+    from collections import Counter
+
+    seen: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            with lock:
+                seen[self.headers.get("Cookie", "")] += 1
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    crowd = [f"portal_session=person-{i}" for i in range(100_000)]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        played = sum(
+            run_wrk(base, "/turns", crowd, count=200, concurrency=4, timeout=5)["requests"]
+            for _ in range(2)
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    asked = sum(seen.values())  # wrk counts the answers it read; a few more were sent
+    assert asked >= played >= 400
+    # nearly everyone asked once (the two threads of a run may end a few people apart); had
+    # each run started again from the first person, half would have been asked twice
+    assert len(seen) >= 0.95 * asked
