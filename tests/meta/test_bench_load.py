@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections import Counter
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -279,19 +282,23 @@ def test_wrk_line_counts_statuses_other_than_200_and_broken_connections():
     assert errors == {"connection closed": 3, "timeout": 1, "status other than 200": 7}
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not on this machine")
-def test_wrk_plays_at_least_the_requests_asked_and_counts_a_redirect_as_an_error():
+@contextlib.contextmanager
+def local_server(every_tenth: int = 200) -> Iterator[tuple[str, Counter[str]]]:
+    """A small local server that answers 200 (every tenth answer: `every_tenth`) and counts the
+    Cookie headers it was sent."""
     import http.server
     import threading
 
-    served = {"n": 0}
+    seen: Counter[str] = Counter()
+    lock = threading.Lock()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # every tenth answer is a redirect
-            served["n"] += 1
-            status = 302 if served["n"] % 10 == 0 else 200
+        def do_GET(self) -> None:
+            with lock:
+                seen[self.headers.get("Cookie", "")] += 1
+                status = every_tenth if seen.total() % 10 == 0 else 200
             self.send_response(status)
             self.send_header("Content-Length", "2")
             self.end_headers()
@@ -303,12 +310,16 @@ def test_wrk_plays_at_least_the_requests_asked_and_counts_a_redirect_as_an_error
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        found = run_wrk(
-            f"http://127.0.0.1:{server.server_port}", "/", "", count=300, concurrency=4, timeout=5
-        )
+        yield f"http://127.0.0.1:{server.server_port}", seen
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not on this machine")
+def test_wrk_plays_at_least_the_requests_asked_and_counts_a_redirect_as_an_error():
+    with local_server(every_tenth=302) as (base, _):
+        found = run_wrk(base, "/", "", count=300, concurrency=4, timeout=5)
     assert found["requests"] >= 300
     assert found["errors"]["status other than 200"] == pytest.approx(found["requests"] / 10, abs=8)
     assert found["elapsed"] >= 1
@@ -316,42 +327,9 @@ def test_wrk_plays_at_least_the_requests_asked_and_counts_a_redirect_as_an_error
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not on this machine")
 def test_wrk_plays_a_crowd_each_person_in_turn():
-    import http.server
-    import threading
-    from collections import Counter
-
-    seen: Counter[str] = Counter()
-    lock = threading.Lock()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            with lock:
-                seen[self.headers.get("Cookie", "")] += 1
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
     crowd = [f"portal_session=person-{i}; lang=nl" for i in range(50)]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        found = run_wrk(
-            f"http://127.0.0.1:{server.server_port}",
-            "/",
-            crowd,
-            count=500,
-            concurrency=4,
-            timeout=5,
-        )
-    finally:
-        server.shutdown()
-        server.server_close()
+    with local_server() as (base, seen):
+        found = run_wrk(base, "/", crowd, count=500, concurrency=4, timeout=5)
     assert found["requests"] >= 500
     assert set(seen) == set(crowd)  # every person, and nobody else (no request without a cookie)
     # in turn, not at random: each thread walks its share of the crowd, so nobody is asked
@@ -363,39 +341,12 @@ def test_wrk_plays_a_crowd_each_person_in_turn():
 def test_wrk_goes_on_through_the_crowd_from_one_run_to_the_next():
     """A target's slices are separate wrk runs: each starts where the last one stopped, so a
     crowd larger than a slice is asked in turn across the rounds, not its first few each time."""
-    import http.server
-    import threading
-    from collections import Counter
-
-    seen: Counter[str] = Counter()
-    lock = threading.Lock()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            with lock:
-                seen[self.headers.get("Cookie", "")] += 1
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
     crowd = [f"portal_session=person-{i}" for i in range(100_000)]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    try:
+    with local_server() as (base, seen):
         played = sum(
             run_wrk(base, "/turns", crowd, count=200, concurrency=4, timeout=5)["requests"]
             for _ in range(2)
         )
-    finally:
-        server.shutdown()
-        server.server_close()
     asked = sum(seen.values())  # wrk counts the answers it read; a few more were sent
     assert asked >= played >= 400
     # nearly everyone asked once (the two threads of a run may end a few people apart); had
