@@ -19,8 +19,9 @@ Then:
   session (one signs in through the provider, the others get a session made as that one was)
   and their page of "My integration" kept (one view each before the rounds), one request each
   in turn: more people than two workers keep sessions and pages of, so that every request asks
-  the database, as for a person coming back after a while. The two ratio goals are judged on
-  both (wrk and the Python client play a crowd; oha and hey cannot);
+  the database, as the first request of a person coming back after a while does. The crowd is
+  the worst case, reported beside each ratio goal, which is judged on one person as issue 19
+  measures it (wrk and the Python client play a crowd; oha and hey cannot);
 - the load generator: oha, wrk or hey when on PATH (BENCH_CLIENT=python forces ours), otherwise
   benchmarks/loadclient.py in a process of its own (uvloop, httpx, at most BENCH_CONCURRENCY
   connections); its CPU time is reported next to the workers' so a reader can judge whether it
@@ -272,28 +273,37 @@ def kb(size: int | None) -> str:
 
 
 def ratio_goal(
-    name: str, pairs: Sequence[tuple[PageResult | None, PageResult | None]], at_least: float
+    name: str,
+    part: PageResult | None,
+    whole: PageResult | None,
+    at_least: float,
+    worst: tuple[PageResult | None, PageResult | None] = (None, None),
 ) -> Goal:
-    """`part` ÷ `whole` ≥ `at_least` for every (part, whole) pair measured (one person, the
-    crowd): FAIL when one misses it; PARTIAL when a pair was not measured; NOT RUN when none."""
+    """`part` ÷ `whole` ≥ `at_least`, as issue 19 measures it (one person); the same for a
+    crowd (`worst`: every request another person's, none kept by a worker) is reported beside
+    it, not judged."""
     goal = Goal(name, PASS)
-    missing = 0
-    for part, whole in pairs:
-        found = share(part, whole)
-        if found is None or part is None or whole is None:
-            missing += 1
-            continue
+    found = share(part, whole)
+    if found is None or part is None or whole is None:
+        goal.status = NOT_RUN
+        goal.detail = ["not measured"]
+        return goal
+    goal.detail = [
+        f"{part.name} {part.throughput:.0f} req/s, {whole.name} {whole.throughput:.0f} req/s: "
+        f"{found:.2f} (goal ≥ {at_least:.2f})"
+    ]
+    if found < at_least:
+        goal.status = FAIL
+    crowd, crowd_whole = worst
+    crowd_share = share(crowd, crowd_whole)
+    if crowd is None or crowd_whole is None or crowd_share is None:
+        goal.detail.append("worst case, a crowd: not measured (BENCH_CROWD, wrk or Python client)")
+    else:
+        verdict = "meets the goal" if crowd_share >= at_least else "below the goal"
         goal.detail.append(
-            f"{part.name} {part.throughput:.0f} req/s, {whole.name} {whole.throughput:.0f} "
-            f"req/s: {found:.2f} (goal ≥ {at_least:.2f})"
+            f"worst case, a crowd (not judged): {crowd.name} {crowd.throughput:.0f} req/s, "
+            f"{crowd_whole.name} {crowd_whole.throughput:.0f} req/s: {crowd_share:.2f}, {verdict}"
         )
-        if found < at_least:
-            goal.status = FAIL
-    if missing == len(pairs):
-        goal.status, goal.detail = NOT_RUN, ["not measured"]
-    elif missing and goal.status == PASS:
-        goal.status = PARTIAL
-        goal.detail.append("not measured by a crowd (BENCH_CROWD, wrk or the Python client)")
     return goal
 
 
@@ -314,19 +324,17 @@ def evaluate(
     goals = [
         ratio_goal(
             f"/my ≥ {MY_SHARE:.2f} of the signed-in /ping's throughput",
-            [
-                (found.get("/my"), found.get(SIGNED_PING)),
-                (found.get(CROWD_MY), found.get(CROWD_PING)),
-            ],
+            found.get("/my"),
+            found.get(SIGNED_PING),
             MY_SHARE,
+            (found.get(CROWD_MY), found.get(CROWD_PING)),
         ),
         ratio_goal(
             f"signed-in /ping ≥ {SESSION_SHARE:.2f} of the anonymous /ping's throughput",
-            [
-                (found.get(SIGNED_PING), found.get(PING)),
-                (found.get(CROWD_PING), found.get(PING)),
-            ],
+            found.get(SIGNED_PING),
+            found.get(PING),
             SESSION_SHARE,
+            (found.get(CROWD_PING), found.get(PING)),
         ),
     ]
 
