@@ -1030,19 +1030,18 @@ def run_wrk(
     of cookies is a crowd: each request is the next person's."""
     import tempfile
 
-    crowd = isinstance(cookie, list)
+    crowd = cookie if isinstance(cookie, list) else None
     key = f"{path} {'crowd' if crowd else bool(cookie)}"
     played, elapsed, weighted, errors = 0, 0.0, {"p50": 0.0, "p95": 0.0, "p99": 0.0}, {}
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder:
         script = Path(folder) / "count.lua"
         script.write_text(WRK_SCRIPT + (WRK_CROWD_SCRIPT if crowd else ""), encoding="utf-8")
         people = Path(folder) / "cookies.txt"
-        if isinstance(cookie, list):
-            people.write_text("".join(f"{c}\n" for c in cookie), encoding="utf-8")
+        if crowd:
+            people.write_text("".join(f"{c}\n" for c in crowd), encoding="utf-8")
         while played < count:
-            who = []
-            if isinstance(cookie, list):
-                who = ["--", str(people), str(WRK_THREADS), str(crowd_turns.get(key, 0))]
+            turn = crowd_turns.get(key, 0)
+            who = ["--", str(people), str(WRK_THREADS), str(turn)] if crowd else []
             rate = wrk_rates.get(key, WRK_FIRST_RATE)
             seconds = min(30, max(1, math.ceil((count - played) / rate)))
             command = [shutil.which("wrk") or "wrk", "-t", str(WRK_THREADS), "-c", str(concurrency)]
@@ -1055,8 +1054,8 @@ def run_wrk(
             took, answered, percentiles, found = parse_wrk(done.stdout)
             played += answered
             elapsed += took
-            if isinstance(cookie, list):
-                crowd_turns[key] = (crowd_turns.get(key, 0) + answered) % len(cookie)
+            if crowd:
+                crowd_turns[key] = (crowd_turns.get(key, 0) + answered) % len(crowd)
             for name, value in percentiles.items():
                 weighted[name] += value * answered
             for kind, number in found.items():
