@@ -809,15 +809,16 @@ def sign_in_crowd(base: str, url: str, crowd: int, threads: int = 16) -> list[st
 
     import httpx
     import sqlalchemy as sa
+    from starlette.requests import cookie_parser
 
     from portal.db import models as m
     from portal.db.engine import make_engine
     from portal.services import web_sessions
+    from portal.settings import Settings
 
     first = sign_in(base, CROWD_SUBJECT.format(0))
-    name, raw = next(
-        (k, v) for k, v in (part.split("=", 1) for part in first.split("; ")) if len(v) >= 20
-    )
+    name = Settings.from_env().session_cookie_name  # the served portal's, from the same settings
+    raw = cookie_parser(first)[name]
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
